@@ -1,0 +1,1 @@
+# Models of the payroll module arrive with its issue; the app is installed now so its migrations have a home.

@@ -1,0 +1,100 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Department, Employee, Role
+from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"]
+        assert set(fields) == DEPARTMENT_FIELDS
+
+
+class RoleForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = [
+            "department",
+            "code",
+            "title_zh",
+            "title_en",
+            "headcount",
+            "reports_to",
+            "pay_grade_min",
+            "pay_grade_max",
+            "access_group",
+            "sort_order",
+            "source",
+        ]
+        assert set(fields) == ROLE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.all()
+        reports_to = Role.objects.select_related("department")
+        if self.instance.pk:
+            reports_to = reports_to.exclude(pk=self.instance.pk)
+        self.fields["reports_to"].queryset = reports_to
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("pay_grade_min"), cleaned.get("pay_grade_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("pay_grade_max", _("The maximum must not be below the minimum."))
+        return cleaned
+
+
+EMPLOYEE_FORM_FIELDS = [
+    "employee_number",
+    "full_name",
+    "role",
+    "hire_date",
+    "leave_date",
+    "status",
+    "phone",
+    "bank_account",
+    "id_number",
+]
+assert set(EMPLOYEE_FORM_FIELDS) == EMPLOYEE_FIELDS
+
+
+class EmployeeForm(forms.ModelForm):
+    class Meta:
+        model = Employee
+        fields = EMPLOYEE_FORM_FIELDS
+        widgets = {"hire_date": DateInput(), "leave_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = Role.objects.select_related("department")
+        if self.instance.pk:
+            # Personal numbers are never sent back to the browser; an empty box keeps the stored value.
+            for name, masked in (
+                ("bank_account", self.instance.bank_account_masked),
+                ("id_number", self.instance.id_number_masked),
+            ):
+                self.initial[name] = ""
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {"masked": masked}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            for name in ("bank_account", "id_number"):
+                if not cleaned.get(name):
+                    cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+class NewEmployeeForm(EmployeeForm):
+    username = forms.CharField(label=_("login name"), max_length=150)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+
+    class Meta(EmployeeForm.Meta):
+        fields = ["username", "password", *EMPLOYEE_FORM_FIELDS]

@@ -1,0 +1,95 @@
+"""Who may do what with the org chart. Every page and endpoint of `roles` names one of these rules.
+
+| rule                    | who                                  |
+|-------------------------|--------------------------------------|
+| can_view_org            | any signed-in user                   |
+| can_manage_org          | Manager (and superusers)             |
+| can_view_all_employees  | Manager, Finance (and superusers)    |
+| can_view_employee       | the above, or the employee themself  |
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import AccessMixin
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from rest_framework import permissions
+
+from .choices import AccessGroup
+
+
+def group_names(user) -> frozenset[str]:
+    """The user's group names, read once per request object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_shopops_group_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._shopops_group_names = cached
+    return cached
+
+
+def in_group(user, *groups: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or bool(group_names(user) & set(groups))
+
+
+def can_view_org(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def can_manage_org(user) -> bool:
+    return in_group(user, AccessGroup.MANAGER)
+
+
+def can_view_all_employees(user) -> bool:
+    return in_group(user, AccessGroup.MANAGER, AccessGroup.FINANCE)
+
+
+def can_view_employee(user, employee) -> bool:
+    return can_view_all_employees(user) or (getattr(user, "is_authenticated", False) and employee.user_id == user.pk)
+
+
+class RuleRequiredMixin(AccessMixin):
+    """Page access by rule: anonymous users go to the login page, signed-in users without the right go home
+    with a message saying so."""
+
+    rule = staticmethod(can_view_org)
+
+    def has_access(self) -> bool:
+        return self.rule(self.request.user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.has_access():
+            messages.error(request, _("You do not have permission to open that page."))
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ManageOrgOrReadOnly(permissions.BasePermission):
+    """API: any signed-in user may read departments and roles; only managers may change them."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return can_view_org(request.user)
+        return can_manage_org(request.user)
+
+
+class EmployeeAccess(permissions.BasePermission):
+    """API: managers change employees; finance reads all; everyone else reads only their own record."""
+
+    def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can_manage_org(request.user)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return can_view_employee(request.user, obj)
+        return can_manage_org(request.user)

@@ -1,0 +1,104 @@
+"""Reads of the org chart, shaped for pages and the API with a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .choices import EmployeeStatus
+from .models import Department, Employee, Role
+
+
+@dataclass
+class RoleSeat:
+    role: Role
+    people: list[Employee]
+    filled: int
+    vacancies: int
+    over: int
+
+
+@dataclass
+class DepartmentBranch:
+    department: Department
+    seats: list[RoleSeat] = field(default_factory=list)
+
+    @property
+    def planned(self) -> int:
+        return sum(seat.role.headcount for seat in self.seats)
+
+    @property
+    def filled(self) -> int:
+        return sum(seat.filled for seat in self.seats)
+
+    @property
+    def vacancies(self) -> int:
+        return sum(seat.vacancies for seat in self.seats)
+
+
+def _current_people() -> Prefetch:
+    return Prefetch(
+        "employees",
+        queryset=Employee.objects.current().select_related("user").order_by("employee_number"),
+        to_attr="current_people",
+    )
+
+
+def _seat(role: Role) -> RoleSeat:
+    people = role.current_people
+    filled = len(people)
+    return RoleSeat(
+        role=role,
+        people=people,
+        filled=filled,
+        vacancies=max(role.headcount - filled, 0),
+        over=max(filled - role.headcount, 0),
+    )
+
+
+def org_chart(*, department: Department | None = None) -> list[DepartmentBranch]:
+    """Departments → roles → current people, with planned and filled headcount; three queries in all."""
+    departments = Department.objects.prefetch_related(
+        Prefetch(
+            "roles",
+            queryset=Role.objects.select_related("reports_to").prefetch_related(_current_people()),
+        )
+    )
+    if department is not None:
+        departments = departments.filter(pk=department.pk)
+    return [DepartmentBranch(department=dept, seats=[_seat(role) for role in dept.roles.all()]) for dept in departments]
+
+
+def role_seat(*, role: Role) -> RoleSeat:
+    role = Role.objects.select_related("department", "reports_to").prefetch_related(_current_people()).get(pk=role.pk)
+    return _seat(role)
+
+
+def roles_with_counts() -> QuerySet[Role]:
+    return Role.objects.select_related("department", "reports_to").annotate(
+        filled=Count("employees", filter=~Q(employees__status=EmployeeStatus.LEFT))
+    )
+
+
+def employees_visible_to(*, user) -> QuerySet[Employee]:
+    """All employees for managers and finance; only their own record for everyone else."""
+    from .permissions import can_view_all_employees
+
+    employees = Employee.objects.select_related("user", "role", "role__department")
+    if can_view_all_employees(user):
+        return employees
+    return employees.filter(user_id=user.pk)
+
+
+def search_employees(*, queryset: QuerySet[Employee], text: str) -> QuerySet[Employee]:
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(full_name__icontains=text)
+        | Q(employee_number__icontains=text)
+        | Q(user__username__icontains=text)
+        | Q(role__title_zh__icontains=text)
+        | Q(role__title_en__icontains=text)
+    )

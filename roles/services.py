@@ -1,0 +1,159 @@
+"""Every write to the org chart goes through these functions: they hold the rules, views and the API call them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .choices import AccessGroup, EmployeeStatus
+from .exceptions import OrgConflict
+from .models import Department, Employee, Role
+
+DEPARTMENT_FIELDS = {"code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"}
+ROLE_FIELDS = {
+    "department",
+    "code",
+    "title_zh",
+    "title_en",
+    "headcount",
+    "reports_to",
+    "pay_grade_min",
+    "pay_grade_max",
+    "access_group",
+    "sort_order",
+    "source",
+}
+EMPLOYEE_FIELDS = {
+    "employee_number",
+    "full_name",
+    "role",
+    "hire_date",
+    "leave_date",
+    "status",
+    "phone",
+    "bank_account",
+    "id_number",
+}
+
+
+def _assign(instance, allowed: set[str], values: dict[str, Any]) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}")
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def save_department(*, department: Department | None = None, **values: Any) -> Department:
+    """Create a department, or change one; validated against every model rule before it is written."""
+    department = department or Department()
+    _assign(department, DEPARTMENT_FIELDS, values)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def delete_department(*, department: Department) -> None:
+    """Delete an empty department; one that still holds roles is refused."""
+    if department.roles.exists():
+        raise OrgConflict(_("This department still has roles; move or delete them first."))
+    department.delete()
+
+
+def _check_reporting_line(role: Role) -> None:
+    seen = {role.pk} if role.pk else set()
+    boss = role.reports_to
+    while boss is not None:
+        if boss.pk in seen:
+            raise ValidationError({"reports_to": _("This reporting line would go round in a circle.")})
+        seen.add(boss.pk)
+        boss = boss.reports_to
+
+
+@transaction.atomic
+def save_role(*, role: Role | None = None, **values: Any) -> Role:
+    """Create or change a role; a reporting line that loops back on itself is refused."""
+    role = role or Role()
+    old_group = role.access_group if role.pk else None
+    _assign(role, ROLE_FIELDS, values)
+    if role.pay_grade_min is not None and role.pay_grade_max is not None and role.pay_grade_min > role.pay_grade_max:
+        raise ValidationError({"pay_grade_max": _("The maximum must not be below the minimum.")})
+    role.full_clean()
+    _check_reporting_line(role)
+    role.save()
+    if old_group is not None and old_group != role.access_group:
+        for employee in role.employees.select_related("user"):
+            _sync_access_group(employee)
+    return role
+
+
+@transaction.atomic
+def delete_role(*, role: Role) -> None:
+    """Delete a role nobody holds, not even a former employee (their history points at it)."""
+    if role.employees.exists():
+        raise OrgConflict(_("People hold or held this role; it cannot be deleted. Reduce its headcount instead."))
+    role.delete()
+
+
+def _sync_access_group(employee: Employee) -> None:
+    """The user's access group follows their role; other access groups are removed."""
+    user = employee.user
+    access_groups = list(Group.objects.filter(name__in=AccessGroup.values))
+    user.groups.remove(*[g for g in access_groups if g.name != employee.role.access_group])
+    if employee.status != EmployeeStatus.LEFT:
+        user.groups.add(*[g for g in access_groups if g.name == employee.role.access_group])
+    user.is_active = employee.status != EmployeeStatus.LEFT
+    user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def create_employee(*, username: str, password: str, **values: Any) -> Employee:
+    """Create an employee with their login; the login gets the access group of the role."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    user = User(username=username, first_name=values.get("full_name", "")[:150])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    employee = Employee(user=user)
+    _assign(employee, EMPLOYEE_FIELDS, values)
+    employee.full_clean()
+    employee.save()
+    _sync_access_group(employee)
+    return employee
+
+
+@transaction.atomic
+def update_employee(*, employee: Employee, **values: Any) -> Employee:
+    """Change an employee; a new role brings its access group, leaving the shop disables the login."""
+    employee = Employee.objects.select_for_update().select_related("user", "role").get(pk=employee.pk)
+    _assign(employee, EMPLOYEE_FIELDS, values)
+    if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
+        raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
+    employee.full_clean()
+    employee.save()
+    if "full_name" in values:
+        employee.user.first_name = employee.full_name[:150]
+        employee.user.save(update_fields=["first_name"])
+    _sync_access_group(employee)
+    return employee
+
+
+@transaction.atomic
+def record_leaving(*, employee: Employee, leave_date: datetime.date) -> Employee:
+    """Mark an employee as left on a date; their history stays, their login stops working."""
+    return update_employee(employee=employee, status=EmployeeStatus.LEFT, leave_date=leave_date)

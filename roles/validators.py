@@ -1,0 +1,33 @@
+"""Field validators for personal data, with messages a person filling in a form understands."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+employee_number_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{0,19}$", _("Use capital letters, digits and hyphens, e.g. E0012.")
+)
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 -]{5,18}[0-9]$", _("Enter a phone number of digits, e.g. 13812345678.")
+)
+bank_account_validator = RegexValidator(r"^[0-9]{12,30}$", _("A bank account number is 12 to 30 digits."))
+
+
+def validate_id_number(value: str) -> None:
+    """An 18-character PRC resident ID: 17 digits, a valid birth date, and the ISO 7064 MOD 11-2 check character."""
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="format")
+    try:
+        datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("The birth date inside this ID number is not a real date."), code="birth_date"
+        ) from None
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
+    if _ID_CHECK[total % 11] != value[17]:
+        raise ValidationError(_("The check character of this ID number is wrong; please re-check it."), code="checksum")

@@ -1,0 +1,27 @@
+"""The Celery application: a worker is `celery -A shop_ops worker`, the scheduler `celery -A shop_ops beat`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_ops.settings")
+
+app = Celery("shop_ops")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="shop_ops.healthcheck")
+def healthcheck() -> dict:
+    """Prove a worker is alive and reaches the database; returns what it saw."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        (one,) = cursor.fetchone()
+    return {
+        "status": "ok",
+        "database": connection.vendor,
+        "db_ok": one == 1,
+        "hostname": healthcheck.request.hostname,
+    }

@@ -1,0 +1,95 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from roles.choices import AccessGroup
+
+from .factories import EmployeeFactory, RoleFactory, UserFactory
+
+PASSWORD = "secret-pass-123"
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Unit tests run tasks in-process; the integration tests start a real worker instead."""
+    from shop_ops.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read English messages; the Chinese pages have their own tests."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def _employee_in(group: str, **kwargs):
+    role = RoleFactory(access_group=group)
+    employee = EmployeeFactory(role=role, user=UserFactory(groups=[group]), **kwargs)
+    return employee
+
+
+@pytest.fixture
+def manager(db):
+    return _employee_in(AccessGroup.MANAGER)
+
+
+@pytest.fixture
+def finance(db):
+    return _employee_in(AccessGroup.FINANCE)
+
+
+@pytest.fixture
+def warehouse(db):
+    return _employee_in(AccessGroup.WAREHOUSE)
+
+
+@pytest.fixture
+def staff(db):
+    return _employee_in(AccessGroup.STAFF)
+
+
+@pytest.fixture
+def other_staff(db):
+    return _employee_in(AccessGroup.STAFF)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    def login(employee_or_user):
+        user = getattr(employee_or_user, "user", employee_or_user)
+        api.force_authenticate(user)
+        return api
+
+    return login
+
+
+@pytest.fixture
+def client_as(client):
+    def login(employee_or_user):
+        client.force_login(getattr(employee_or_user, "user", employee_or_user))
+        return client
+
+    return login
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
