@@ -15,10 +15,11 @@ def _celery_eager(settings):
     """Unit tests run tasks in-process; the integration tests start a real worker instead."""
     from shop_ops.celery import app
 
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    # With the CELERY namespace, the Django-style key is the one Celery reads back.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
     yield
-    app.conf.task_always_eager = previous
+    app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +28,8 @@ def _english(settings):
     from django.utils import translation
 
     settings.LANGUAGE_CODE = "en"
+    # Hashing strength is not under test; the default PBKDF2 costs ~0.3 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with translation.override("en"):
         yield
 

@@ -1,0 +1,64 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from roles.models import Department
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_walks_the_org_chart_and_adds_a_department(page, live_server, demo_data):
+    log_in(page, live_server, "manager")
+    page.get_by_role("link", name="Org chart").first.click()
+    expect(page.get_by_role("heading", name="Org chart")).to_be_visible()
+
+    marketing = page.get_by_test_id("department-marketing")
+    cs_row = marketing.get_by_test_id("role-cs_staff")
+    expect(cs_row).to_contain_text("1 / 3")
+    expect(cs_row).to_have_class(re.compile("vacancy"))
+    expect(cs_row.locator(".vacancy-badge")).to_have_text("2 vacancies")
+
+    cs_row.get_by_role("link", name="Customer Service Agent").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("客服人员")
+    page.get_by_role("link", name="Marketing", exact=False).first.click()
+    expect(page).to_have_url(re.compile("/org/departments/marketing/"))
+
+    page.goto(f"{live_server.url}/org/departments/new/")
+    page.fill("input[name=code]", "bad code!")
+    page.fill("input[name=name_zh]", "客服部")
+    page.fill("input[name=name_en]", "Customer care")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".field-error")).to_contain_text("slug")
+    page.fill("input[name=code]", "customer-care")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Customer care")
+    assert Department.objects.filter(code="customer-care").exists()
+
+
+def test_staff_member_cannot_open_the_employee_list(page, live_server, demo_data):
+    log_in(page, live_server, "cs")
+    expect(page.get_by_role("link", name="Employees")).to_have_count(0)
+    page.goto(f"{live_server.url}/employees/")
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator(".message")).to_contain_text("permission")
+    page.get_by_role("link", name="My profile").first.click()
+    expect(page.get_by_test_id("bank-account")).to_contain_text("****")
+
+
+def test_language_switcher_turns_the_pages_chinese(page, live_server, demo_data):
+    log_in(page, live_server, "finance")
+    page.goto(f"{live_server.url}/org/")
+    page.get_by_test_id("language").select_option("zh-hans")
+    expect(page.get_by_role("heading", name="组织架构")).to_be_visible()
+    expect(page.get_by_test_id("department-warehouse")).to_contain_text("仓储部")
+
+
+def test_org_chart_on_a_phone(phone_page, live_server, demo_data):
+    log_in(phone_page, live_server, "packer")
+    phone_page.goto(f"{live_server.url}/org/")
+    expect(phone_page.get_by_test_id("department-warehouse")).to_be_visible()
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 420, f"the page scrolls sideways on a phone ({width}px)"

@@ -1,0 +1,85 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from celery import Celery
+
+from ..conftest import in_ci
+
+ROOT = Path(__file__).resolve().parents[2]
+# Celery's client reads CELERY_BROKER_URL from the environment ahead of any argument, so the worker must use the
+# same broker as the environment names; each test gets its own queue, so a shared broker is harmless.
+_BROKER = os.environ.get("CELERY_BROKER_URL", "")
+REDIS_URL = _BROKER if _BROKER.startswith("redis") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    if not redis_available():
+        if in_ci():
+            pytest.fail(f"CI needs Redis at {REDIS_URL} for the Celery integration tests.")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}; start it to run the Celery integration tests.")
+    return REDIS_URL
+
+
+@pytest.fixture
+def celery_worker_process(redis_url):
+    """A real `celery worker` process on its own queue; yields (client app, queue name)."""
+    queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
+    environment = dict(os.environ, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shop_ops",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    client = Celery("shopops-test-client", broker=redis_url, backend=redis_url)
+    client.conf.task_default_queue = queue
+    try:
+        yield client, queue, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        client.close()
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
