@@ -8,6 +8,10 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from inventory.schedule import BEAT_SCHEDULE as INVENTORY_SCHEDULE
+from payroll.schedule import BEAT_SCHEDULE as PAYROLL_SCHEDULE
+from roles.schedule import BEAT_SCHEDULE as ROLES_SCHEDULE
+
 from .env import env, read_bool, read_database, read_int, read_list, read_time_zone, read_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,12 +196,15 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The jobs the later modules bring (checklist generation, payroll run, stock count) are added here.
+# Each app lists its jobs in <app>/schedule.py (plain data, no models), merged here into one schedule.
 CELERY_BEAT_SCHEDULE = {
     "healthcheck-every-10-minutes": {
         "task": "shop_ops.healthcheck",
         "schedule": crontab(minute="*/10"),
     },
+    **ROLES_SCHEDULE,
+    **PAYROLL_SCHEDULE,
+    **INVENTORY_SCHEDULE,
 }
 
 LOGGING = {

@@ -18,6 +18,8 @@ def health(request):
 
 api_urlpatterns = [
     path("", include("roles.api.urls")),
+    path("payroll/", include("payroll.api.urls")),
+    path("inventory/", include("inventory.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -26,6 +28,8 @@ api_urlpatterns = [
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("roles.urls")),
+    path("payroll/", include("payroll.urls")),
+    path("inventory/", include("inventory.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,13 @@
+from importlib import import_module
+
 from django.core.management.base import BaseCommand, CommandError
 
 from roles import demo
+
+
+# The demo data of the other modules, loaded after the org chart (each `load_demo()` is idempotent and returns a
+# one-line summary).
+DEMO_MODULES = ["roles.checklist_demo", "payroll.demo", "inventory.demo"]
 
 
 class Command(BaseCommand):
@@ -19,6 +26,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {demo.SEED_FILE}: {exc}") from exc
         logins, counts = demo.load_org(seed=seed, password=password)
         admin_created = demo.ensure_superuser(username="admin", password=password)
+        for module in DEMO_MODULES:
+            summary = import_module(module).load_demo()
+            self.stdout.write(self.style.SUCCESS(summary))
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data: {departments} departments, {roles} roles, {employees} employees created; "

@@ -1,0 +1,3 @@
+"""API of the inventory module (mounted at /api/inventory/)."""
+
+urlpatterns: list = []

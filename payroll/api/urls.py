@@ -1,0 +1,3 @@
+"""API of the payroll module (mounted at /api/payroll/)."""
+
+urlpatterns: list = []

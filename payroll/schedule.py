@@ -1,0 +1,3 @@
+"""Celery beat entries of the payroll module; shop_ops/settings.py merges them into CELERY_BEAT_SCHEDULE."""
+
+BEAT_SCHEDULE: dict = {}

@@ -1,0 +1,5 @@
+"""Pages of the payroll module (mounted at /payroll/)."""
+
+app_name = "payroll"
+
+urlpatterns: list = []
