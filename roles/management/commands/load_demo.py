@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roles import demo
 
-
 # The demo data of the other modules, loaded after the org chart (each `load_demo()` is idempotent and returns a
 # one-line summary).
 DEMO_MODULES = ["roles.checklist_demo", "payroll.demo", "inventory.demo"]
