@@ -174,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "roles.choices.EmployeeStatus",
+        "ChecklistItemStatusEnum": "roles.choices.ItemStatus",
+    },
 }
 
 # Celery: without a broker URL the tasks run eagerly in-process, so a bare machine needs no Redis.

@@ -102,6 +102,11 @@ class DutyTemplate(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("roles:role-duties", kwargs={"code": self.role.code})
+
     @property
     def text(self) -> str:
         return _in_language(self.text_zh, self.text_en)

@@ -154,7 +154,7 @@ def test_completion_rate_counts_items_done_by_their_due_date(staff, other_staff,
     EmployeeFactory(role=staff.role)
     for day in (MONDAY, MONDAY + datetime.timedelta(days=1), MONDAY + datetime.timedelta(days=2)):
         services.generate_checklists(day=day)
-    first, second, third = items_of(staff)
+    first, second, _third = items_of(staff)
     ChecklistItem.objects.filter(pk=first.pk).update(
         status="done", done_at=timezone.now(), done_on=first.due_date, done_by=staff.user
     )
