@@ -84,6 +84,8 @@ def _fill_history(*, today: datetime.date) -> int:
         item.done_by_id = item.employee.user_id
         to_update.append(item)
     ChecklistItem.objects.bulk_update(to_update, ["status", "done_on", "done_at", "done_by"], batch_size=1000)
+    for due_date in sorted({item.due_date for item in to_update}):
+        services.refresh_day_summaries(due_date=due_date)
     return generated
 
 

@@ -1,8 +1,9 @@
-from .checklists import ChecklistItem, DutyAssignment, DutyTemplate, Holiday
+from .checklists import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Holiday
 from .org import MONEY, Department, Employee, EmployeeQuerySet, Role
 
 __all__ = [
     "MONEY",
+    "ChecklistDaySummary",
     "ChecklistItem",
     "Department",
     "DutyAssignment",

@@ -130,7 +130,7 @@ class DashboardView(RuleRequiredMixin, TemplateView):
         start, end = selectors.period_range(period, today)
         department = self.request.GET.get("department") or None
         department_id = int(department) if department and department.isdigit() else None
-        figures = {"start": start, "end": end, "today": today}
+        table = selectors.completion_table(start=start, end=end, today=today, department_id=department_id)
         overdue = selectors.overdue_items(today=today, department_id=department_id)
         context.update(
             period=period,
@@ -140,10 +140,10 @@ class DashboardView(RuleRequiredMixin, TemplateView):
             today=today,
             departments=Department.objects.all(),
             department_id=department_id,
-            overall=selectors.overall(**figures),
-            by_department=selectors.completion_by(group_by="department", **figures),
-            by_role=selectors.completion_by(group_by="role", department_id=department_id, **figures),
-            by_person=selectors.completion_by(group_by="employee", department_id=department_id, **figures),
+            overall=table.overall,
+            by_department=table.by_department,
+            by_role=table.by_role,
+            by_person=Paginator(table.by_person, 50).get_page(self.request.GET.get("people")),
             overdue_page=Paginator(overdue, 25).get_page(self.request.GET.get("page")),
         )
         return context

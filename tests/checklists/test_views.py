@@ -72,7 +72,7 @@ def test_dashboard_queries_do_not_grow_with_rows(client_as, manager, django_asse
         give(EmployeeFactory(), manager)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("roles:checklist-dashboard"), {"period": "month"})
-    assert len(response.context["by_person"]) == 18
+    assert response.context["by_person"].paginator.count == 18
 
 
 def test_my_checklist_queries_do_not_grow_with_items(client_as, staff, manager, django_assert_max_num_queries):
