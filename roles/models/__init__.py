@@ -1,5 +1,9 @@
+from .audit import register_user_history
 from .checklists import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Holiday
 from .org import MONEY, Department, Employee, EmployeeQuerySet, Role
+
+# Logins and their group membership (who may do what) are audited as well; password hashes and login times are not.
+register_user_history()
 
 __all__ = [
     "MONEY",

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from ..choices import AssignmentMode, Cadence, DayKind, ItemKind, ItemStatus
 from .org import Employee, Role, _in_language
@@ -19,6 +20,7 @@ class Holiday(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices, default=DayKind.HOLIDAY)
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date"]
@@ -71,6 +73,7 @@ class DutyTemplate(models.Model):
     cadence_note = models.CharField(_("cadence note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["role", "sort_order", "id"]
@@ -121,6 +124,7 @@ class DutyAssignment(models.Model):
     valid_to = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["duty", "valid_from"]
