@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
     **INVENTORY_SCHEDULE,
 }
 
+# Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
+INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
