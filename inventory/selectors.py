@@ -59,8 +59,12 @@ def warehouses_without_count(*, period: datetime.date) -> QuerySet:
 
 
 def counts_with_progress() -> QuerySet:
-    return StockCount.objects.select_related("warehouse", "loss_report").annotate(
-        line_total=Count("lines"), line_counted=Count("lines", filter=Q(lines__counted_quantity__isnull=False))
+    return (
+        StockCount.objects.select_related("warehouse", "loss_report")
+        .annotate(
+            line_total=Count("lines"), line_counted=Count("lines", filter=Q(lines__counted_quantity__isnull=False))
+        )
+        .order_by("-period", "warehouse__code")
     )
 
 
