@@ -63,15 +63,15 @@ class ImportForm(forms.Form):
 
 
 class OpenCountForm(forms.Form):
-    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.all(), label=_("Warehouse"))
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.all(), label=_("Warehouse"), empty_label=None)
     month = forms.DateField(
         label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m"]
     )
     blind = forms.BooleanField(label=_("Blind count (counters do not see system figures)"), required=False)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"month": timezone.localdate().replace(day=1)})
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("month", timezone.localdate().replace(day=1))
 
 
 class RecordCountForm(forms.Form):

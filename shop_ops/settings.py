@@ -174,6 +174,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with their own choices: name each enum after its choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "roles.choices.EmployeeStatus",
+        "StockCountStatusEnum": "inventory.choices.CountStatus",
+        "LossReportStatusEnum": "inventory.choices.LossReportStatus",
+        "PurchaseRequestStatusEnum": "inventory.choices.PurchaseRequestStatus",
+        "OrderStatusEnum": "inventory.choices.OrderStatus",
+    },
 }
 
 # Celery: without a broker URL the tasks run eagerly in-process, so a bare machine needs no Redis.
