@@ -196,9 +196,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with their own choices: name each enum after its choice set.
     "ENUM_NAME_OVERRIDES": {
         "EmployeeStatusEnum": "roles.choices.EmployeeStatus",
         "ChecklistItemStatusEnum": "roles.choices.ItemStatus",
+        "StockCountStatusEnum": "inventory.choices.CountStatus",
+        "LossReportStatusEnum": "inventory.choices.LossReportStatus",
+        "PurchaseRequestStatusEnum": "inventory.choices.PurchaseRequestStatus",
+        "OrderStatusEnum": "inventory.choices.OrderStatus",
     },
 }
 
@@ -235,6 +240,9 @@ CELERY_BEAT_SCHEDULE = {
     **PAYROLL_SCHEDULE,
     **INVENTORY_SCHEDULE,
 }
+
+# Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
+INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
 
 LOGGING = {
     "version": 1,
