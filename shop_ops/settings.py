@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop_ops.api.document_error_responses",
+    ],
     # Several models have a `status` field with their own choices: name each enum after its choice set.
     "ENUM_NAME_OVERRIDES": {
         "EmployeeStatusEnum": "roles.choices.EmployeeStatus",

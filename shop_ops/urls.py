@@ -37,3 +37,6 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("health/", health, name="health"),
 ]
+
+handler404 = "shop_ops.api.page_not_found"
+handler500 = "shop_ops.api.server_error"
