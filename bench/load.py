@@ -54,7 +54,8 @@ def prepare(staff: int) -> dict:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # production settings serve the manifest
-    call_command("load_demo", quiet_logins=True, verbosity=0, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", quiet_logins=True, verbosity=0, stdout=quiet)
     today = timezone.localdate()
     if today.isoweekday() > 5 or Holiday.objects.filter(date=today, kind="holiday").exists():
         Holiday.objects.update_or_create(date=today, defaults={"kind": "workday", "name_zh": "压测", "name_en": "Load"})
