@@ -212,17 +212,15 @@ def main() -> None:
 
     print(f"users {args.users}, gunicorn workers {args.workers}, {args.seconds} s, {os.cpu_count()} cores")
     print(f"requests {len(results)}   {len(results) / elapsed:.0f} req/s   errors {len(errors)}")
-    print(
-        f"latency ms: p50 {pct(50):.0f}   p95 {pct(95):.0f}   p99 {pct(99):.0f}   mean {statistics.mean(latencies) * 1000:.0f}"
-    )
+    mean = statistics.mean(latencies) * 1000
+    print(f"latency ms: p50 {pct(50):.0f}   p95 {pct(95):.0f}   p99 {pct(99):.0f}   mean {mean:.0f}")
     by_kind: dict[str, list] = {}
     for kind, _, seconds in results:
         by_kind.setdefault(kind, []).append(seconds * 1000)
     for kind, values in sorted(by_kind.items()):
         values.sort()
-        print(
-            f"  {kind:<12} {len(values):6d} requests   p50 {values[len(values) // 2]:.0f} ms   p99 {values[int(len(values) * 0.99)]:.0f} ms"
-        )
+        p50, p99 = values[len(values) // 2], values[int(len(values) * 0.99)]
+        print(f"  {kind:<12} {len(values):6d} requests   p50 {p50:.0f} ms   p99 {p99:.0f} ms")
     if errors:
         print("first errors:", sorted({(r[0], r[1]) for r in errors})[:10])
 
