@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,7 +96,8 @@ def post_movements(
 ) -> list[StockMovement]:
     """Post a batch of movements all-or-nothing: the ledger rows and the stock levels change in one transaction.
 
-    Levels are locked in primary-key order (so two batches never deadlock) and changed with F() expressions. A level
+    Levels are locked in primary-key order (so two batches never deadlock) and changed in the database by adding
+    each delta (`on_hand = on_hand + delta`, one statement per batch). A level
     may go below zero only with `allow_negative`, which only a manager may use; the override is recorded on the
     movement.
     """
@@ -145,7 +146,6 @@ def post_movements(
                             "change": delta,
                         }
                     )
-            level.on_hand = F("on_hand") + delta
             level.allow_negative = after < 0
         if shortages:
             listed = "; ".join(
@@ -155,7 +155,7 @@ def post_movements(
             raise InsufficientStock(
                 _("Not enough stock: %(list)s. Nothing was posted.") % {"list": listed}, shortages=shortages
             )
-        StockLevel.objects.bulk_update(levels, ["on_hand", "allow_negative"], batch_size=1000)
+        _apply_level_deltas(levels=levels, deltas=deltas, now=now)
         rows = []
         for movement in movements:
             cost = skus[movement.sku_id].unit_cost
@@ -175,7 +175,72 @@ def post_movements(
                     posted_at=now,
                 )
             )
+        return _insert_movements(rows)
+
+
+def _apply_level_deltas(*, levels: list[StockLevel], deltas: dict[tuple[int, int], int], now) -> None:
+    """Add each level's delta in the database (on_hand = on_hand + delta, never a value computed in Python), for
+    levels already locked by the caller. PostgreSQL gets one UPDATE ... FROM unnest(...) for the whole batch; other
+    databases Django's bulk_update with F() expressions (a CASE per column). The CHECK constraint still guards against negatives."""
+    if not levels:
+        return
+    ids = [level.pk for level in levels]
+    changes = [deltas[(level.sku_id, level.location_id)] for level in levels]
+    negatives = [level.allow_negative for level in levels]
+    if connection.vendor == "postgresql":
+        table = StockLevel._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS level SET on_hand = level.on_hand + batch.delta, "
+                "allow_negative = batch.allow_negative, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::boolean[]) AS batch(id, delta, allow_negative) "
+                "WHERE level.id = batch.id",
+                [now, ids, changes, negatives],
+            )
+        return
+    for level, delta in zip(levels, changes, strict=True):
+        level.on_hand = F("on_hand") + delta
+        level.updated_at = now
+    StockLevel.objects.bulk_update(levels, ["on_hand", "allow_negative", "updated_at"], batch_size=1000)
+
+
+_MOVEMENT_COLUMNS = (
+    ("sku_id", "bigint"),
+    ("location_id", "bigint"),
+    ("kind", "varchar"),
+    ("quantity", "integer"),
+    ("unit_cost", "numeric"),
+    ("value", "numeric"),
+    ("reason", "varchar"),
+    ("reference", "varchar"),
+    ("negative_override", "boolean"),
+    ("created_by_id", "bigint"),
+    ("occurred_at", "timestamptz"),
+    ("posted_at", "timestamptz"),
+)
+
+
+def _insert_movements(rows: list[StockMovement]) -> list[StockMovement]:
+    """Write the ledger rows of a batch. PostgreSQL: one INSERT ... SELECT FROM unnest(column arrays) RETURNING id,
+    a dozen parameters however big the batch; elsewhere Django's bulk_create."""
+    if connection.vendor != "postgresql":
         return StockMovement.objects.bulk_create(rows, batch_size=1000)
+    table = StockMovement._meta.db_table
+    names = ", ".join(name for name, _type in _MOVEMENT_COLUMNS)
+    arrays = ", ".join(f"%s::{db_type}[]" for _name, db_type in _MOVEMENT_COLUMNS)
+    params = [[getattr(row, name) for row in rows] for name, _type in _MOVEMENT_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS batch({names}, n) "
+            "ORDER BY n RETURNING id",
+            params,
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
+    return rows
 
 
 def _level_ids(*, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
