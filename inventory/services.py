@@ -181,7 +181,7 @@ def post_movements(
 def _apply_level_deltas(*, levels: list[StockLevel], deltas: dict[tuple[int, int], int], now) -> None:
     """Add each level's delta in the database (on_hand = on_hand + delta, never a value computed in Python), for
     levels already locked by the caller. PostgreSQL gets one UPDATE ... FROM unnest(...) for the whole batch; other
-    databases Django's bulk_update with F() expressions (a CASE per column). The CHECK constraint still guards against negatives."""
+    databases Django's bulk_update with F() expressions. The CHECK constraint still guards against negatives."""
     if not levels:
         return
     ids = [level.pk for level in levels]
@@ -190,8 +190,9 @@ def _apply_level_deltas(*, levels: list[StockLevel], deltas: dict[tuple[int, int
     if connection.vendor == "postgresql":
         table = StockLevel._meta.db_table
         with connection.cursor() as cursor:
+            # Only the model's table name is interpolated; every value is a parameter.
             cursor.execute(
-                f"UPDATE {table} AS level SET on_hand = level.on_hand + batch.delta, "
+                f"UPDATE {table} AS level SET on_hand = level.on_hand + batch.delta, "  # noqa: S608
                 "allow_negative = batch.allow_negative, updated_at = %s "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::boolean[]) AS batch(id, delta, allow_negative) "
                 "WHERE level.id = batch.id",
@@ -231,8 +232,9 @@ def _insert_movements(rows: list[StockMovement]) -> list[StockMovement]:
     params = [[getattr(row, name) for row in rows] for name, _type in _MOVEMENT_COLUMNS]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS batch({names}, n) "
-            "ORDER BY n RETURNING id",
+            # Table and column names come from the model; every value is a parameter.
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
+            f"WITH ORDINALITY AS batch({names}, n) ORDER BY n RETURNING id",
             params,
         )
         ids = [pk for (pk,) in cursor.fetchall()]
@@ -349,11 +351,13 @@ def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, 
         raise InventoryConflict(
             _("%(warehouse)s already has a count for %(month)s.") % {"warehouse": warehouse, "month": f"{period:%Y-%m}"}
         )
-    levels = list(
-        StockLevel.objects.select_for_update()
+    # Lock first (a posting in flight finishes before the snapshot, a later one waits and is posted after it), then
+    # copy the levels into lines inside the database: one INSERT ... SELECT however many levels.
+    list(
+        StockLevel.objects.select_for_update(of=("self",))
         .filter(location__warehouse=warehouse)
         .order_by("pk")
-        .values_list("sku_id", "location_id", "on_hand")
+        .values_list("pk", flat=True)
     )
     count = StockCount(warehouse=warehouse, period=period, blind=blind, opened_by=user, snapshot_at=timezone.now())
     try:
@@ -361,11 +365,25 @@ def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, 
             count.save()
     except IntegrityError:
         raise InventoryConflict(_("This warehouse already has a count for that month.")) from None
-    StockCountLine.objects.bulk_create(
-        [StockCountLine(count=count, sku_id=s, location_id=loc, snapshot_quantity=q) for s, loc, q in levels],
-        batch_size=2000,
-    )
+    _snapshot_lines(count=count)
     return count
+
+
+def _snapshot_lines(*, count: StockCount) -> None:
+    lines, levels, locations = (
+        StockCountLine._meta.db_table,
+        StockLevel._meta.db_table,
+        Location._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only the models' table names are interpolated; every value is a parameter.
+            f"INSERT INTO {lines} (count_id, sku_id, location_id, snapshot_quantity, movements_since_snapshot, "  # noqa: S608
+            f"adjusted) SELECT %s, level.sku_id, level.location_id, level.on_hand, 0, %s FROM {levels} AS level "
+            f"INNER JOIN {locations} AS location ON location.id = level.location_id WHERE location.warehouse_id = %s "
+            "ORDER BY level.id",
+            [count.pk, False, count.warehouse_id],
+        )
 
 
 @transaction.atomic
