@@ -318,10 +318,12 @@ def transfer_stock(
 
 
 @transaction.atomic
-def set_sku_listed(*, sku: Sku, listed: bool) -> Sku:
+def set_sku_listed(*, sku: Sku, listed: bool, user=None) -> Sku:
     """Mark a SKU listed or delisted in the shop (缺货或过季产品及时通知店铺下架)."""
-    Sku.objects.filter(pk=sku.pk).update(is_listed=listed)
+    sku = Sku.objects.select_for_update().get(pk=sku.pk)
     sku.is_listed = listed
+    sku._history_user = user
+    sku.save(update_fields=["is_listed"])  # save(), not update(): the audit history records who delisted it
     return sku
 
 
@@ -417,6 +419,7 @@ def cancel_stock_count(*, count: StockCount, user) -> StockCount:
     count.status = CountStatus.CANCELLED
     count.closed_by = user
     count.closed_at = timezone.now()
+    count._history_user = user
     count.save(update_fields=["status", "closed_by", "closed_at"])
     return count
 
@@ -494,7 +497,10 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
             InventoryJob.objects.filter(pk=job.pk).update(done=done)
     with transaction.atomic():
         _write_loss_report(count=count)
-        StockCount.objects.filter(pk=count.pk).update(status=CountStatus.CLOSED, closed_at=timezone.now())
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        count.status, count.closed_at = CountStatus.CLOSED, timezone.now()
+        count._history_user = user  # a worker has no request: name the closer in the audit history
+        count.save(update_fields=["status", "closed_at"])
 
 
 def _write_loss_report(*, count: StockCount) -> None:
@@ -543,6 +549,7 @@ def review_loss_report(*, report: LossReport, approve: bool, user, note: str = "
     report.reviewed_by = user
     report.reviewed_at = timezone.now()
     report.review_note = note
+    report._history_user = user  # named explicitly: the API and tasks have no history middleware request
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     return report
 
@@ -635,6 +642,7 @@ def change_purchase_request_status(
             user=user,
         )
     request.status = status
+    request._history_user = user
     request.save(update_fields=["status", "updated_at"])
     return request
 
@@ -784,3 +792,56 @@ def create_orders(*, orders: Sequence[OrderInput]) -> list[Order]:
         [OrderLine(order=by_number[o.number], sku_id=s, quantity=q) for o in orders for s, q in o.lines]
     )
     return created
+
+
+# --- Excel export of the 进销存 summary (a job row the page polls) ---------------------------------------------------
+
+
+def request_summary_export(*, month: datetime.date, user, text: str = "") -> InventoryJob:
+    """Queue the Excel export of a month's summary: a job row now, the file written by a Celery task, which the page
+    polls until it offers the download."""
+    text = (text or "").strip()
+    if len(text) > 100:
+        raise InventoryError(_("The search text is limited to 100 characters."), field="q")
+    from .tasks import export_summary_job
+
+    with transaction.atomic():
+        job = InventoryJob.objects.create(
+            kind=JobKind.SUMMARY_EXPORT, month=month_start(month), search=text, requested_by=user
+        )
+        transaction.on_commit(lambda: export_summary_job.delay(job.pk))
+    return job
+
+
+def run_summary_export_job(*, job_id: int) -> InventoryJob:
+    """Worker side of an export: compute the summary, stream it to .xlsx with progress every 1 000 rows, store the
+    file on the job. Safe to run twice: a finished job is left alone, a failed one is redone from the start."""
+    from django.core.files.base import ContentFile
+
+    from .exports import summary_workbook
+    from .selectors import monthly_summary
+
+    job = InventoryJob.objects.get(pk=job_id, kind=JobKind.SUMMARY_EXPORT)
+    if job.status == JobStatus.DONE:
+        return job
+    InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="", done=0)
+    try:
+        summary = monthly_summary(month=job.month, text=job.search)
+        total = len(summary.rows)
+        InventoryJob.objects.filter(pk=job.pk).update(total=total)
+
+        def progress(done: int) -> None:
+            InventoryJob.objects.filter(pk=job.pk).update(done=min(done, total))
+
+        data = summary_workbook(summary, progress=progress)
+        job.file.save(f"stock-summary-{job.month:%Y-%m}-{job.pk}.xlsx", ContentFile(data), save=False)
+    except Exception as exc:
+        InventoryJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(getattr(exc, "message", exc))[:1000], finished_at=timezone.now()
+        )
+        raise
+    InventoryJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, done=total, file=job.file.name, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job

@@ -36,3 +36,9 @@ def open_stock_counts(on_date: str | None = None) -> list[int]:
 def close_stock_count_job(job_id: int) -> str:
     """Close a big count in chunks, updating the job's progress; re-running continues or does nothing."""
     return services.run_count_close_job(job_id=job_id).status
+
+
+@shared_task(name="inventory.export_summary_job")
+def export_summary_job(job_id: int) -> str:
+    """Write a month's 进销存 workbook for a job row, updating its progress; re-running a finished job does nothing."""
+    return services.run_summary_export_job(job_id=job_id).status

@@ -20,6 +20,7 @@ urlpatterns = [
     path("counts/<int:pk>/lines/<int:line>/", views.CountLineView.as_view(), name="count-line"),
     path("counts/<int:pk>/close/", views.CountCloseView.as_view(), name="count-close"),
     path("jobs/<int:pk>/", views.JobProgressView.as_view(), name="job-progress"),
+    path("jobs/<int:pk>/download/", views.JobDownloadView.as_view(), name="job-download"),
     path("loss-reports/", views.LossReportListView.as_view(), name="loss-report-list"),
     path("loss-reports/<int:pk>/", views.LossReportDetailView.as_view(), name="loss-report-detail"),
     path("loss-reports/<int:pk>/review/", views.LossReportReviewView.as_view(), name="loss-report-review"),

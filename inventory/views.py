@@ -7,11 +7,11 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -19,9 +19,8 @@ from roles.permissions import RuleRequiredMixin
 from shop_ops.exceptions import ShopOpsError
 
 from . import selectors, services
-from .choices import CountStatus, LossReportStatus, MovementKind, OrderStatus, PurchaseRequestStatus
+from .choices import CountStatus, JobKind, JobStatus, LossReportStatus, MovementKind, OrderStatus, PurchaseRequestStatus
 from .exceptions import ImportRejected
-from .exports import summary_workbook
 from .forms import (
     FlagForm,
     ImportForm,
@@ -45,6 +44,7 @@ from .permissions import (
 )
 
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):
@@ -170,7 +170,7 @@ class SkuListedView(ActionView):
     def act(self, data):
         sku = get_object_or_404(Sku, pk=self.kwargs["pk"])
         listed = self.request.POST.get("listed") == "1"
-        services.set_sku_listed(sku=sku, listed=listed)
+        services.set_sku_listed(sku=sku, listed=listed, user=self.request.user)
         return (
             _("%(sku)s is now listed.") % {"sku": sku.code} if listed else _("%(sku)s is delisted.") % {"sku": sku.code}
         )
@@ -474,21 +474,44 @@ class SummaryView(RuleRequiredMixin, TemplateView):
             bars=[
                 {"label": label, "value": value, "width": round(300 * abs(value) / biggest)} for label, value in flows
             ],
+            exports=InventoryJob.objects.filter(
+                kind=JobKind.SUMMARY_EXPORT, requested_by=self.request.user, month=month
+            ).order_by("-created_at")[:5],
         )
         return context
 
 
 class SummaryExportView(RuleRequiredMixin, View):
-    """Warehouse, Manager, Finance: the month's summary as .xlsx."""
+    """Warehouse, Manager, Finance: queue the month's summary as .xlsx (a Celery job); the summary page shows its
+    progress and then the download link."""
 
     rule = staticmethod(can_view_stock)
 
-    def get(self, request):
-        month = parse_month(request.GET.get("month"))
-        data = summary_workbook(selectors.monthly_summary(month=month, text=request.GET.get("q", "").strip()))
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
-        return response
+    def post(self, request):
+        month = parse_month(request.POST.get("month"))
+        q = request.POST.get("q", "").strip()
+        try:
+            services.request_summary_export(month=month, text=q, user=request.user)
+        except ShopOpsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The Excel file is being written; the link appears below when it is ready."))
+        query = urlencode({"month": f"{month:%Y-%m}", **({"q": q} if q else {})})
+        return redirect(f"{reverse('inventory:summary')}?{query}#exports")
+
+
+class JobDownloadView(RuleRequiredMixin, View):
+    """Warehouse, Manager, Finance: the file a finished export job wrote (never served by a public URL)."""
+
+    rule = staticmethod(can_view_stock)
+
+    def get(self, request, pk):
+        job = get_object_or_404(InventoryJob, pk=pk, kind=JobKind.SUMMARY_EXPORT, status=JobStatus.DONE)
+        if not job.file:
+            raise Http404
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=f"stock-summary-{job.month:%Y-%m}.xlsx", content_type=XLSX
+        )
 
 
 # --- Purchase requests -------------------------------------------------------------------------------------------

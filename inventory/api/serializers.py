@@ -1,7 +1,11 @@
+import datetime
+
+from django.urls import reverse
 from rest_framework import serializers
 
 from ..choices import MANUAL_KINDS, CountStatus
 from ..models import (
+    InventoryJob,
     Location,
     LossReport,
     LossReportLine,
@@ -254,3 +258,39 @@ class ResolveSerializer(serializers.Serializer):
 class ImportSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["receipt", "shipment", "return", "orders"])
     file = serializers.FileField()
+
+
+class SummaryExportSerializer(serializers.Serializer):
+    month = serializers.DateField(input_formats=["%Y-%m"], help_text="YYYY-MM")
+    q = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    def validate_month(self, value: datetime.date) -> datetime.date:
+        return value.replace(day=1)
+
+
+class InventoryJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = InventoryJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "error",
+            "count",
+            "month",
+            "search",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, job) -> str | None:
+        if job.kind != "summary_export" or job.status != "done" or not job.file:
+            return None
+        return reverse("inventory-job-download", kwargs={"pk": job.pk})

@@ -14,6 +14,7 @@ router.register("counts", views.StockCountViewSet, basename="inventory-count")
 router.register("loss-reports", views.LossReportViewSet, basename="inventory-loss-report")
 router.register("purchase-requests", views.PurchaseRequestViewSet, basename="inventory-purchase-request")
 router.register("orders", views.OrderViewSet, basename="inventory-order")
+router.register("jobs", views.InventoryJobViewSet, basename="inventory-job")
 
 urlpatterns = [
     path("transfers/", views.TransferView.as_view(), name="inventory-transfer"),

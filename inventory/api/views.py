@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..choices import JobKind, JobStatus
 from ..exceptions import ImportRejected
-from ..exports import summary_workbook
 from ..imports import import_movements, import_orders
-from ..models import Location, LossReport, Order, PurchaseRequest, Sku, StockLevel
+from ..models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockLevel
 from ..permissions import (
     HandleFlaggedOrders,
     OperateStock,
@@ -227,22 +228,45 @@ class SummaryView(APIView):
 
 
 class SummaryExportView(APIView):
-    """The month's 进销存 as .xlsx. Warehouse, Manager, Finance."""
+    """Queue the month's 进销存 as .xlsx (a Celery job): 202 with the job; poll `jobs/{id}/` until `status` is
+    `done`, then GET `jobs/{id}/download/`. Warehouse, Manager, Finance."""
 
     permission_classes = [ViewStock]
-    extra_query_params = ("month", "q")
+
+    @extend_schema(request=s.SummaryExportSerializer, responses={202: s.InventoryJobSerializer})
+    def post(self, request):
+        serializer = s.SummaryExportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.request_summary_export(
+            month=serializer.validated_data["month"], text=serializer.validated_data["q"], user=request.user
+        )
+        job.refresh_from_db()
+        return Response(s.InventoryJobSerializer(job, context={"request": request}).data, status=202)
+
+
+class InventoryJobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Long jobs (count closes, Excel exports) with status and progress; `download/` gives a finished export's file.
+    Warehouse, Manager, Finance."""
+
+    queryset = InventoryJob.objects.all()
+    serializer_class = s.InventoryJobSerializer
+    permission_classes = [ViewStock]
+    ordering = ["-created_at"]
 
     @extend_schema(
-        parameters=[MONTH_PARAM, Q_PARAM],
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes},
     )
-    def get(self, request):
-        _check_params(request, self.extra_query_params)
-        month = parse_month(request.query_params.get("month"))
-        data = summary_workbook(selectors.monthly_summary(month=month, text=request.query_params.get("q", "")))
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
-        return response
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if job.kind != JobKind.SUMMARY_EXPORT or job.status != JobStatus.DONE or not job.file:
+            raise NotFound("This job has no finished file (yet).")
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"stock-summary-{job.month:%Y-%m}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 def _check_params(request, allowed) -> None:

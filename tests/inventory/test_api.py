@@ -131,13 +131,21 @@ def test_finance_approves_and_rejects(api_as, demo_stock, finance, warehouse):
     assert api_as(finance).post(f"{BASE}/loss-reports/{report.pk}/approve/").status_code == 409
 
 
-def test_summary_and_export(api_as, demo_stock, finance):
+def test_summary_and_export(api_as, demo_stock, finance, django_capture_on_commit_callbacks):
     month = StockCount.objects.get().period
     data = api_as(finance).get(f"{BASE}/summary/?month={month:%Y-%m}").json()
     assert data["total_qty"]["closing"] == sum(r["qty"]["closing"] for r in data["rows"])
-    response = api_as(finance).get(f"{BASE}/summary/export/?month={month:%Y-%m}")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["A1"].value == "SKU"
+    client = api_as(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{BASE}/summary/export/", {"month": f"{month:%Y-%m}"})
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    job = client.get(f"{BASE}/jobs/{response.json()['id']}/").json()
+    assert job["status"] == "done" and job["done"] == job["total"] == len(data["rows"])
+    download = client.get(job["download_url"])
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet["A1"].value == "SKU" and sheet.max_row == len(data["rows"]) + 2
+    bad = client.post(f"{BASE}/summary/export/", {"month": "March"})
+    assert bad.status_code == 400 and "month" in bad.json()["errors"]
 
 
 def test_import_endpoint_reports_rows(api_as, demo_stock, warehouse):
