@@ -100,3 +100,48 @@ class FlagForm(forms.Form):
 
 class ResolveForm(forms.Form):
     note = forms.CharField(label=_("What was agreed with the customer"), max_length=200)
+
+
+# --- Catalogue ------------------------------------------------------------------------------------------------------
+
+
+class SkuForm(forms.ModelForm):
+    """A SKU (货号 + colour + size) or an auxiliary material; the model's rules and constraints give field errors."""
+
+    class Meta:
+        model = Sku
+        fields = [
+            "kind",
+            "code",
+            "style_code",
+            "name",
+            "colour",
+            "size",
+            "barcode",
+            "unit_cost",
+            "sale_price",
+            "warning_level",
+            "reorder_quantity",
+            "is_listed",
+        ]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+    def clean_barcode(self):
+        return self.cleaned_data["barcode"].strip()
+
+
+class WarehouseForm(forms.ModelForm):
+    class Meta:
+        model = Warehouse
+        fields = ["code", "name"]
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["warehouse", "code", "name"]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()

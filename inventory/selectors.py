@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .choices import CountStatus, MovementKind
-from .models import Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
+from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
 
 
 def search_levels(*, text: str = "", location_id: int | None = None, below_warning: bool = False) -> QuerySet:
@@ -38,6 +38,34 @@ def skus_at_or_below_warning() -> QuerySet:
 def skus_to_delist() -> QuerySet:
     """Listed goods with nothing left in the warehouse: the shop should take them down (及时通知店铺下架)."""
     return skus_with_totals().filter(is_listed=True, kind="goods", total__lte=0).order_by("code")
+
+
+def search_skus(*, text: str = "", kind: str = "") -> QuerySet:
+    """The catalogue: SKUs (or auxiliary materials) with their total stock, by code, style number, name or barcode."""
+    skus = skus_with_totals()
+    if kind:
+        skus = skus.filter(kind=kind)
+    if text:
+        skus = skus.filter(
+            Q(code__icontains=text) | Q(style_code__icontains=text) | Q(name__icontains=text) | Q(barcode=text)
+        )
+    return skus.order_by("code")
+
+
+def search_warehouses(*, text: str = "") -> QuerySet:
+    warehouses = Warehouse.objects.annotate(location_count=Count("locations"))
+    if text:
+        warehouses = warehouses.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return warehouses.order_by("code")
+
+
+def search_locations(*, text: str = "") -> QuerySet:
+    locations = Location.objects.select_related("warehouse")
+    if text:
+        locations = locations.filter(
+            Q(code__icontains=text) | Q(name__icontains=text) | Q(warehouse__code__icontains=text)
+        )
+    return locations.order_by("warehouse__code", "code")
 
 
 def movements(*, sku_id=None, location_id=None, kind: str = "", reference: str = "") -> QuerySet:

@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -27,6 +28,7 @@ from .choices import (
     MovementKind,
     OrderStatus,
     PurchaseRequestStatus,
+    SkuKind,
 )
 from .exceptions import InsufficientStock, InvalidTransition, InventoryConflict, InventoryError
 from .models import (
@@ -73,8 +75,11 @@ def signed_quantity(*, kind: str, quantity: int) -> int:
     return quantity
 
 
+_MOVEMENT_KINDS = frozenset(MovementKind.values)
+
+
 def _check_input(movement: MovementInput) -> str | None:
-    if movement.kind not in MovementKind.values:
+    if movement.kind not in _MOVEMENT_KINDS:
         return _("Unknown movement kind “%(kind)s”.") % {"kind": movement.kind}
     if not isinstance(movement.quantity, int) or isinstance(movement.quantity, bool) or movement.quantity == 0:
         return _("The quantity must be a whole number other than zero.")
@@ -97,9 +102,8 @@ def post_movements(
     """Post a batch of movements all-or-nothing: the ledger rows and the stock levels change in one transaction.
 
     Levels are locked in primary-key order (so two batches never deadlock) and changed in the database by adding
-    each delta (`on_hand = on_hand + delta`, one statement per batch). A level
-    may go below zero only with `allow_negative`, which only a manager may use; the override is recorded on the
-    movement.
+    each delta (`on_hand = on_hand + delta`, one statement per batch). A level may go below zero only with
+    `allow_negative`, which only a manager may use; the override is recorded on the movement.
     """
     if not movements:
         raise InventoryError(_("Nothing to post: give at least one movement."))
@@ -114,8 +118,9 @@ def post_movements(
 
     sku_ids = {m.sku_id for m in movements}
     location_ids = {m.location_id for m in movements}
-    skus = Sku.objects.only("id", "code", "unit_cost").in_bulk(sku_ids)
-    locations = Location.objects.only("id", "code").in_bulk(location_ids)
+    # Plain tuples, not model instances: a batch of thousands spends its time here otherwise.
+    skus = _sku_codes_and_costs(ids=sku_ids)
+    locations = dict(Location.objects.filter(pk__in=location_ids).values_list("pk", "code"))
     missing = [str(i) for i in sku_ids - set(skus)] + [str(i) for i in location_ids - set(locations)]
     if missing:
         raise InventoryError(_("Unknown SKU or location: %(ids)s.") % {"ids": ", ".join(missing)}, field="movements")
@@ -127,26 +132,27 @@ def post_movements(
     with transaction.atomic():
         level_ids = _level_ids(keys=set(deltas))
         # Lock in a stable order: two batches touching the same levels wait for each other instead of deadlocking.
-        levels = list(StockLevel.objects.select_for_update().filter(pk__in=level_ids.values()).order_by("pk"))
+        levels = _lock_levels(ids=sorted(level_ids.values()))
         now = timezone.now()  # read after the locks, so a count snapshot and this posting are ordered in time
         shortages = []
         negative_keys = set()
-        for level in levels:
-            key = (level.sku_id, level.location_id)
+        changes = []  # (level id, delta, below zero afterwards)
+        for pk, sku_id, location_id, level_on_hand in levels:
+            key = (sku_id, location_id)
             delta = deltas[key]
-            after = level.on_hand + delta
+            after = level_on_hand + delta
             if after < 0:
                 negative_keys.add(key)
                 if delta < 0 and not allow_negative:
                     shortages.append(
                         {
-                            "sku": skus[level.sku_id].code,
-                            "location": locations[level.location_id].code,
-                            "on_hand": level.on_hand,
+                            "sku": skus[sku_id][0],
+                            "location": locations[location_id],
+                            "on_hand": level_on_hand,
                             "change": delta,
                         }
                     )
-            level.allow_negative = after < 0
+            changes.append((pk, delta, after < 0))
         if shortages:
             listed = "; ".join(
                 _("%(sku)s at %(location)s has %(on_hand)s, the batch takes %(need)s") % {**s, "need": -s["change"]}
@@ -155,54 +161,94 @@ def post_movements(
             raise InsufficientStock(
                 _("Not enough stock: %(list)s. Nothing was posted.") % {"list": listed}, shortages=shortages
             )
-        _apply_level_deltas(levels=levels, deltas=deltas, now=now)
+        _apply_level_deltas(changes=changes, now=now)
+        when = occurred_at or now
         rows = []
-        for movement in movements:
-            cost = skus[movement.sku_id].unit_cost
+        for m in movements:
+            cost = skus[m.sku_id][1]
             rows.append(
-                StockMovement(
-                    sku_id=movement.sku_id,
-                    location_id=movement.location_id,
-                    kind=movement.kind,
-                    quantity=movement.quantity,
-                    unit_cost=cost,
-                    value=to_cent(cost * movement.quantity),
-                    reason=movement.reason,
-                    reference=movement.reference,
-                    negative_override=(movement.sku_id, movement.location_id) in negative_keys,
-                    created_by=user,
-                    occurred_at=occurred_at or now,
-                    posted_at=now,
+                # The model's concrete fields in order: id, sku, location, kind, quantity, unit_cost, value, reason,
+                # reference, negative_override, created_by, occurred_at, posted_at.
+                (
+                    None,
+                    m.sku_id,
+                    m.location_id,
+                    m.kind,
+                    m.quantity,
+                    cost,
+                    to_cent(cost * m.quantity),
+                    m.reason,
+                    m.reference,
+                    (m.sku_id, m.location_id) in negative_keys,
+                    user.pk,
+                    when,
+                    now,
                 )
             )
         return _insert_movements(rows)
 
 
-def _apply_level_deltas(*, levels: list[StockLevel], deltas: dict[tuple[int, int], int], now) -> None:
+def _sku_codes_and_costs(*, ids: set[int]) -> dict[int, tuple[str, Decimal]]:
+    if connection.vendor == "postgresql":
+        with _server_cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, code, unit_cost FROM {Sku._meta.db_table} WHERE id = ANY(%s::bigint[])",  # noqa: S608
+                [list(ids)],
+            )
+            return {pk: (code, cost) for pk, code, cost in cursor.fetchall()}
+    return {
+        pk: (code, cost) for pk, code, cost in Sku.objects.filter(pk__in=ids).values_list("pk", "code", "unit_cost")
+    }
+
+
+def _lock_levels(*, ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(id, sku, location, on hand) of these levels, locked FOR UPDATE in id order."""
+    if connection.vendor == "postgresql":
+        with _server_cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, sku_id, location_id, on_hand FROM {StockLevel._meta.db_table} "  # noqa: S608
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [ids],
+            )
+            return cursor.fetchall()
+    return list(
+        StockLevel.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "sku_id", "location_id", "on_hand")
+    )
+
+
+def _server_cursor():
+    """A psycopg cursor that binds parameters on the server (Django's default cursor inlines them as text): column
+    arrays of a few thousand values travel far cheaper this way. Same connection, so same transaction."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _apply_level_deltas(*, changes: list[tuple[int, int, bool]], now) -> None:
     """Add each level's delta in the database (on_hand = on_hand + delta, never a value computed in Python), for
     levels already locked by the caller. PostgreSQL gets one UPDATE ... FROM unnest(...) for the whole batch; other
-    databases Django's bulk_update with F() expressions. The CHECK constraint still guards against negatives."""
-    if not levels:
+    databases one UPDATE with an F() expression per level. The CHECK constraint still guards against negatives."""
+    if not changes:
         return
-    ids = [level.pk for level in levels]
-    changes = [deltas[(level.sku_id, level.location_id)] for level in levels]
-    negatives = [level.allow_negative for level in levels]
     if connection.vendor == "postgresql":
+        ids, amounts, negatives = (list(column) for column in zip(*changes, strict=True))
         table = StockLevel._meta.db_table
-        with connection.cursor() as cursor:
+        with _server_cursor() as cursor:
             # Only the model's table name is interpolated; every value is a parameter.
             cursor.execute(
                 f"UPDATE {table} AS level SET on_hand = level.on_hand + batch.delta, "  # noqa: S608
                 "allow_negative = batch.allow_negative, updated_at = %s "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::boolean[]) AS batch(id, delta, allow_negative) "
                 "WHERE level.id = batch.id",
-                [now, ids, changes, negatives],
+                [now, ids, amounts, negatives],
             )
         return
-    for level, delta in zip(levels, changes, strict=True):
-        level.on_hand = F("on_hand") + delta
-        level.updated_at = now
-    StockLevel.objects.bulk_update(levels, ["on_hand", "allow_negative", "updated_at"], batch_size=1000)
+    for pk, delta, negative in changes:
+        StockLevel.objects.filter(pk=pk).update(on_hand=F("on_hand") + delta, allow_negative=negative, updated_at=now)
 
 
 _MOVEMENT_COLUMNS = (
@@ -221,28 +267,28 @@ _MOVEMENT_COLUMNS = (
 )
 
 
-def _insert_movements(rows: list[StockMovement]) -> list[StockMovement]:
-    """Write the ledger rows of a batch. PostgreSQL: one INSERT ... SELECT FROM unnest(column arrays) RETURNING id,
-    a dozen parameters however big the batch; elsewhere Django's bulk_create."""
+def _insert_movements(rows: list[tuple]) -> list[StockMovement]:
+    """Write the ledger rows of a batch (tuples in the model's field order, id None) and return them as saved
+    movements. PostgreSQL: one INSERT ... SELECT FROM unnest(column arrays) RETURNING id, a dozen parameters however
+    big the batch; elsewhere Django's bulk_create."""
     if connection.vendor != "postgresql":
-        return StockMovement.objects.bulk_create(rows, batch_size=1000)
+        return StockMovement.objects.bulk_create([StockMovement(*row) for row in rows], batch_size=1000)
     table = StockMovement._meta.db_table
     names = ", ".join(name for name, _type in _MOVEMENT_COLUMNS)
     arrays = ", ".join(f"%s::{db_type}[]" for _name, db_type in _MOVEMENT_COLUMNS)
-    params = [[getattr(row, name) for row in rows] for name, _type in _MOVEMENT_COLUMNS]
-    with connection.cursor() as cursor:
+    columns = [list(column) for column in zip(*rows, strict=True)][1:]
+    with _server_cursor() as cursor:
         cursor.execute(
             # Table and column names come from the model; every value is a parameter.
             f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
             f"WITH ORDINALITY AS batch({names}, n) ORDER BY n RETURNING id",
-            params,
+            columns,
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-    for row, pk in zip(rows, ids, strict=True):
-        row.pk = pk
-        row._state.adding = False
-        row._state.db = connection.alias
-    return rows
+    attnames = [field.attname for field in StockMovement._meta.concrete_fields]
+    return [
+        StockMovement.from_db(connection.alias, attnames, (pk, *row[1:])) for pk, row in zip(ids, rows, strict=True)
+    ]
 
 
 def _level_ids(*, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -251,6 +297,17 @@ def _level_ids(*, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     location_ids = {k[1] for k in keys}
 
     def read() -> dict[tuple[int, int], int]:
+        if connection.vendor == "postgresql":
+            # Join the exact pairs (one probe of the unique index each) instead of an IN x IN cross product.
+            pairs = sorted(keys)
+            with _server_cursor() as cursor:
+                cursor.execute(
+                    f"SELECT level.sku_id, level.location_id, level.id FROM {StockLevel._meta.db_table} AS level "  # noqa: S608
+                    "JOIN unnest(%s::bigint[], %s::bigint[]) AS pair(sku_id, location_id) "
+                    "ON level.sku_id = pair.sku_id AND level.location_id = pair.location_id",
+                    [[p[0] for p in pairs], [p[1] for p in pairs]],
+                )
+                return {(s, loc): pk for s, loc, pk in cursor.fetchall()}
         found = StockLevel.objects.filter(sku_id__in=sku_ids, location_id__in=location_ids).values_list(
             "sku_id", "location_id", "pk"
         )
@@ -325,6 +382,49 @@ def set_sku_listed(*, sku: Sku, listed: bool, user=None) -> Sku:
     sku._history_user = user
     sku.save(update_fields=["is_listed"])  # save(), not update(): the audit history records who delisted it
     return sku
+
+
+# --- Catalogue (SKUs, auxiliary materials, warehouses, bin locations) ------------------------------------------------
+
+
+def _save_checked(instance, *, user):
+    """full_clean (field rules, unique and check constraints, as field errors), then save with the editor named in
+    the audit history; a race past the check still meets the database constraint."""
+    instance.full_clean()
+    instance._history_user = user
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise InventoryConflict(_("Someone saved a clashing record meanwhile; reload and try again.")) from None
+    return instance
+
+
+def save_sku(*, sku: Sku, user) -> Sku:
+    """Create or edit a SKU or an auxiliary material (吊牌, 包装袋, 礼品). Prices, warning level and listing are kept
+    in the audit history. Stock is never edited here: it changes only through movements."""
+    if sku.kind == SkuKind.MATERIAL:
+        sku.is_listed = False  # materials are never sold in the shop, so never on the delisting list
+    return _save_checked(sku, user=user)
+
+
+def save_warehouse(*, warehouse: Warehouse, user) -> Warehouse:
+    """Create or rename a warehouse (仓库)."""
+    return _save_checked(warehouse, user=user)
+
+
+def save_location(*, location: Location, user) -> Location:
+    """Create or edit a bin location (库位). A location holding stock cannot move to another warehouse: its levels
+    and ledger rows would silently change warehouse."""
+    if location.pk:
+        before = Location.objects.only("warehouse_id").get(pk=location.pk)
+        if before.warehouse_id != location.warehouse_id and location.levels.exclude(on_hand=0).exists():
+            raise InventoryConflict(
+                _("Location %(code)s holds stock; transfer it out before moving the location to another warehouse.")
+                % {"code": location.code},
+                field="warehouse",
+            )
+    return _save_checked(location, user=user)
 
 
 # --- Stock counts (盘点) -------------------------------------------------------------------------------------------
