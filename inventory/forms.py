@@ -129,7 +129,12 @@ class SkuForm(forms.ModelForm):
         return self.cleaned_data["code"].strip()
 
     def clean_barcode(self):
-        return self.cleaned_data["barcode"].strip()
+        barcode = self.cleaned_data["barcode"].strip()
+        # The database constraint is the guarantee; this puts its message at the field (a conditional constraint
+        # would otherwise show it at the top of the form).
+        if barcode and Sku.objects.filter(barcode=barcode).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another SKU already has this barcode."))
+        return barcode
 
 
 class WarehouseForm(forms.ModelForm):
@@ -145,3 +150,14 @@ class LocationForm(forms.ModelForm):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        warehouse, code = data.get("warehouse"), data.get("code")
+        taken = Location.objects.filter(warehouse=warehouse, code=code).exclude(pk=self.instance.pk)
+        if warehouse and code and taken.exists():
+            # At the field, not at the top of the form (the constraint spans two fields, so Django puts it there).
+            self.add_error(
+                "code", _("%(warehouse)s already has a location %(code)s.") % {"warehouse": warehouse, "code": code}
+            )
+        return data

@@ -17,6 +17,7 @@ from ..models import (
     StockCountLine,
     StockLevel,
     StockMovement,
+    Warehouse,
 )
 
 
@@ -31,15 +32,23 @@ class SkuSerializer(serializers.ModelSerializer):
             "colour",
             "size",
             "kind",
+            "barcode",
             "unit_cost",
+            "sale_price",
             "warning_level",
             "reorder_quantity",
             "is_listed",
         ]
 
 
+class WarehouseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Warehouse
+        fields = ["id", "code", "name"]
+
+
 class LocationSerializer(serializers.ModelSerializer):
-    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    warehouse = serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all())
 
     class Meta:
         model = Location

@@ -7,6 +7,7 @@ from . import views
 
 router = DefaultRouter()
 router.register("skus", views.SkuViewSet, basename="inventory-sku")
+router.register("warehouses", views.WarehouseViewSet, basename="inventory-warehouse")
 router.register("locations", views.LocationViewSet, basename="inventory-location")
 router.register("levels", views.StockLevelViewSet, basename="inventory-level")
 router.register("movements", views.StockMovementViewSet, basename="inventory-movement")

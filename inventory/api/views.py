@@ -16,7 +16,7 @@ from .. import selectors, services
 from ..choices import JobKind, JobStatus
 from ..exceptions import ImportRejected
 from ..imports import import_movements, import_orders
-from ..models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockLevel
+from ..models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockLevel, Warehouse
 from ..permissions import (
     HandleFlaggedOrders,
     OperateStock,
@@ -35,24 +35,62 @@ from .filters import (
 )
 
 
-class SkuViewSet(viewsets.ReadOnlyModelViewSet):
-    """SKUs. Read: Warehouse, Manager, Finance. (The catalogue is edited in the admin.)"""
+class CatalogueViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Catalogue records: read by Warehouse, Manager, Finance; created and edited (never deleted: the ledger points
+    at them) by Warehouse and Manager through the app's save service."""
+
+    permission_classes = [StockReadOperateWrite]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    save_service = None
+
+    def _save(self, serializer, instance):
+        for name, value in serializer.validated_data.items():
+            setattr(instance, name, value)
+        saved = type(self).save_service(**{instance._meta.model_name: instance, "user": self.request.user})
+        serializer.instance = saved
+
+    def perform_create(self, serializer):
+        self._save(serializer, serializer.Meta.model())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+
+class SkuViewSet(CatalogueViewSet):
+    """SKUs and auxiliary materials (kind=material). Read: Warehouse, Manager, Finance. Create/edit: Warehouse,
+    Manager."""
 
     queryset = Sku.objects.all()
     serializer_class = s.SkuSerializer
-    permission_classes = [ViewStock]
+    save_service = staticmethod(services.save_sku)
     filterset_class = SkuFilterSet
-    search_fields = ["code", "style_code", "name"]
-    ordering_fields = ["code", "unit_cost", "warning_level"]
+    search_fields = ["code", "style_code", "name", "barcode"]
+    ordering_fields = ["code", "unit_cost", "sale_price", "warning_level"]
     ordering = ["code"]
 
 
-class LocationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Bin locations. Read: Warehouse, Manager, Finance."""
+class WarehouseViewSet(CatalogueViewSet):
+    """Warehouses. Read: Warehouse, Manager, Finance. Create/edit: Warehouse, Manager."""
+
+    queryset = Warehouse.objects.all()
+    serializer_class = s.WarehouseSerializer
+    save_service = staticmethod(services.save_warehouse)
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+
+
+class LocationViewSet(CatalogueViewSet):
+    """Bin locations (`warehouse` by its code). Read: Warehouse, Manager, Finance. Create/edit: Warehouse, Manager."""
 
     queryset = Location.objects.select_related("warehouse")
     serializer_class = s.LocationSerializer
-    permission_classes = [ViewStock]
+    save_service = staticmethod(services.save_location)
     search_fields = ["code", "name"]
     ordering = ["warehouse__code", "code"]
 
