@@ -1,9 +1,12 @@
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
+from .services import PackedItem
 
 
 class SkuCodeField(forms.CharField):
@@ -161,3 +164,45 @@ class LocationForm(forms.ModelForm):
                 "code", _("%(warehouse)s already has a location %(code)s.") % {"warehouse": warehouse, "code": code}
             )
         return data
+
+
+# --- Packing and shipping -----------------------------------------------------------------------------------------
+
+_SCANNED_LINE = re.compile(r"^(?P<code>\S+?)(?:\s*[x×*]\s*(?P<quantity>\d{1,5}))?$", re.IGNORECASE)
+
+
+def parse_scanned_items(text: str) -> list[PackedItem]:
+    """One scanned SKU code or barcode per line; `CODE x 3` (also with the multiplication sign or *) for several."""
+    items, bad = [], []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = _SCANNED_LINE.match(line)
+        if match is None:
+            bad.append(str(number))
+            continue
+        items.append(PackedItem(match["code"], int(match["quantity"] or 1)))
+    if bad:
+        raise forms.ValidationError(
+            _("Line %(lines)s: write one SKU code or barcode per line, or “CODE x 2”.") % {"lines": ", ".join(bad)}
+        )
+    if not items:
+        raise forms.ValidationError(_("Scan or type at least one item."))
+    return items
+
+
+class PackForm(forms.Form):
+    items = forms.CharField(
+        label=_("What went into the parcel: scan or type one SKU code or barcode per line (“CODE x 2” for several)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "autofocus": True}),
+    )
+
+    def clean_items(self):
+        return parse_scanned_items(self.cleaned_data["items"])
+
+
+class ShipForm(forms.Form):
+    courier = forms.CharField(label=_("Courier"), max_length=30, required=False)
+    tracking_number = forms.CharField(label=_("Tracking number (运单号)"), max_length=40)

@@ -376,6 +376,7 @@ class Order(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200)
     courier = models.CharField(_("courier"), max_length=30, blank=True)
+    tracking_number = models.CharField(_("tracking number (运单号)"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
     needs_customer_service = models.BooleanField(_("needs customer service"), default=False, db_index=True)
     flag_reason = models.CharField(_("why it needs customer service"), max_length=200, blank=True)
@@ -394,6 +395,10 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="shipped") | Q(shipped_at__isnull=False), name="order_shipped_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shipped") | (~Q(courier="") & ~Q(tracking_number="")),
+                name="order_shipped_has_courier_and_tracking",
             ),
         ]
 

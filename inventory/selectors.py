@@ -96,6 +96,25 @@ def counts_with_progress() -> QuerySet:
     )
 
 
+def picking_list() -> tuple[list[Order], dict[int, list[str]]]:
+    """Orders checked and printed, waiting to be picked (oldest first, at most 200 on one list), and for each SKU the
+    bins holding it, fullest first: two queries however many orders."""
+    orders = list(
+        Order.objects.filter(status="printed", needs_customer_service=False)
+        .prefetch_related("lines__sku")
+        .order_by("created_at", "pk")[:200]
+    )
+    sku_ids = {line.sku_id for order in orders for line in order.lines.all()}
+    bins: dict[int, list[str]] = {}
+    for level in (
+        StockLevel.objects.filter(sku_id__in=sku_ids, on_hand__gt=0)
+        .select_related("location")
+        .order_by("-on_hand", "location__code")
+    ):
+        bins.setdefault(level.sku_id, []).append(f"{level.location.code} ({level.on_hand})")
+    return orders, bins
+
+
 def flagged_orders() -> QuerySet:
     """Orders waiting for customer service, oldest first."""
     return Order.objects.filter(needs_customer_service=True).prefetch_related("lines__sku").order_by("updated_at", "pk")

@@ -776,8 +776,14 @@ def _shortages_for(order: Order) -> list[str]:
 
 
 def advance_order(*, order: Order, to_status: str, user) -> Order:
-    """Move an order one step on (审核打印, 配货, 打包, 发货). Flagged orders wait for customer service. Picking an
-    order the shelves cannot fill flags it for customer service instead (缺货订单第一时间移交客服)."""
+    """Move an order one step on: checked and printed (审核打印), then picked (配货); or cancel it. Packing goes
+    through `pack_order` (the packing check) and shipping through `ship_order` (courier and tracking number).
+    Flagged orders wait for customer service. Picking an order the shelves cannot fill flags it for customer service
+    instead (缺货订单第一时间移交客服)."""
+    if to_status == OrderStatus.PACKED:
+        raise InvalidTransition(_("Pack an order with the packing check: scan what goes into the parcel."))
+    if to_status == OrderStatus.SHIPPED:
+        raise InvalidTransition(_("Ship an order with its courier and tracking number."))
     with transaction.atomic():
         order = _locked_order(order)
         if to_status == OrderStatus.CANCELLED:
@@ -803,10 +809,130 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
                 order.flag_reason = (_("Out of stock: %(list)s") % {"list": ", ".join(short)})[:200]
                 order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
                 return order
-        if to_status == OrderStatus.SHIPPED:
-            _ship(order=order, user=user)
         order.status = to_status
-        order.save(update_fields=["status", "shipped_at", "updated_at"])
+        order.save(update_fields=["status", "updated_at"])
+        return order
+
+
+@dataclass(frozen=True)
+class PackedItem:
+    """What the packer scanned into the parcel: a SKU code or barcode and how many."""
+
+    code: str
+    quantity: int = 1
+
+
+def _describe(sku: Sku) -> str:
+    return " ".join(part for part in (sku.code, sku.colour, sku.size) if part)
+
+
+def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str]:
+    """Compare the parcel with the order line by line: SKU (so item number, colour and size) and quantity. Returns a
+    readable list of every difference; empty when the parcel is right."""
+    expected: dict[int, int] = defaultdict(int)
+    skus: dict[int, Sku] = {}
+    for line in order.lines.select_related("sku"):
+        expected[line.sku_id] += line.quantity
+        skus[line.sku_id] = line.sku
+    codes = {item.code.strip() for item in items}
+    found = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    found |= {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=codes - set(found)).exclude(barcode="")}
+    problems, packed = [], defaultdict(int)
+    for item in items:
+        if item.quantity < 1:
+            problems.append(_("%(code)s: the quantity must be at least 1.") % {"code": item.code})
+            continue
+        sku = found.get(item.code.strip())
+        if sku is None:
+            problems.append(_("%(code)s is not a known SKU or barcode.") % {"code": item.code})
+            continue
+        packed[sku.pk] += item.quantity
+        skus[sku.pk] = sku
+    extras = {pk: n for pk, n in packed.items() if pk not in expected}
+    for pk, want in expected.items():
+        got = packed.get(pk, 0)
+        sku = skus[pk]
+        if got == want:
+            continue
+        if got:
+            problems.append(
+                _("%(sku)s: %(got)s packed, the order has %(want)s.")
+                % {"sku": _describe(sku), "got": got, "want": want}
+            )
+            continue
+        # Nothing of this SKU: name the look-alike that went in instead (same item number, other colour or size).
+        swap = next((skus[x] for x in extras if sku.style_code and skus[x].style_code == sku.style_code), None)
+        if swap is None:
+            problems.append(_("%(sku)s × %(want)s is missing.") % {"sku": _describe(sku), "want": want})
+            continue
+        differs = []
+        if swap.colour != sku.colour:
+            differs.append(_("colour %(want)s, not %(got)s") % {"want": sku.colour, "got": swap.colour})
+        if swap.size != sku.size:
+            differs.append(_("size %(want)s, not %(got)s") % {"want": sku.size, "got": swap.size})
+        problems.append(
+            _("%(sku)s was ordered but %(other)s was packed (%(what)s).")
+            % {"sku": _describe(sku), "other": _describe(swap), "what": ", ".join(differs) or _("another SKU")}
+        )
+        extras.pop(swap.pk)
+    for pk, n in extras.items():
+        problems.append(_("%(sku)s × %(n)s is not in the order.") % {"sku": _describe(skus[pk]), "n": n})
+    return problems
+
+
+def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
+    """The packing check (打包核对): what went into the parcel must match the order in SKU, colour, size and quantity.
+    A match packs the order; a mismatch blocks packing and hands the order to customer service with the differences
+    (the order stays picked, nothing is posted)."""
+    if not items:
+        raise InventoryError(_("Scan or type at least one item."), field="items")
+    with transaction.atomic():
+        order = _locked_order(order)
+        if order.status != OrderStatus.PICKED:
+            raise InvalidTransition(
+                _("Order %(number)s is %(status)s; only a picked order can be packed.")
+                % {"number": order.number, "status": order.get_status_display()}
+            )
+        if order.needs_customer_service:
+            raise InvalidTransition(
+                _("Order %(number)s waits for customer service: %(reason)s")
+                % {"number": order.number, "reason": order.flag_reason}
+            )
+        problems = packing_mismatches(order=order, items=items)
+        if problems:
+            order.needs_customer_service = True
+            order.flag_reason = (_("Packing check failed: %(list)s") % {"list": " ".join(problems)})[:200]
+            order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
+            return order
+        order.status = OrderStatus.PACKED
+        order.save(update_fields=["status", "updated_at"])
+        return order
+
+
+def ship_order(*, order: Order, tracking_number: str, user, courier: str = "") -> Order:
+    """Hand a packed order to the courier (发货): record courier and tracking number and post the shipment movements
+    from the bins holding the most, all in one transaction (将每天发出的订单在系统中减除)."""
+    tracking_number = (tracking_number or "").strip()
+    if not tracking_number:
+        raise InventoryError(_("Enter the tracking number."), field="tracking_number")
+    if len(tracking_number) > 40:
+        raise InventoryError(_("The tracking number is limited to 40 characters."), field="tracking_number")
+    with transaction.atomic():
+        order = _locked_order(order)
+        if order.status != OrderStatus.PACKED:
+            raise InvalidTransition(
+                _("Order %(number)s is %(status)s; only a packed order can be shipped.")
+                % {"number": order.number, "status": order.get_status_display()}
+            )
+        if order.needs_customer_service:
+            raise InvalidTransition(_("Order %(number)s waits for customer service.") % {"number": order.number})
+        courier = (courier or "").strip() or order.courier
+        if not courier:
+            raise InventoryError(_("Enter the courier."), field="courier")
+        _ship(order=order, user=user)
+        order.status = OrderStatus.SHIPPED
+        order.courier, order.tracking_number = courier[:30], tracking_number
+        order.save(update_fields=["status", "courier", "tracking_number", "shipped_at", "updated_at"])
         return order
 
 

@@ -46,5 +46,8 @@ urlpatterns = [
     path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<int:pk>/advance/", views.OrderAdvanceView.as_view(), name="order-advance"),
     path("orders/<int:pk>/flag/", views.OrderFlagView.as_view(), name="order-flag"),
+    path("orders/<int:pk>/pack/", views.OrderPackView.as_view(), name="order-pack"),
+    path("orders/<int:pk>/ship/", views.OrderShipView.as_view(), name="order-ship"),
+    path("orders/picking-list/", views.PickingListView.as_view(), name="picking-list"),
     path("orders/<int:pk>/resolve/", views.OrderResolveView.as_view(), name="order-resolve"),
 ]

@@ -36,11 +36,13 @@ from .forms import (
     LocationForm,
     MovementForm,
     OpenCountForm,
+    PackForm,
     PurchaseRequestForm,
     PurchaseStatusForm,
     RecordCountForm,
     ResolveForm,
     ReviewForm,
+    ShipForm,
     SkuForm,
     TransferForm,
     WarehouseForm,
@@ -723,6 +725,8 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             else "",
             can_operate=can_operate_stock(user),
             open=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+            pack_form=PackForm() if order.status == OrderStatus.PICKED else None,
+            ship_form=ShipForm(initial={"courier": order.courier}) if order.status == OrderStatus.PACKED else None,
         )
         return context
 
@@ -746,6 +750,54 @@ class OrderAdvanceView(ActionView):
             messages.warning(self.request, order.flag_reason)
             return ""
         return _("Order %(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()}
+
+
+class OrderPackView(ActionView):
+    """Warehouse, Manager: the packing check; a mismatch hands the order to customer service instead of packing."""
+
+    form_class = PackForm
+
+    def act(self, data):
+        order = services.pack_order(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), items=data["items"], user=self.request.user
+        )
+        if order.needs_customer_service:
+            messages.warning(self.request, order.flag_reason)
+            return ""
+        return _("Order %(number)s is packed.") % {"number": order.number}
+
+
+class OrderShipView(ActionView):
+    """Warehouse, Manager: ship a packed order with courier and tracking number; posts the shipment movements."""
+
+    form_class = ShipForm
+
+    def act(self, data):
+        order = services.ship_order(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), user=self.request.user, **data
+        )
+        return _("Order %(number)s shipped with %(courier)s, tracking number %(tracking)s.") % {
+            "number": order.number,
+            "courier": order.courier,
+            "tracking": order.tracking_number,
+        }
+
+
+class PickingListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager: the printable picking list (配货单) of the checked-and-printed orders, with the bin to
+    take each line from."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/picking_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orders, bins = selectors.picking_list()
+        for order in orders:
+            for line in order.lines.all():  # prefetched: the attribute stays on the cached line
+                line.bins = bins.get(line.sku_id, [])
+        context.update(orders=orders, now=timezone.now())
+        return context
 
 
 class OrderFlagView(ActionView):

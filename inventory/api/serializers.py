@@ -242,6 +242,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "phone",
             "address",
             "courier",
+            "tracking_number",
             "status",
             "needs_customer_service",
             "flag_reason",
@@ -303,3 +304,17 @@ class InventoryJobSerializer(serializers.ModelSerializer):
         if job.kind != "summary_export" or job.status != "done" or not job.file:
             return None
         return reverse("inventory-job-download", kwargs={"pk": job.pk})
+
+
+class PackedItemSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="SKU code or barcode as scanned")
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+
+
+class PackSerializer(serializers.Serializer):
+    items = PackedItemSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class ShipSerializer(serializers.Serializer):
+    courier = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+    tracking_number = serializers.CharField(max_length=40)

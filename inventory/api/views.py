@@ -356,13 +356,46 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.AdvanceSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
-        """Move to the next step (`printed`, `picked`, `packed`, `shipped`) or `cancelled`."""
+        """Move to `printed` or `picked`, or `cancelled`; packing and shipping have their own endpoints."""
         serializer = s.AdvanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.advance_order(
             order=self.get_object(), to_status=serializer.validated_data["status"], user=request.user
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=s.PackSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def pack(self, request, pk=None):
+        """The packing check: the scanned items must match the order (SKU, colour, size, quantity). A match packs the
+        order; a mismatch answers 409 with the differences and hands the order to customer service."""
+        serializer = s.PackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.pack_order(
+            order=self.get_object(),
+            items=[services.PackedItem(i["code"], i["quantity"]) for i in serializer.validated_data["items"]],
+            user=request.user,
+        )
+        data = self.get_serializer(self.get_queryset().get(pk=order.pk)).data
+        if order.needs_customer_service:
+            return Response({"detail": order.flag_reason, "order": data}, status=status.HTTP_409_CONFLICT)
+        return Response(data)
+
+    @extend_schema(request=s.ShipSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        """Ship a packed order with courier (default: the order's) and tracking number; posts the shipments."""
+        serializer = s.ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.ship_order(order=self.get_object(), user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(responses=s.OrderSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="picking-list")
+    def picking_list(self, request):
+        """Orders checked and printed, waiting to be picked (oldest first)."""
+        orders, _bins = selectors.picking_list()
+        return Response(self.get_serializer(orders, many=True).data)
 
     @extend_schema(request=s.FlagSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])

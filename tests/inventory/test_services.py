@@ -256,9 +256,18 @@ class TestOrders:
     def test_pipeline_ships_from_the_fullest_bin(self, order, tshirt, bin_a, bin_b, stock, warehouse):
         stock(tshirt, bin_a, R, 1)
         stock(tshirt, bin_b, R, 5)
-        for step in (OrderStatus.PRINTED, OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.SHIPPED):
+        for step in (OrderStatus.PRINTED, OrderStatus.PICKED):
             order = services.advance_order(order=order, to_status=step, user=warehouse.user)
+        with pytest.raises(InvalidTransition, match="packing check"):
+            services.advance_order(order=order, to_status=OrderStatus.PACKED, user=warehouse.user)
+        order = services.pack_order(order=order, items=[services.PackedItem("TS001-WHT-M", 2)], user=warehouse.user)
+        assert order.status == OrderStatus.PACKED
+        with pytest.raises(InventoryError, match="tracking number"):
+            services.ship_order(order=order, tracking_number=" ", user=warehouse.user)
+        assert not StockMovement.objects.filter(kind=S).exists()
+        order = services.ship_order(order=order, courier="顺丰", tracking_number="SF100200300", user=warehouse.user)
         assert order.status == OrderStatus.SHIPPED and order.shipped_at
+        assert (order.courier, order.tracking_number) == ("顺丰", "SF100200300")
         assert (on_hand(tshirt, bin_a), on_hand(tshirt, bin_b)) == (1, 3)
         assert StockMovement.objects.get(kind=S).reference == "TB1001"
         with pytest.raises(InvalidTransition):
@@ -305,3 +314,70 @@ def test_other_locations_share_a_code_across_warehouses(db):
 def test_job_done_cannot_exceed_total(warehouse):
     with pytest.raises(IntegrityError), transaction.atomic():
         InventoryJob.objects.create(kind="count_close", done=2, total=1, requested_by=warehouse.user)
+
+
+class TestPackingCheck:
+    @pytest.fixture
+    def picked(self, tshirt, bin_a, stock, warehouse):
+        """An order of 2 white M T-shirts and 1 pair of jeans, picked and ready for the packing check."""
+        self.large = SkuFactory(code="TS001-WHT-L", style_code=tshirt.style_code, colour="白", size="L")
+        self.black = SkuFactory(code="TS001-BLK-M", style_code=tshirt.style_code, colour="黑", size="M")
+        self.jeans = SkuFactory(
+            code="JN003-BLU-30", style_code="JN003", barcode="6901234500999", colour="蓝", size="30"
+        )
+        for sku in (tshirt, self.jeans):
+            stock(sku, bin_a, R, 5)
+        (order,) = services.create_orders(
+            orders=[
+                services.OrderInput(
+                    number="TB2001", recipient="张三", address="杭州市", lines=[(tshirt.pk, 2), (self.jeans.pk, 1)]
+                )
+            ]
+        )
+        for step in (OrderStatus.PRINTED, OrderStatus.PICKED):
+            order = services.advance_order(order=order, to_status=step, user=warehouse.user)
+        return order
+
+    def pack(self, order, warehouse, *items):
+        return services.pack_order(order=order, items=[services.PackedItem(*i) for i in items], user=warehouse.user)
+
+    def test_a_matching_parcel_is_packed_scanning_codes_or_barcodes(self, picked, warehouse):
+        order = self.pack(picked, warehouse, ("TS001-WHT-M", 1), ("6901234500999", 1), ("TS001-WHT-M", 1))
+        assert order.status == OrderStatus.PACKED and not order.needs_customer_service
+
+    @pytest.mark.parametrize(
+        ("items", "expected"),
+        [
+            (
+                [("TS001-WHT-L", 2), ("JN003-BLU-30", 1)],
+                "TS001-WHT-M 白 M was ordered but TS001-WHT-L 白 L was packed (size M, not L).",
+            ),
+            (
+                [("TS001-BLK-M", 2), ("JN003-BLU-30", 1)],
+                "was ordered but TS001-BLK-M 黑 M was packed (colour 白, not 黑).",
+            ),
+            ([("TS001-WHT-M", 1), ("JN003-BLU-30", 1)], "TS001-WHT-M 白 M: 1 packed, the order has 2."),
+            ([("TS001-WHT-M", 2)], "JN003-BLU-30 蓝 30 × 1 is missing."),
+            ([("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("NOPE", 1)], "NOPE is not a known SKU or barcode."),
+        ],
+    )
+    def test_a_mismatch_blocks_packing_and_goes_to_customer_service(self, picked, warehouse, items, expected):
+        order = self.pack(picked, warehouse, *items)
+        assert order.status == OrderStatus.PICKED and order.needs_customer_service
+        assert expected in order.flag_reason and order.flag_reason.startswith("Packing check failed")
+        with pytest.raises(InvalidTransition, match="waits for customer service"):
+            self.pack(order, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1))
+        assert not StockMovement.objects.filter(kind=S).exists()
+
+    def test_an_extra_item_is_named(self, picked, warehouse):
+        order = self.pack(picked, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("TS001-BLK-M", 1))
+        assert "TS001-BLK-M 黑 M × 1 is not in the order." in order.flag_reason
+
+    def test_only_a_picked_order_is_packed_and_only_a_packed_one_shipped(self, tshirt, warehouse):
+        (order,) = services.create_orders(
+            orders=[services.OrderInput(number="TB2002", recipient="x", address="y", lines=[(tshirt.pk, 1)])]
+        )
+        with pytest.raises(InvalidTransition, match="only a picked order"):
+            self.pack(order, warehouse, ("TS001-WHT-M", 1))
+        with pytest.raises(InvalidTransition, match="only a packed order"):
+            services.ship_order(order=order, tracking_number="SF1", user=warehouse.user)

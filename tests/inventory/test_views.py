@@ -183,12 +183,24 @@ def test_customer_service_resolves_a_flagged_order(client_as, demo_stock, cs_age
     assert client.get(order.get_absolute_url()).status_code == 302  # no longer theirs to see
     shipped_before = StockMovement.objects.filter(kind="shipment").count()
     warehouse_client = client_as(warehouse)
-    for step in ("picked", "packed", "shipped"):
-        if step == "picked":
-            warehouse_client.post(reverse("inventory:order-advance", args=[order.pk]), {"status": "printed"})
+    for step in ("printed", "picked"):
         warehouse_client.post(reverse("inventory:order-advance", args=[order.pk]), {"status": step})
+    page = warehouse_client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="pack-form"' in page
+    bad = warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L x two"})
+    assert bad.status_code == 302
     order.refresh_from_db()
-    assert order.status == OrderStatus.SHIPPED
+    assert order.status == OrderStatus.PICKED and not order.needs_customer_service  # unreadable input: nothing done
+    warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L"})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED
+    assert 'data-testid="ship-form"' in warehouse_client.get(order.get_absolute_url()).content.decode()
+    warehouse_client.post(reverse("inventory:order-ship", args=[order.pk]), {"courier": "", "tracking_number": ""})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED
+    warehouse_client.post(reverse("inventory:order-ship", args=[order.pk]), {"tracking_number": "ZT778899"})
+    order.refresh_from_db()
+    assert (order.status, order.courier, order.tracking_number) == (OrderStatus.SHIPPED, "中通", "ZT778899")
     assert StockMovement.objects.filter(kind="shipment").count() == shipped_before + 1
 
 
@@ -229,3 +241,15 @@ def test_demo_is_idempotent(demo_stock):
     before = StockMovement.objects.count()
     assert "already loaded" in demo.load_demo()
     assert StockMovement.objects.count() == before
+
+
+def test_picking_list_shows_each_line_with_colour_size_and_bins(
+    client_as, demo_stock, warehouse, django_assert_max_num_queries
+):
+    order = Order.objects.get(number="TB20250003")  # checked and printed in the demo, waiting to be picked
+    assert order.status == OrderStatus.PRINTED
+    client = client_as(warehouse)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("inventory:picking-list")).content.decode()
+    assert "TB20250003" in page and "JN003-BLU-30" in page and "B-01 (10)" in page
+    assert "TB20250001" not in page  # already shipped
