@@ -662,30 +662,63 @@ PURCHASE_TRANSITIONS = {
 }
 
 
-def raise_purchase_requests() -> list[PurchaseRequest]:
-    """Raise a 进货单 for every SKU whose total stock is at or below its warning level and that has no open request.
+def _refill_quantity(sku: Sku, on_hand: int) -> int:
+    return sku.reorder_quantity or max(2 * sku.warning_level - on_hand, 1)
+
+
+@dataclass
+class DailyPurchaseCheck:
+    raised: list[PurchaseRequest]
+    updated: int
+    to_delist: list[str]
+
+
+def raise_purchase_requests() -> DailyPurchaseCheck:
+    """The morning check (每天补充警戒库存): a draft 进货单 for every SKU at or below its warning level that has no
+    open request; the drafts this job raised earlier and nobody has ordered yet get today's quantity; and the listed
+    goods that are out of stock, for the shop manager to delist (they show on the stock page).
 
     Safe to run twice and next to a person raising one by hand: the partial unique constraint keeps one open
     request per SKU and conflicting inserts are skipped.
     """
-    candidates = (
+    low = (
         Sku.objects.filter(warning_level__gt=0)
-        .exclude(purchase_requests__status__in=ACTIVE_PURCHASE_STATUSES)
         .annotate(total=Sum("levels__on_hand", default=0))
         .filter(total__lte=F("warning_level"))
     )
+    candidates = low.exclude(purchase_requests__status__in=ACTIVE_PURCHASE_STATUSES)
     requests = [
         PurchaseRequest(
             sku=sku,
-            quantity=sku.reorder_quantity or max(2 * sku.warning_level - sku.total, 1),
+            quantity=_refill_quantity(sku, sku.total),
             on_hand_when_raised=sku.total,
             reason=_("At or below the warning level (%(level)s)") % {"level": sku.warning_level},
         )
         for sku in candidates
     ]
+    updated = 0
     with transaction.atomic():
         PurchaseRequest.objects.bulk_create(requests, ignore_conflicts=True)
-    return requests
+        # Drafts raised by this job (no person named) that are still open follow the stock; a person's request or
+        # one already ordered is left as it is.
+        drafts = (
+            PurchaseRequest.objects.select_for_update()
+            .filter(status=PurchaseRequestStatus.OPEN, created_by__isnull=True, sku__in=low.values("pk"))
+            .exclude(pk__in=[r.pk for r in requests if r.pk])
+        )
+        totals = {sku.pk: sku for sku in low.filter(pk__in=drafts.values("sku_id"))}
+        for draft in drafts:
+            sku = totals[draft.sku_id]
+            quantity = _refill_quantity(sku, sku.total)
+            if (draft.quantity, draft.on_hand_when_raised) != (quantity, sku.total):
+                draft.quantity, draft.on_hand_when_raised = quantity, sku.total
+                draft.save(update_fields=["quantity", "on_hand_when_raised", "updated_at"])
+                updated += 1
+    from .selectors import skus_to_delist
+
+    return DailyPurchaseCheck(
+        raised=requests, updated=updated, to_delist=list(skus_to_delist().values_list("code", flat=True))
+    )
 
 
 @transaction.atomic

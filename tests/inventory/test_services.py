@@ -198,13 +198,21 @@ class TestPurchaseRequests:
     def test_daily_task_raises_one_open_request_per_sku(self, tshirt, bin_a, stock, warehouse):
         tshirt.warning_level = 5
         tshirt.save()
-        tag = SkuFactory(code="TAG-01", warning_level=100, reorder_quantity=1000)
+        tag = SkuFactory(code="TAG-01", kind="material", warning_level=100, reorder_quantity=1000)
         stock(tshirt, bin_a, R, 5)
         stock(SkuFactory(code="OK-1", warning_level=2), bin_a, R, 3)
-        assert tasks.raise_purchase_requests() == 2
-        assert tasks.raise_purchase_requests() == 0
+        assert tasks.raise_purchase_requests() == {"raised": 2, "updated": 0, "to_delist": []}
+        assert tasks.raise_purchase_requests() == {"raised": 0, "updated": 0, "to_delist": []}
         by_sku = {r.sku.code: r for r in PurchaseRequest.objects.select_related("sku")}
         assert (by_sku["TS001-WHT-M"].quantity, by_sku["TAG-01"].quantity) == (5, 1000)
+        stock(tshirt, bin_a, S, -5)  # sold out since: the draft follows, and the T-shirt is to be delisted
+        assert tasks.raise_purchase_requests() == {"raised": 0, "updated": 1, "to_delist": ["TS001-WHT-M"]}
+        draft = PurchaseRequest.objects.get(sku=tshirt)
+        assert (draft.quantity, draft.on_hand_when_raised) == (10, 0)
+        services.change_purchase_request_status(request=draft, status="ordered", user=warehouse.user)
+        stock(tshirt, bin_a, R, 1)
+        assert tasks.raise_purchase_requests()["updated"] == 0  # an ordered request is not touched
+        assert PurchaseRequest.objects.get(sku=tshirt).quantity == 10
         with pytest.raises(IntegrityError), transaction.atomic():
             PurchaseRequest.objects.create(sku=tag, quantity=1)
 
