@@ -7,6 +7,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -440,13 +441,18 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
             lines = lines.filter(counted_quantity__isnull=True)
         q = self.request.GET.get("q", "").strip()
         if q:
-            lines = lines.filter(sku__code__icontains=q)
+            lines = lines.filter(Q(sku__code__icontains=q) | Q(sku__barcode=q))
+        location = self.request.GET.get("location", "")
+        if location.isdigit():  # counters walk the warehouse location by location (逐个库位盘点)
+            lines = lines.filter(location_id=int(location))
         page, query = paginate(self.request, lines)
         context.update(
             count=count,
             page=page,
             query=query,
             q=q,
+            location=location,
+            locations=count.warehouse.locations.all(),
             show=self.request.GET.get("show", ""),
             hide_system=count.blind and count.status == CountStatus.OPEN,
             can_count=can_operate_stock(self.request.user) and count.status == CountStatus.OPEN,
