@@ -389,3 +389,27 @@ class TestPackingCheck:
             self.pack(order, warehouse, ("TS001-WHT-M", 1))
         with pytest.raises(InvalidTransition, match="only a packed order"):
             services.ship_order(order=order, tracking_number="SF1", user=warehouse.user)
+
+
+def test_the_fast_ledger_insert_names_the_model_columns_in_order():
+    """`_insert_movements` sends column arrays in the model's field order: a new or moved field must update it."""
+    fields = [field.attname for field in StockMovement._meta.concrete_fields]
+    assert fields[0] == "id"
+    assert fields[1:] == [name for name, _type in services._MOVEMENT_COLUMNS]
+
+
+def test_a_posted_batch_comes_back_as_saved_movements(tshirt, bin_a, bin_b, warehouse):
+    created = post_movements(
+        movements=[MovementInput(tshirt.pk, bin_a.pk, R, 3, "why", "RK-1"), MovementInput(tshirt.pk, bin_b.pk, R, 4)],
+        user=warehouse.user,
+    )
+    assert [m.pk for m in created] == sorted(m.pk for m in created) and all(m.pk for m in created)
+    for movement in created:
+        stored = StockMovement.objects.get(pk=movement.pk)
+        assert (stored.location_id, stored.quantity, stored.value, stored.created_by_id) == (
+            movement.location_id,
+            movement.quantity,
+            movement.value,
+            warehouse.user.pk,
+        )
+    assert created[0].reason == "why" and created[0].reference == "RK-1" and created[1].value == Decimal("102.00")
