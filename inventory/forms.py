@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
-from .services import PackedItem
+from .services import ColourInput, PackedItem
 
 
 class SkuCodeField(forms.CharField):
@@ -206,3 +206,58 @@ class PackForm(forms.Form):
 class ShipForm(forms.Form):
     courier = forms.CharField(label=_("Courier"), max_length=30, required=False)
     tracking_number = forms.CharField(label=_("Tracking number (运单号)"), max_length=40)
+
+
+_COLOUR = re.compile(r"^(?P<name>[^/]+?)\s*(?:/\s*(?P<code>[A-Za-z0-9]{1,10}))?$")
+
+
+class ProductForm(forms.Form):
+    """A new product (款) and its grid of SKUs, one per colour and size."""
+
+    style_code = forms.CharField(label=_("Item number (款号/货号)"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    colours = forms.CharField(
+        label=_("Colours, comma separated, each with its code for the SKU: 白/WHT, 黑/BLK"), max_length=300
+    )
+    sizes = forms.CharField(label=_("Sizes, comma separated: S, M, L"), max_length=200)
+    unit_cost = forms.DecimalField(label=_("Cost price (成本价)"), max_digits=14, decimal_places=2, min_value=0)
+    sale_price = forms.DecimalField(label=_("Sale price (售价)"), max_digits=14, decimal_places=2, min_value=0)
+    warning_level = forms.IntegerField(label=_("Warning level per SKU"), min_value=0, initial=0)
+    reorder_quantity = forms.IntegerField(label=_("Reorder quantity per SKU"), min_value=0, initial=0)
+
+    def clean_style_code(self):
+        code = self.cleaned_data["style_code"].strip().upper()
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9_.]*", code):
+            raise forms.ValidationError(_("Use letters, digits, dots or underscores (it starts every SKU code)."))
+        return code
+
+    def clean_colours(self):
+        colours, bad = [], []
+        for part in (p.strip() for p in self.cleaned_data["colours"].replace("，", ",").split(",")):
+            if not part:
+                continue
+            match = _COLOUR.match(part)
+            code = (match and (match["code"] or match["name"])) or ""
+            if not match or not re.fullmatch(r"[A-Za-z0-9]{1,10}", code):
+                bad.append(part)
+                continue
+            colours.append(ColourInput(match["name"].strip(), code.upper()))
+        if bad:
+            raise forms.ValidationError(
+                _("Give each colour a short code of letters or digits: %(list)s (e.g. 白/WHT).")
+                % {"list": ", ".join(bad)}
+            )
+        if not colours:
+            raise forms.ValidationError(_("Give at least one colour."))
+        return colours
+
+    def clean_sizes(self):
+        sizes = [p.strip().upper() for p in self.cleaned_data["sizes"].replace("，", ",").split(",") if p.strip()]
+        bad = [size for size in sizes if not re.fullmatch(r"[A-Z0-9.]{1,10}", size)]
+        if bad:
+            raise forms.ValidationError(
+                _("Sizes are short codes like S, M, XL or 30: %(list)s.") % {"list": ", ".join(bad)}
+            )
+        if not sizes:
+            raise forms.ValidationError(_("Give at least one size."))
+        return sizes

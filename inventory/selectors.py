@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .choices import CountStatus, MovementKind
@@ -50,6 +50,24 @@ def search_skus(*, text: str = "", kind: str = "") -> QuerySet:
             Q(code__icontains=text) | Q(style_code__icontains=text) | Q(name__icontains=text) | Q(barcode=text)
         )
     return skus.order_by("code")
+
+
+def search_products(*, text: str = "") -> QuerySet:
+    """Products (款): the goods grouped by item number, with their SKU count and total stock; one grouped query."""
+    goods = Sku.objects.filter(kind="goods")
+    if text:
+        goods = goods.filter(Q(style_code__icontains=text) | Q(name__icontains=text))
+    return (
+        goods.values("style_code")
+        .annotate(
+            name=Min("name"),
+            sku_count=Count("pk", distinct=True),  # distinct: the join with the levels repeats each SKU
+            colour_count=Count("colour", distinct=True),
+            size_count=Count("size", distinct=True),
+            total=Sum("levels__on_hand", default=0),
+        )
+        .order_by("style_code")
+    )
 
 
 def search_warehouses(*, text: str = "") -> QuerySet:

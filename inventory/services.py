@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -406,6 +407,61 @@ def save_sku(*, sku: Sku, user) -> Sku:
     if sku.kind == SkuKind.MATERIAL:
         sku.is_listed = False  # materials are never sold in the shop, so never on the delisting list
     return _save_checked(sku, user=user)
+
+
+@dataclass(frozen=True)
+class ColourInput:
+    name: str  # 白
+    code: str  # WHT, part of the SKU code
+
+
+@transaction.atomic
+def create_product(
+    *,
+    style_code: str,
+    name: str,
+    colours: Sequence[ColourInput],
+    sizes: Sequence[str],
+    unit_cost: Decimal,
+    sale_price: Decimal,
+    user,
+    warning_level: int = 0,
+    reorder_quantity: int = 0,
+) -> list[Sku]:
+    """A new product (款) as its grid of SKUs, one per colour and size, coded STYLE-COLOUR-SIZE; all or none."""
+    style_code = style_code.strip()
+    if not colours or not sizes:
+        raise InventoryError(_("Give at least one colour and one size."), field="colours" if not colours else "sizes")
+    codes = [f"{style_code}-{colour.code}-{size}" for colour in colours for size in sizes]
+    if len(set(codes)) != len(codes):
+        raise InventoryError(_("A colour or size is listed twice."), field="colours")
+    taken = sorted(Sku.objects.filter(code__in=codes).values_list("code", flat=True))
+    if taken:
+        raise InventoryConflict(
+            _("These SKUs exist already: %(list)s.") % {"list": ", ".join(taken)}, field="style_code"
+        )
+    created = []
+    for colour in colours:
+        for size in sizes:
+            sku = Sku(
+                code=f"{style_code}-{colour.code}-{size}",
+                style_code=style_code,
+                name=name,
+                colour=colour.name,
+                size=size,
+                unit_cost=unit_cost,
+                sale_price=sale_price,
+                warning_level=warning_level,
+                reorder_quantity=reorder_quantity,
+            )
+            try:
+                created.append(_save_checked(sku, user=user))
+            except ValidationError as exc:
+                raise InventoryError(
+                    _("%(code)s: %(problem)s") % {"code": sku.code, "problem": " ".join(exc.messages)},
+                    field="style_code",
+                ) from None
+    return created
 
 
 def save_warehouse(*, warehouse: Warehouse, user) -> Warehouse:

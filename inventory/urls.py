@@ -11,6 +11,8 @@ urlpatterns = [
     path("skus/<int:pk>/", views.SkuDetailView.as_view(), name="sku-detail"),
     path("skus/<int:pk>/listed/", views.SkuListedView.as_view(), name="sku-listed"),
     path("catalogue/", views.CatalogueListView.as_view(tab="goods"), name="catalogue-skus"),
+    path("catalogue/products/", views.CatalogueListView.as_view(tab="products"), name="catalogue-products"),
+    path("catalogue/products/new/", views.ProductCreateView.as_view(), name="product-create"),
     path("catalogue/materials/", views.CatalogueListView.as_view(tab="material"), name="catalogue-materials"),
     path("catalogue/warehouses/", views.CatalogueListView.as_view(tab="warehouses"), name="catalogue-warehouses"),
     path("catalogue/locations/", views.CatalogueListView.as_view(tab="locations"), name="catalogue-locations"),

@@ -38,6 +38,7 @@ from .forms import (
     MovementForm,
     OpenCountForm,
     PackForm,
+    ProductForm,
     PurchaseRequestForm,
     PurchaseStatusForm,
     RecordCountForm,
@@ -311,7 +312,9 @@ class CatalogueListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("q", "").strip()
-        if self.tab == "warehouses":
+        if self.tab == "products":
+            rows = selectors.search_products(text=q)
+        elif self.tab == "warehouses":
             rows = selectors.search_warehouses(text=q)
         elif self.tab == "locations":
             rows = selectors.search_locations(text=q)
@@ -377,6 +380,21 @@ class SkuFormView(CatalogueFormView):
     def get_success_url(self):
         kind = self.object.kind if self.object else self.request.GET.get("kind")
         return reverse("inventory:catalogue-materials" if kind == SkuKind.MATERIAL else "inventory:catalogue-skus")
+
+
+class ProductCreateView(ServiceForm):
+    """Warehouse, Manager: a new product (款) and its SKUs, one per colour and size, in one go."""
+
+    form_class = ProductForm
+    title = _("New product (款) with its colours and sizes")
+
+    def get_success_url(self):
+        return getattr(self, "success_url", None) or reverse("inventory:catalogue-products")
+
+    def save(self, data):
+        skus = services.create_product(user=self.request.user, **data)
+        self.success_url = f"{reverse('inventory:catalogue-skus')}?{urlencode({'q': data['style_code']})}"
+        return _("Created %(n)s SKUs of %(style)s.") % {"n": len(skus), "style": data["style_code"]}
 
 
 class WarehouseFormView(CatalogueFormView):

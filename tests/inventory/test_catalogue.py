@@ -152,3 +152,37 @@ def test_location_api_keeps_codes_unique_per_warehouse(api_as, warehouse, main_w
         f"{BASE}/locations/", {"warehouse": main_warehouse.code, "code": "A-01"}, format="json"
     )
     assert response.status_code == 400
+
+
+def test_a_new_product_creates_its_grid_of_skus(client_as, warehouse, django_assert_max_num_queries):
+    client = client_as(warehouse)
+    data = {
+        "style_code": "ts009",
+        "name": "亚麻衬衫",
+        "colours": "白/WHT， 蓝/blu",
+        "sizes": "s, m, L",
+        "unit_cost": "45.00",
+        "sale_price": "119.00",
+        "warning_level": "3",
+        "reorder_quantity": "0",
+    }
+    response = client.post(reverse("inventory:product-create"), data)
+    assert response.status_code == 302 and "q=TS009" in response["Location"]
+    skus = Sku.objects.filter(style_code="TS009").order_by("code")
+    assert [(s.code, s.colour, s.size) for s in skus] == [
+        ("TS009-BLU-L", "蓝", "L"),
+        ("TS009-BLU-M", "蓝", "M"),
+        ("TS009-BLU-S", "蓝", "S"),
+        ("TS009-WHT-L", "白", "L"),
+        ("TS009-WHT-M", "白", "M"),
+        ("TS009-WHT-S", "白", "S"),
+    ]
+    assert {(s.sale_price, s.warning_level) for s in skus} == {(Decimal("119.00"), 3)}
+    again = client.post(reverse("inventory:product-create"), data | {"sizes": "XL, M"})
+    assert "These SKUs exist already: TS009-BLU-M, TS009-WHT-M." in again.context["form"].errors["style_code"][0]
+    assert Sku.objects.filter(style_code="TS009").count() == 6  # all or none: no XL was added
+    bad = client.post(reverse("inventory:product-create"), data | {"colours": "白", "sizes": "特大"})
+    assert set(bad.context["form"].errors) == {"colours", "sizes"}
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("inventory:catalogue-products") + "?q=ts009").content.decode()
+    assert "TS009" in page and "亚麻衬衫" in page
