@@ -9,7 +9,8 @@ COPY inventory ./inventory
 RUN pip install .
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --noinput
-RUN useradd --create-home shopops && chown -R shopops /app
+# /app/media: files the worker writes for the web app (Excel exports), a volume shared by both in docker-compose.
+RUN useradd --create-home shopops && mkdir -p /app/media && chown -R shopops /app
 USER shopops
 EXPOSE 8000
 CMD ["gunicorn", "shop_ops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

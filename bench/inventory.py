@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=50, help="bin locations (default 50)")
     parser.add_argument("--batch", type=int, default=1_000, help="movements per post_movements call (default 1000)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--reuse", metavar="RUN", help="measure summary, export and count again on an earlier run's data (no posting)"
+    )
     args = parser.parse_args()
 
     import django
@@ -41,14 +44,20 @@ def main() -> None:
     from django.utils import timezone
 
     from inventory import selectors, services
-    from inventory.exports import summary_workbook
     from inventory.models import Location, Sku, Warehouse
     from inventory.services import MovementInput
 
     rng = random.Random(args.seed)
-    run = uuid.uuid4().hex[:6]
+    run = args.reuse or uuid.uuid4().hex[:6]
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; run {run}")
     user, _ = get_user_model().objects.get_or_create(username="bench")
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    if args.reuse:
+        warehouse = Warehouse.objects.get(code=f"bench-{run}")
+        for count in warehouse.counts.filter(status="open"):
+            services.cancel_stock_count(count=count, user=user)
+        measure(month=month, warehouse=warehouse, user=user)
+        return
     warehouse = Warehouse.objects.create(code=f"bench-{run}", name=f"Bench {run}")
     locations = Location.objects.bulk_create(
         [Location(warehouse=warehouse, code=f"L{i:04d}") for i in range(args.locations)]
@@ -69,7 +78,6 @@ def main() -> None:
     # Each SKU lives at one home location; the first pass receives stock, later passes mix shipments and receipts.
     home = {sku: locations[i % len(locations)].pk for i, sku in enumerate(sku_ids)}
     on_hand = dict.fromkeys(sku_ids, 0)
-    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     start, end = selectors.month_bounds(month)
     span = (end - start).total_seconds()
     posted = 0
@@ -92,6 +100,14 @@ def main() -> None:
             print(f"  {posted} posted, {posted / (time.perf_counter() - started):,.0f}/s", flush=True)
     elapsed = time.perf_counter() - started
     print(f"post_movements: {posted} movements in {elapsed:.1f}s = {posted / elapsed:,.0f} movements/s")
+    measure(month=month, warehouse=warehouse, user=user)
+
+
+def measure(*, month, warehouse, user) -> None:
+    from django.utils import timezone
+
+    from inventory import selectors, services
+    from inventory.exports import summary_workbook
 
     started = time.perf_counter()
     summary = selectors.monthly_summary(month=month)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Location, Sku, StockLevel, StockMovement, Warehouse
 
@@ -16,12 +17,13 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
-    """SKUs are catalogue data: created and edited here (stock itself changes only through movements)."""
+class SkuAdmin(SimpleHistoryAdmin):
+    """SKUs are catalogue data (also edited on the Catalogue pages); "History" shows every change of price or level.
+    Stock itself changes only through movements."""
 
-    list_display = ["code", "name", "colour", "size", "kind", "unit_cost", "warning_level", "is_listed"]
+    list_display = ["code", "name", "colour", "size", "kind", "unit_cost", "sale_price", "warning_level", "is_listed"]
     list_filter = ["kind", "is_listed"]
-    search_fields = ["code", "style_code", "name"]
+    search_fields = ["code", "style_code", "name", "barcode"]
 
 
 @admin.register(StockLevel)

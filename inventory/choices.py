@@ -69,3 +69,4 @@ class JobStatus(models.TextChoices):
 
 class JobKind(models.TextChoices):
     COUNT_CLOSE = "count_close", _("Close a stock count")
+    SUMMARY_EXPORT = "summary_export", _("Export the stock summary to Excel")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import services
 from .choices import MovementKind, OrderStatus, SkuKind
 from .models import Location, Order, Sku, Warehouse
+from .money import to_cent
 from .selectors import month_bounds
 from .services import MovementInput, OrderInput
 
@@ -62,6 +63,7 @@ def _demo_user():
 
 def _catalogue() -> dict[str, Sku]:
     skus = {}
+    barcodes = iter(range(6_901_234_500_001, 6_901_234_600_000))
     for style, name, colours, sizes, cost, warning in STYLES:
         for colour in colours:
             for size in sizes:
@@ -72,7 +74,9 @@ def _catalogue() -> dict[str, Sku]:
                     name=name,
                     colour=colour,
                     size=size,
+                    barcode=str(next(barcodes)),
                     unit_cost=Decimal(cost),
+                    sale_price=to_cent(Decimal(cost) * Decimal("2.5")),  # a clothing shop's usual mark-up
                     warning_level=warning,
                 )
     for code, name, cost, warning, reorder in MATERIALS:
@@ -81,6 +85,7 @@ def _catalogue() -> dict[str, Sku]:
             style_code=code,
             name=name,
             kind=SkuKind.MATERIAL,
+            is_listed=False,
             unit_cost=Decimal(cost),
             warning_level=warning,
             reorder_quantity=reorder,
@@ -158,8 +163,12 @@ def _orders(*, skus, user) -> int:
     by_number = {o.number: o for o in Order.objects.filter(number__in=[r[0] for r in rows])}
     for number, steps in (("TB20250001", 4), ("TB20250002", 2), ("TB20250003", 1)):
         order = by_number[number]
-        for step in [OrderStatus.PRINTED, OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.SHIPPED][:steps]:
+        for step in [OrderStatus.PRINTED, OrderStatus.PICKED][:steps]:
             order = services.advance_order(order=order, to_status=step, user=user)
+        if steps > 2:
+            packed = [services.PackedItem(line.sku.code, line.quantity) for line in order.lines.select_related("sku")]
+            order = services.pack_order(order=order, items=packed, user=user)
+            order = services.ship_order(order=order, tracking_number="SF1234567890", user=user)
     services.flag_order(order=by_number["TB20250004"], reason="收件地址缺门牌号, 请与买家核对", user=user)
     order = services.advance_order(order=by_number["TB20250005"], to_status=OrderStatus.PRINTED, user=user)
     services.advance_order(order=order, to_status=OrderStatus.PICKED, user=user)  # short: goes to customer service

@@ -1,9 +1,12 @@
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
+from .services import ColourInput, PackedItem
 
 
 class SkuCodeField(forms.CharField):
@@ -100,3 +103,161 @@ class FlagForm(forms.Form):
 
 class ResolveForm(forms.Form):
     note = forms.CharField(label=_("What was agreed with the customer"), max_length=200)
+
+
+# --- Catalogue ------------------------------------------------------------------------------------------------------
+
+
+class SkuForm(forms.ModelForm):
+    """A SKU (货号 + colour + size) or an auxiliary material; the model's rules and constraints give field errors."""
+
+    class Meta:
+        model = Sku
+        fields = [
+            "kind",
+            "code",
+            "style_code",
+            "name",
+            "colour",
+            "size",
+            "barcode",
+            "unit_cost",
+            "sale_price",
+            "warning_level",
+            "reorder_quantity",
+            "is_listed",
+        ]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+    def clean_barcode(self):
+        barcode = self.cleaned_data["barcode"].strip()
+        # The database constraint is the guarantee; this puts its message at the field (a conditional constraint
+        # would otherwise show it at the top of the form).
+        if barcode and Sku.objects.filter(barcode=barcode).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another SKU already has this barcode."))
+        return barcode
+
+
+class WarehouseForm(forms.ModelForm):
+    class Meta:
+        model = Warehouse
+        fields = ["code", "name"]
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["warehouse", "code", "name"]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        warehouse, code = data.get("warehouse"), data.get("code")
+        taken = Location.objects.filter(warehouse=warehouse, code=code).exclude(pk=self.instance.pk)
+        if warehouse and code and taken.exists():
+            # At the field, not at the top of the form (the constraint spans two fields, so Django puts it there).
+            self.add_error(
+                "code", _("%(warehouse)s already has a location %(code)s.") % {"warehouse": warehouse, "code": code}
+            )
+        return data
+
+
+# --- Packing and shipping -----------------------------------------------------------------------------------------
+
+_SCANNED_LINE = re.compile(r"^(?P<code>\S+?)(?:\s*[x×*]\s*(?P<quantity>\d{1,5}))?$", re.IGNORECASE)
+
+
+def parse_scanned_items(text: str) -> list[PackedItem]:
+    """One scanned SKU code or barcode per line; `CODE x 3` (also with the multiplication sign or *) for several."""
+    items, bad = [], []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = _SCANNED_LINE.match(line)
+        if match is None:
+            bad.append(str(number))
+            continue
+        items.append(PackedItem(match["code"], int(match["quantity"] or 1)))
+    if bad:
+        raise forms.ValidationError(
+            _("Line %(lines)s: write one SKU code or barcode per line, or “CODE x 2”.") % {"lines": ", ".join(bad)}
+        )
+    if not items:
+        raise forms.ValidationError(_("Scan or type at least one item."))
+    return items
+
+
+class PackForm(forms.Form):
+    items = forms.CharField(
+        label=_("What went into the parcel: scan or type one SKU code or barcode per line (“CODE x 2” for several)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "autofocus": True}),
+    )
+
+    def clean_items(self):
+        return parse_scanned_items(self.cleaned_data["items"])
+
+
+class ShipForm(forms.Form):
+    courier = forms.CharField(label=_("Courier"), max_length=30, required=False)
+    tracking_number = forms.CharField(label=_("Tracking number (运单号)"), max_length=40)
+
+
+_COLOUR = re.compile(r"^(?P<name>[^/]+?)\s*(?:/\s*(?P<code>[A-Za-z0-9]{1,10}))?$")
+
+
+class ProductForm(forms.Form):
+    """A new product (款) and its grid of SKUs, one per colour and size."""
+
+    style_code = forms.CharField(label=_("Item number (款号/货号)"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    colours = forms.CharField(
+        label=_("Colours, comma separated, each with its code for the SKU: 白/WHT, 黑/BLK"), max_length=300
+    )
+    sizes = forms.CharField(label=_("Sizes, comma separated: S, M, L"), max_length=200)
+    unit_cost = forms.DecimalField(label=_("Cost price (成本价)"), max_digits=14, decimal_places=2, min_value=0)
+    sale_price = forms.DecimalField(label=_("Sale price (售价)"), max_digits=14, decimal_places=2, min_value=0)
+    warning_level = forms.IntegerField(label=_("Warning level per SKU"), min_value=0, initial=0)
+    reorder_quantity = forms.IntegerField(label=_("Reorder quantity per SKU"), min_value=0, initial=0)
+
+    def clean_style_code(self):
+        code = self.cleaned_data["style_code"].strip().upper()
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9_.]*", code):
+            raise forms.ValidationError(_("Use letters, digits, dots or underscores (it starts every SKU code)."))
+        return code
+
+    def clean_colours(self):
+        colours, bad = [], []
+        for part in (p.strip() for p in self.cleaned_data["colours"].replace("，", ",").split(",")):
+            if not part:
+                continue
+            match = _COLOUR.match(part)
+            code = (match and (match["code"] or match["name"])) or ""
+            if not match or not re.fullmatch(r"[A-Za-z0-9]{1,10}", code):
+                bad.append(part)
+                continue
+            colours.append(ColourInput(match["name"].strip(), code.upper()))
+        if bad:
+            raise forms.ValidationError(
+                _("Give each colour a short code of letters or digits: %(list)s (e.g. 白/WHT).")
+                % {"list": ", ".join(bad)}
+            )
+        if not colours:
+            raise forms.ValidationError(_("Give at least one colour."))
+        return colours
+
+    def clean_sizes(self):
+        sizes = [p.strip().upper() for p in self.cleaned_data["sizes"].replace("，", ",").split(",") if p.strip()]
+        bad = [size for size in sizes if not re.fullmatch(r"[A-Z0-9.]{1,10}", size)]
+        if bad:
+            raise forms.ValidationError(
+                _("Sizes are short codes like S, M, XL or 30: %(list)s.") % {"list": ", ".join(bad)}
+            )
+        if not sizes:
+            raise forms.ValidationError(_("Give at least one size."))
+        return sizes

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
@@ -65,19 +66,32 @@ class Sku(models.Model):
     colour = models.CharField(_("colour"), max_length=30, blank=True)
     size = models.CharField(_("size"), max_length=10, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=SkuKind.choices, default=SkuKind.GOODS)
-    unit_cost = models.DecimalField(_("unit cost"), validators=[MinValueValidator(0)], **MONEY)
+    barcode = models.CharField(_("barcode (条码)"), max_length=40, blank=True)
+    unit_cost = models.DecimalField(_("cost price (成本价)"), validators=[MinValueValidator(0)], **MONEY)
+    sale_price = models.DecimalField(_("sale price (售价)"), default=0, validators=[MinValueValidator(0)], **MONEY)
     warning_level = models.PositiveIntegerField(_("warning stock level (警戒库存)"), default=0)
     reorder_quantity = models.PositiveIntegerField(
         _("reorder quantity"), default=0, help_text=_("0 = refill to twice the warning level.")
     )
     is_listed = models.BooleanField(_("listed in the shop (在售)"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Prices, warning levels and listing change stock value and purchasing: keep who changed what (audit trail).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
-        constraints = [models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sku_unit_cost_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sku_unit_cost_not_negative"),
+            models.CheckConstraint(condition=Q(sale_price__gte=0), name="sku_sale_price_not_negative"),
+            models.UniqueConstraint(
+                fields=["barcode"],
+                condition=~Q(barcode=""),
+                name="sku_barcode_unique",
+                violation_error_message=_("Another SKU already has this barcode."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -175,6 +189,7 @@ class StockCount(models.Model):
     closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-period", "warehouse__code"]
@@ -244,6 +259,7 @@ class LossReport(models.Model):
     reviewed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(_("finance note"), max_length=500, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
@@ -281,10 +297,14 @@ class LossReportLine(models.Model):
 
 
 class InventoryJob(models.Model):
-    """A long job (closing a big count) the page polls: the task updates status and progress, the view reads."""
+    """A long job (closing a big count, exporting a month to Excel) the page polls: the task updates status and
+    progress, the view only reads. An export keeps its month, search text and the file it wrote."""
 
     kind = models.CharField(max_length=20, choices=JobKind.choices)
     count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True)
+    month = models.DateField(_("month"), null=True, blank=True)
+    search = models.CharField(_("search"), max_length=100, blank=True)
+    file = models.FileField(_("file"), upload_to="inventory/exports/%Y/%m/", max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
@@ -297,6 +317,9 @@ class InventoryJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(done__lte=F("total")), name="inventory_job_done_le_total"),
+            models.CheckConstraint(
+                condition=~Q(kind="summary_export") | Q(month__isnull=False), name="inventory_export_job_has_month"
+            ),
             models.UniqueConstraint(
                 fields=["kind", "count"],
                 condition=Q(status__in=["queued", "running"]),
@@ -325,6 +348,7 @@ class PurchaseRequest(models.Model):
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -352,6 +376,7 @@ class Order(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200)
     courier = models.CharField(_("courier"), max_length=30, blank=True)
+    tracking_number = models.CharField(_("tracking number (运单号)"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
     needs_customer_service = models.BooleanField(_("needs customer service"), default=False, db_index=True)
     flag_reason = models.CharField(_("why it needs customer service"), max_length=200, blank=True)
@@ -370,6 +395,10 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="shipped") | Q(shipped_at__isnull=False), name="order_shipped_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shipped") | (~Q(courier="") & ~Q(tracking_number="")),
+                name="order_shipped_has_courier_and_tracking",
             ),
         ]
 

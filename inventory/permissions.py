@@ -2,8 +2,10 @@
 
 | rule                       | who                                                                   |
 |----------------------------|-----------------------------------------------------------------------|
-| can_view_stock             | Warehouse, Manager, Finance (read: levels, ledger, counts, summary)   |
-| can_operate_stock          | Warehouse, Manager (post movements, imports, counts, orders, 进货单)  |
+| can_view_stock             | Warehouse, Manager, Finance (read: catalogue, levels, ledger, counts, |
+|                            | summary and its Excel export jobs)                                    |
+| can_operate_stock          | Warehouse, Manager (catalogue edits, movements, imports, counts,      |
+|                            | orders: pick, pack, ship; 进货单)                                      |
 | can_override_negative      | Manager (post a movement that takes a level below zero)               |
 | can_review_loss_reports    | Finance (approve or reject 报损单)                                    |
 | can_handle_flagged_orders  | Warehouse, Manager, and customer-service staff (客服, by role code)   |

@@ -6,11 +6,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .choices import CountStatus, MovementKind
-from .models import Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
+from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
 
 
 def search_levels(*, text: str = "", location_id: int | None = None, below_warning: bool = False) -> QuerySet:
@@ -40,6 +40,52 @@ def skus_to_delist() -> QuerySet:
     return skus_with_totals().filter(is_listed=True, kind="goods", total__lte=0).order_by("code")
 
 
+def search_skus(*, text: str = "", kind: str = "") -> QuerySet:
+    """The catalogue: SKUs (or auxiliary materials) with their total stock, by code, style number, name or barcode."""
+    skus = skus_with_totals()
+    if kind:
+        skus = skus.filter(kind=kind)
+    if text:
+        skus = skus.filter(
+            Q(code__icontains=text) | Q(style_code__icontains=text) | Q(name__icontains=text) | Q(barcode=text)
+        )
+    return skus.order_by("code")
+
+
+def search_products(*, text: str = "") -> QuerySet:
+    """Products (款): the goods grouped by item number, with their SKU count and total stock; one grouped query."""
+    goods = Sku.objects.filter(kind="goods")
+    if text:
+        goods = goods.filter(Q(style_code__icontains=text) | Q(name__icontains=text))
+    return (
+        goods.values("style_code")
+        .annotate(
+            name=Min("name"),
+            sku_count=Count("pk", distinct=True),  # distinct: the join with the levels repeats each SKU
+            colour_count=Count("colour", distinct=True),
+            size_count=Count("size", distinct=True),
+            total=Sum("levels__on_hand", default=0),
+        )
+        .order_by("style_code")
+    )
+
+
+def search_warehouses(*, text: str = "") -> QuerySet:
+    warehouses = Warehouse.objects.annotate(location_count=Count("locations"))
+    if text:
+        warehouses = warehouses.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return warehouses.order_by("code")
+
+
+def search_locations(*, text: str = "") -> QuerySet:
+    locations = Location.objects.select_related("warehouse")
+    if text:
+        locations = locations.filter(
+            Q(code__icontains=text) | Q(name__icontains=text) | Q(warehouse__code__icontains=text)
+        )
+    return locations.order_by("warehouse__code", "code")
+
+
 def movements(*, sku_id=None, location_id=None, kind: str = "", reference: str = "") -> QuerySet:
     result = StockMovement.objects.select_related("sku", "location", "created_by")
     if sku_id:
@@ -66,6 +112,25 @@ def counts_with_progress() -> QuerySet:
         )
         .order_by("-period", "warehouse__code")
     )
+
+
+def picking_list() -> tuple[list[Order], dict[int, list[str]]]:
+    """Orders checked and printed, waiting to be picked (oldest first, at most 200 on one list), and for each SKU the
+    bins holding it, fullest first: two queries however many orders."""
+    orders = list(
+        Order.objects.filter(status="printed", needs_customer_service=False)
+        .prefetch_related("lines__sku")
+        .order_by("created_at", "pk")[:200]
+    )
+    sku_ids = {line.sku_id for order in orders for line in order.lines.all()}
+    bins: dict[int, list[str]] = {}
+    for level in (
+        StockLevel.objects.filter(sku_id__in=sku_ids, on_hand__gt=0)
+        .select_related("location")
+        .order_by("-on_hand", "location__code")
+    ):
+        bins.setdefault(level.sku_id, []).append(f"{level.location.code} ({level.on_hand})")
+    return orders, bins
 
 
 def flagged_orders() -> QuerySet:

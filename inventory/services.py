@@ -9,9 +9,11 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from .choices import (
     MovementKind,
     OrderStatus,
     PurchaseRequestStatus,
+    SkuKind,
 )
 from .exceptions import InsufficientStock, InvalidTransition, InventoryConflict, InventoryError
 from .models import (
@@ -73,8 +76,11 @@ def signed_quantity(*, kind: str, quantity: int) -> int:
     return quantity
 
 
+_MOVEMENT_KINDS = frozenset(MovementKind.values)
+
+
 def _check_input(movement: MovementInput) -> str | None:
-    if movement.kind not in MovementKind.values:
+    if movement.kind not in _MOVEMENT_KINDS:
         return _("Unknown movement kind “%(kind)s”.") % {"kind": movement.kind}
     if not isinstance(movement.quantity, int) or isinstance(movement.quantity, bool) or movement.quantity == 0:
         return _("The quantity must be a whole number other than zero.")
@@ -96,9 +102,9 @@ def post_movements(
 ) -> list[StockMovement]:
     """Post a batch of movements all-or-nothing: the ledger rows and the stock levels change in one transaction.
 
-    Levels are locked in primary-key order (so two batches never deadlock) and changed with F() expressions. A level
-    may go below zero only with `allow_negative`, which only a manager may use; the override is recorded on the
-    movement.
+    Levels are locked in primary-key order (so two batches never deadlock) and changed in the database by adding
+    each delta (`on_hand = on_hand + delta`, one statement per batch). A level may go below zero only with
+    `allow_negative`, which only a manager may use; the override is recorded on the movement.
     """
     if not movements:
         raise InventoryError(_("Nothing to post: give at least one movement."))
@@ -113,8 +119,9 @@ def post_movements(
 
     sku_ids = {m.sku_id for m in movements}
     location_ids = {m.location_id for m in movements}
-    skus = Sku.objects.only("id", "code", "unit_cost").in_bulk(sku_ids)
-    locations = Location.objects.only("id", "code").in_bulk(location_ids)
+    # Plain tuples, not model instances: a batch of thousands spends its time here otherwise.
+    skus = _sku_codes_and_costs(ids=sku_ids)
+    locations = dict(Location.objects.filter(pk__in=location_ids).values_list("pk", "code"))
     missing = [str(i) for i in sku_ids - set(skus)] + [str(i) for i in location_ids - set(locations)]
     if missing:
         raise InventoryError(_("Unknown SKU or location: %(ids)s.") % {"ids": ", ".join(missing)}, field="movements")
@@ -126,27 +133,27 @@ def post_movements(
     with transaction.atomic():
         level_ids = _level_ids(keys=set(deltas))
         # Lock in a stable order: two batches touching the same levels wait for each other instead of deadlocking.
-        levels = list(StockLevel.objects.select_for_update().filter(pk__in=level_ids.values()).order_by("pk"))
+        levels = _lock_levels(ids=sorted(level_ids.values()))
         now = timezone.now()  # read after the locks, so a count snapshot and this posting are ordered in time
         shortages = []
         negative_keys = set()
-        for level in levels:
-            key = (level.sku_id, level.location_id)
+        changes = []  # (level id, delta, below zero afterwards)
+        for pk, sku_id, location_id, level_on_hand in levels:
+            key = (sku_id, location_id)
             delta = deltas[key]
-            after = level.on_hand + delta
+            after = level_on_hand + delta
             if after < 0:
                 negative_keys.add(key)
                 if delta < 0 and not allow_negative:
                     shortages.append(
                         {
-                            "sku": skus[level.sku_id].code,
-                            "location": locations[level.location_id].code,
-                            "on_hand": level.on_hand,
+                            "sku": skus[sku_id][0],
+                            "location": locations[location_id],
+                            "on_hand": level_on_hand,
                             "change": delta,
                         }
                     )
-            level.on_hand = F("on_hand") + delta
-            level.allow_negative = after < 0
+            changes.append((pk, delta, after < 0))
         if shortages:
             listed = "; ".join(
                 _("%(sku)s at %(location)s has %(on_hand)s, the batch takes %(need)s") % {**s, "need": -s["change"]}
@@ -155,27 +162,134 @@ def post_movements(
             raise InsufficientStock(
                 _("Not enough stock: %(list)s. Nothing was posted.") % {"list": listed}, shortages=shortages
             )
-        StockLevel.objects.bulk_update(levels, ["on_hand", "allow_negative"], batch_size=1000)
+        _apply_level_deltas(changes=changes, now=now)
+        when = occurred_at or now
         rows = []
-        for movement in movements:
-            cost = skus[movement.sku_id].unit_cost
+        for m in movements:
+            cost = skus[m.sku_id][1]
             rows.append(
-                StockMovement(
-                    sku_id=movement.sku_id,
-                    location_id=movement.location_id,
-                    kind=movement.kind,
-                    quantity=movement.quantity,
-                    unit_cost=cost,
-                    value=to_cent(cost * movement.quantity),
-                    reason=movement.reason,
-                    reference=movement.reference,
-                    negative_override=(movement.sku_id, movement.location_id) in negative_keys,
-                    created_by=user,
-                    occurred_at=occurred_at or now,
-                    posted_at=now,
+                # The model's concrete fields in order: id, sku, location, kind, quantity, unit_cost, value, reason,
+                # reference, negative_override, created_by, occurred_at, posted_at.
+                (
+                    None,
+                    m.sku_id,
+                    m.location_id,
+                    m.kind,
+                    m.quantity,
+                    cost,
+                    to_cent(cost * m.quantity),
+                    m.reason,
+                    m.reference,
+                    (m.sku_id, m.location_id) in negative_keys,
+                    user.pk,
+                    when,
+                    now,
                 )
             )
-        return StockMovement.objects.bulk_create(rows, batch_size=1000)
+        return _insert_movements(rows)
+
+
+def _sku_codes_and_costs(*, ids: set[int]) -> dict[int, tuple[str, Decimal]]:
+    if connection.vendor == "postgresql":
+        with _server_cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, code, unit_cost FROM {Sku._meta.db_table} WHERE id = ANY(%s::bigint[])",  # noqa: S608
+                [list(ids)],
+            )
+            return {pk: (code, cost) for pk, code, cost in cursor.fetchall()}
+    return {
+        pk: (code, cost) for pk, code, cost in Sku.objects.filter(pk__in=ids).values_list("pk", "code", "unit_cost")
+    }
+
+
+def _lock_levels(*, ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(id, sku, location, on hand) of these levels, locked FOR UPDATE in id order."""
+    if connection.vendor == "postgresql":
+        with _server_cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, sku_id, location_id, on_hand FROM {StockLevel._meta.db_table} "  # noqa: S608
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [ids],
+            )
+            return cursor.fetchall()
+    return list(
+        StockLevel.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "sku_id", "location_id", "on_hand")
+    )
+
+
+def _server_cursor():
+    """A psycopg cursor that binds parameters on the server (Django's default cursor inlines them as text): column
+    arrays of a few thousand values travel far cheaper this way. Same connection, so same transaction."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _apply_level_deltas(*, changes: list[tuple[int, int, bool]], now) -> None:
+    """Add each level's delta in the database (on_hand = on_hand + delta, never a value computed in Python), for
+    levels already locked by the caller. PostgreSQL gets one UPDATE ... FROM unnest(...) for the whole batch; other
+    databases one UPDATE with an F() expression per level. The CHECK constraint still guards against negatives."""
+    if not changes:
+        return
+    if connection.vendor == "postgresql":
+        ids, amounts, negatives = (list(column) for column in zip(*changes, strict=True))
+        table = StockLevel._meta.db_table
+        with _server_cursor() as cursor:
+            # Only the model's table name is interpolated; every value is a parameter.
+            cursor.execute(
+                f"UPDATE {table} AS level SET on_hand = level.on_hand + batch.delta, "  # noqa: S608
+                "allow_negative = batch.allow_negative, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::boolean[]) AS batch(id, delta, allow_negative) "
+                "WHERE level.id = batch.id",
+                [now, ids, amounts, negatives],
+            )
+        return
+    for pk, delta, negative in changes:
+        StockLevel.objects.filter(pk=pk).update(on_hand=F("on_hand") + delta, allow_negative=negative, updated_at=now)
+
+
+_MOVEMENT_COLUMNS = (
+    ("sku_id", "bigint"),
+    ("location_id", "bigint"),
+    ("kind", "varchar"),
+    ("quantity", "integer"),
+    ("unit_cost", "numeric"),
+    ("value", "numeric"),
+    ("reason", "varchar"),
+    ("reference", "varchar"),
+    ("negative_override", "boolean"),
+    ("created_by_id", "bigint"),
+    ("occurred_at", "timestamptz"),
+    ("posted_at", "timestamptz"),
+)
+
+
+def _insert_movements(rows: list[tuple]) -> list[StockMovement]:
+    """Write the ledger rows of a batch (tuples in the model's field order, id None) and return them as saved
+    movements. PostgreSQL: one INSERT ... SELECT FROM unnest(column arrays) RETURNING id, a dozen parameters however
+    big the batch; elsewhere Django's bulk_create."""
+    if connection.vendor != "postgresql":
+        return StockMovement.objects.bulk_create([StockMovement(*row) for row in rows], batch_size=1000)
+    table = StockMovement._meta.db_table
+    names = ", ".join(name for name, _type in _MOVEMENT_COLUMNS)
+    arrays = ", ".join(f"%s::{db_type}[]" for _name, db_type in _MOVEMENT_COLUMNS)
+    columns = [list(column) for column in zip(*rows, strict=True)][1:]
+    with _server_cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model; every value is a parameter.
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
+            f"WITH ORDINALITY AS batch({names}, n) ORDER BY n RETURNING id",
+            columns,
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    attnames = [field.attname for field in StockMovement._meta.concrete_fields]
+    return [
+        StockMovement.from_db(connection.alias, attnames, (pk, *row[1:])) for pk, row in zip(ids, rows, strict=True)
+    ]
 
 
 def _level_ids(*, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -184,6 +298,17 @@ def _level_ids(*, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     location_ids = {k[1] for k in keys}
 
     def read() -> dict[tuple[int, int], int]:
+        if connection.vendor == "postgresql":
+            # Join the exact pairs (one probe of the unique index each) instead of an IN x IN cross product.
+            pairs = sorted(keys)
+            with _server_cursor() as cursor:
+                cursor.execute(
+                    f"SELECT level.sku_id, level.location_id, level.id FROM {StockLevel._meta.db_table} AS level "  # noqa: S608
+                    "JOIN unnest(%s::bigint[], %s::bigint[]) AS pair(sku_id, location_id) "
+                    "ON level.sku_id = pair.sku_id AND level.location_id = pair.location_id",
+                    [[p[0] for p in pairs], [p[1] for p in pairs]],
+                )
+                return {(s, loc): pk for s, loc, pk in cursor.fetchall()}
         found = StockLevel.objects.filter(sku_id__in=sku_ids, location_id__in=location_ids).values_list(
             "sku_id", "location_id", "pk"
         )
@@ -251,11 +376,111 @@ def transfer_stock(
 
 
 @transaction.atomic
-def set_sku_listed(*, sku: Sku, listed: bool) -> Sku:
+def set_sku_listed(*, sku: Sku, listed: bool, user=None) -> Sku:
     """Mark a SKU listed or delisted in the shop (缺货或过季产品及时通知店铺下架)."""
-    Sku.objects.filter(pk=sku.pk).update(is_listed=listed)
+    sku = Sku.objects.select_for_update().get(pk=sku.pk)
     sku.is_listed = listed
+    sku._history_user = user
+    sku.save(update_fields=["is_listed"])  # save(), not update(): the audit history records who delisted it
     return sku
+
+
+# --- Catalogue (SKUs, auxiliary materials, warehouses, bin locations) ------------------------------------------------
+
+
+def _save_checked(instance, *, user):
+    """full_clean (field rules, unique and check constraints, as field errors), then save with the editor named in
+    the audit history; a race past the check still meets the database constraint."""
+    instance.full_clean()
+    instance._history_user = user
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise InventoryConflict(_("Someone saved a clashing record meanwhile; reload and try again.")) from None
+    return instance
+
+
+def save_sku(*, sku: Sku, user) -> Sku:
+    """Create or edit a SKU or an auxiliary material (吊牌, 包装袋, 礼品). Prices, warning level and listing are kept
+    in the audit history. Stock is never edited here: it changes only through movements."""
+    if sku.kind == SkuKind.MATERIAL:
+        sku.is_listed = False  # materials are never sold in the shop, so never on the delisting list
+    return _save_checked(sku, user=user)
+
+
+@dataclass(frozen=True)
+class ColourInput:
+    name: str  # 白
+    code: str  # WHT, part of the SKU code
+
+
+@transaction.atomic
+def create_product(
+    *,
+    style_code: str,
+    name: str,
+    colours: Sequence[ColourInput],
+    sizes: Sequence[str],
+    unit_cost: Decimal,
+    sale_price: Decimal,
+    user,
+    warning_level: int = 0,
+    reorder_quantity: int = 0,
+) -> list[Sku]:
+    """A new product (款) as its grid of SKUs, one per colour and size, coded STYLE-COLOUR-SIZE; all or none."""
+    style_code = style_code.strip()
+    if not colours or not sizes:
+        raise InventoryError(_("Give at least one colour and one size."), field="colours" if not colours else "sizes")
+    codes = [f"{style_code}-{colour.code}-{size}" for colour in colours for size in sizes]
+    if len(set(codes)) != len(codes):
+        raise InventoryError(_("A colour or size is listed twice."), field="colours")
+    taken = sorted(Sku.objects.filter(code__in=codes).values_list("code", flat=True))
+    if taken:
+        raise InventoryConflict(
+            _("These SKUs exist already: %(list)s.") % {"list": ", ".join(taken)}, field="style_code"
+        )
+    created = []
+    for colour in colours:
+        for size in sizes:
+            sku = Sku(
+                code=f"{style_code}-{colour.code}-{size}",
+                style_code=style_code,
+                name=name,
+                colour=colour.name,
+                size=size,
+                unit_cost=unit_cost,
+                sale_price=sale_price,
+                warning_level=warning_level,
+                reorder_quantity=reorder_quantity,
+            )
+            try:
+                created.append(_save_checked(sku, user=user))
+            except ValidationError as exc:
+                raise InventoryError(
+                    _("%(code)s: %(problem)s") % {"code": sku.code, "problem": " ".join(exc.messages)},
+                    field="style_code",
+                ) from None
+    return created
+
+
+def save_warehouse(*, warehouse: Warehouse, user) -> Warehouse:
+    """Create or rename a warehouse (仓库)."""
+    return _save_checked(warehouse, user=user)
+
+
+def save_location(*, location: Location, user) -> Location:
+    """Create or edit a bin location (库位). A location holding stock cannot move to another warehouse: its levels
+    and ledger rows would silently change warehouse."""
+    if location.pk:
+        before = Location.objects.only("warehouse_id").get(pk=location.pk)
+        if before.warehouse_id != location.warehouse_id and location.levels.exclude(on_hand=0).exists():
+            raise InventoryConflict(
+                _("Location %(code)s holds stock; transfer it out before moving the location to another warehouse.")
+                % {"code": location.code},
+                field="warehouse",
+            )
+    return _save_checked(location, user=user)
 
 
 # --- Stock counts (盘点) -------------------------------------------------------------------------------------------
@@ -284,11 +509,13 @@ def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, 
         raise InventoryConflict(
             _("%(warehouse)s already has a count for %(month)s.") % {"warehouse": warehouse, "month": f"{period:%Y-%m}"}
         )
-    levels = list(
-        StockLevel.objects.select_for_update()
+    # Lock first (a posting in flight finishes before the snapshot, a later one waits and is posted after it), then
+    # copy the levels into lines inside the database: one INSERT ... SELECT however many levels.
+    list(
+        StockLevel.objects.select_for_update(of=("self",))
         .filter(location__warehouse=warehouse)
         .order_by("pk")
-        .values_list("sku_id", "location_id", "on_hand")
+        .values_list("pk", flat=True)
     )
     count = StockCount(warehouse=warehouse, period=period, blind=blind, opened_by=user, snapshot_at=timezone.now())
     try:
@@ -296,11 +523,25 @@ def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, 
             count.save()
     except IntegrityError:
         raise InventoryConflict(_("This warehouse already has a count for that month.")) from None
-    StockCountLine.objects.bulk_create(
-        [StockCountLine(count=count, sku_id=s, location_id=loc, snapshot_quantity=q) for s, loc, q in levels],
-        batch_size=2000,
-    )
+    _snapshot_lines(count=count)
     return count
+
+
+def _snapshot_lines(*, count: StockCount) -> None:
+    lines, levels, locations = (
+        StockCountLine._meta.db_table,
+        StockLevel._meta.db_table,
+        Location._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only the models' table names are interpolated; every value is a parameter.
+            f"INSERT INTO {lines} (count_id, sku_id, location_id, snapshot_quantity, movements_since_snapshot, "  # noqa: S608
+            f"adjusted) SELECT %s, level.sku_id, level.location_id, level.on_hand, 0, %s FROM {levels} AS level "
+            f"INNER JOIN {locations} AS location ON location.id = level.location_id WHERE location.warehouse_id = %s "
+            "ORDER BY level.id",
+            [count.pk, False, count.warehouse_id],
+        )
 
 
 @transaction.atomic
@@ -334,6 +575,7 @@ def cancel_stock_count(*, count: StockCount, user) -> StockCount:
     count.status = CountStatus.CANCELLED
     count.closed_by = user
     count.closed_at = timezone.now()
+    count._history_user = user
     count.save(update_fields=["status", "closed_by", "closed_at"])
     return count
 
@@ -411,7 +653,10 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
             InventoryJob.objects.filter(pk=job.pk).update(done=done)
     with transaction.atomic():
         _write_loss_report(count=count)
-        StockCount.objects.filter(pk=count.pk).update(status=CountStatus.CLOSED, closed_at=timezone.now())
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        count.status, count.closed_at = CountStatus.CLOSED, timezone.now()
+        count._history_user = user  # a worker has no request: name the closer in the audit history
+        count.save(update_fields=["status", "closed_at"])
 
 
 def _write_loss_report(*, count: StockCount) -> None:
@@ -460,6 +705,7 @@ def review_loss_report(*, report: LossReport, approve: bool, user, note: str = "
     report.reviewed_by = user
     report.reviewed_at = timezone.now()
     report.review_note = note
+    report._history_user = user  # named explicitly: the API and tasks have no history middleware request
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     return report
 
@@ -472,30 +718,63 @@ PURCHASE_TRANSITIONS = {
 }
 
 
-def raise_purchase_requests() -> list[PurchaseRequest]:
-    """Raise a 进货单 for every SKU whose total stock is at or below its warning level and that has no open request.
+def _refill_quantity(sku: Sku, on_hand: int) -> int:
+    return sku.reorder_quantity or max(2 * sku.warning_level - on_hand, 1)
+
+
+@dataclass
+class DailyPurchaseCheck:
+    raised: list[PurchaseRequest]
+    updated: int
+    to_delist: list[str]
+
+
+def raise_purchase_requests() -> DailyPurchaseCheck:
+    """The morning check (每天补充警戒库存): a draft 进货单 for every SKU at or below its warning level that has no
+    open request; the drafts this job raised earlier and nobody has ordered yet get today's quantity; and the listed
+    goods that are out of stock, for the shop manager to delist (they show on the stock page).
 
     Safe to run twice and next to a person raising one by hand: the partial unique constraint keeps one open
     request per SKU and conflicting inserts are skipped.
     """
-    candidates = (
+    low = (
         Sku.objects.filter(warning_level__gt=0)
-        .exclude(purchase_requests__status__in=ACTIVE_PURCHASE_STATUSES)
         .annotate(total=Sum("levels__on_hand", default=0))
         .filter(total__lte=F("warning_level"))
     )
+    candidates = low.exclude(purchase_requests__status__in=ACTIVE_PURCHASE_STATUSES)
     requests = [
         PurchaseRequest(
             sku=sku,
-            quantity=sku.reorder_quantity or max(2 * sku.warning_level - sku.total, 1),
+            quantity=_refill_quantity(sku, sku.total),
             on_hand_when_raised=sku.total,
             reason=_("At or below the warning level (%(level)s)") % {"level": sku.warning_level},
         )
         for sku in candidates
     ]
+    updated = 0
     with transaction.atomic():
         PurchaseRequest.objects.bulk_create(requests, ignore_conflicts=True)
-    return requests
+        # Drafts raised by this job (no person named) that are still open follow the stock; a person's request or
+        # one already ordered is left as it is.
+        drafts = (
+            PurchaseRequest.objects.select_for_update()
+            .filter(status=PurchaseRequestStatus.OPEN, created_by__isnull=True, sku__in=low.values("pk"))
+            .exclude(pk__in=[r.pk for r in requests if r.pk])
+        )
+        totals = {sku.pk: sku for sku in low.filter(pk__in=drafts.values("sku_id"))}
+        for draft in drafts:
+            sku = totals[draft.sku_id]
+            quantity = _refill_quantity(sku, sku.total)
+            if (draft.quantity, draft.on_hand_when_raised) != (quantity, sku.total):
+                draft.quantity, draft.on_hand_when_raised = quantity, sku.total
+                draft.save(update_fields=["quantity", "on_hand_when_raised", "updated_at"])
+                updated += 1
+    from .selectors import skus_to_delist
+
+    return DailyPurchaseCheck(
+        raised=requests, updated=updated, to_delist=list(skus_to_delist().values_list("code", flat=True))
+    )
 
 
 @transaction.atomic
@@ -552,6 +831,7 @@ def change_purchase_request_status(
             user=user,
         )
     request.status = status
+    request._history_user = user
     request.save(update_fields=["status", "updated_at"])
     return request
 
@@ -585,8 +865,14 @@ def _shortages_for(order: Order) -> list[str]:
 
 
 def advance_order(*, order: Order, to_status: str, user) -> Order:
-    """Move an order one step on (审核打印, 配货, 打包, 发货). Flagged orders wait for customer service. Picking an
-    order the shelves cannot fill flags it for customer service instead (缺货订单第一时间移交客服)."""
+    """Move an order one step on: checked and printed (审核打印), then picked (配货); or cancel it. Packing goes
+    through `pack_order` (the packing check) and shipping through `ship_order` (courier and tracking number).
+    Flagged orders wait for customer service. Picking an order the shelves cannot fill flags it for customer service
+    instead (缺货订单第一时间移交客服)."""
+    if to_status == OrderStatus.PACKED:
+        raise InvalidTransition(_("Pack an order with the packing check: scan what goes into the parcel."))
+    if to_status == OrderStatus.SHIPPED:
+        raise InvalidTransition(_("Ship an order with its courier and tracking number."))
     with transaction.atomic():
         order = _locked_order(order)
         if to_status == OrderStatus.CANCELLED:
@@ -612,10 +898,130 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
                 order.flag_reason = (_("Out of stock: %(list)s") % {"list": ", ".join(short)})[:200]
                 order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
                 return order
-        if to_status == OrderStatus.SHIPPED:
-            _ship(order=order, user=user)
         order.status = to_status
-        order.save(update_fields=["status", "shipped_at", "updated_at"])
+        order.save(update_fields=["status", "updated_at"])
+        return order
+
+
+@dataclass(frozen=True)
+class PackedItem:
+    """What the packer scanned into the parcel: a SKU code or barcode and how many."""
+
+    code: str
+    quantity: int = 1
+
+
+def _describe(sku: Sku) -> str:
+    return " ".join(part for part in (sku.code, sku.colour, sku.size) if part)
+
+
+def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str]:
+    """Compare the parcel with the order line by line: SKU (so item number, colour and size) and quantity. Returns a
+    readable list of every difference; empty when the parcel is right."""
+    expected: dict[int, int] = defaultdict(int)
+    skus: dict[int, Sku] = {}
+    for line in order.lines.select_related("sku"):
+        expected[line.sku_id] += line.quantity
+        skus[line.sku_id] = line.sku
+    codes = {item.code.strip() for item in items}
+    found = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    found |= {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=codes - set(found)).exclude(barcode="")}
+    problems, packed = [], defaultdict(int)
+    for item in items:
+        if item.quantity < 1:
+            problems.append(_("%(code)s: the quantity must be at least 1.") % {"code": item.code})
+            continue
+        sku = found.get(item.code.strip())
+        if sku is None:
+            problems.append(_("%(code)s is not a known SKU or barcode.") % {"code": item.code})
+            continue
+        packed[sku.pk] += item.quantity
+        skus[sku.pk] = sku
+    extras = {pk: n for pk, n in packed.items() if pk not in expected}
+    for pk, want in expected.items():
+        got = packed.get(pk, 0)
+        sku = skus[pk]
+        if got == want:
+            continue
+        if got:
+            problems.append(
+                _("%(sku)s: %(got)s packed, the order has %(want)s.")
+                % {"sku": _describe(sku), "got": got, "want": want}
+            )
+            continue
+        # Nothing of this SKU: name the look-alike that went in instead (same item number, other colour or size).
+        swap = next((skus[x] for x in extras if sku.style_code and skus[x].style_code == sku.style_code), None)
+        if swap is None:
+            problems.append(_("%(sku)s × %(want)s is missing.") % {"sku": _describe(sku), "want": want})
+            continue
+        differs = []
+        if swap.colour != sku.colour:
+            differs.append(_("colour %(want)s, not %(got)s") % {"want": sku.colour, "got": swap.colour})
+        if swap.size != sku.size:
+            differs.append(_("size %(want)s, not %(got)s") % {"want": sku.size, "got": swap.size})
+        problems.append(
+            _("%(sku)s was ordered but %(other)s was packed (%(what)s).")
+            % {"sku": _describe(sku), "other": _describe(swap), "what": ", ".join(differs) or _("another SKU")}
+        )
+        extras.pop(swap.pk)
+    for pk, n in extras.items():
+        problems.append(_("%(sku)s × %(n)s is not in the order.") % {"sku": _describe(skus[pk]), "n": n})
+    return problems
+
+
+def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
+    """The packing check (打包核对): what went into the parcel must match the order in SKU, colour, size and quantity.
+    A match packs the order; a mismatch blocks packing and hands the order to customer service with the differences
+    (the order stays picked, nothing is posted)."""
+    if not items:
+        raise InventoryError(_("Scan or type at least one item."), field="items")
+    with transaction.atomic():
+        order = _locked_order(order)
+        if order.status != OrderStatus.PICKED:
+            raise InvalidTransition(
+                _("Order %(number)s is %(status)s; only a picked order can be packed.")
+                % {"number": order.number, "status": order.get_status_display()}
+            )
+        if order.needs_customer_service:
+            raise InvalidTransition(
+                _("Order %(number)s waits for customer service: %(reason)s")
+                % {"number": order.number, "reason": order.flag_reason}
+            )
+        problems = packing_mismatches(order=order, items=items)
+        if problems:
+            order.needs_customer_service = True
+            order.flag_reason = (_("Packing check failed: %(list)s") % {"list": " ".join(problems)})[:200]
+            order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
+            return order
+        order.status = OrderStatus.PACKED
+        order.save(update_fields=["status", "updated_at"])
+        return order
+
+
+def ship_order(*, order: Order, tracking_number: str, user, courier: str = "") -> Order:
+    """Hand a packed order to the courier (发货): record courier and tracking number and post the shipment movements
+    from the bins holding the most, all in one transaction (将每天发出的订单在系统中减除)."""
+    tracking_number = (tracking_number or "").strip()
+    if not tracking_number:
+        raise InventoryError(_("Enter the tracking number."), field="tracking_number")
+    if len(tracking_number) > 40:
+        raise InventoryError(_("The tracking number is limited to 40 characters."), field="tracking_number")
+    with transaction.atomic():
+        order = _locked_order(order)
+        if order.status != OrderStatus.PACKED:
+            raise InvalidTransition(
+                _("Order %(number)s is %(status)s; only a packed order can be shipped.")
+                % {"number": order.number, "status": order.get_status_display()}
+            )
+        if order.needs_customer_service:
+            raise InvalidTransition(_("Order %(number)s waits for customer service.") % {"number": order.number})
+        courier = (courier or "").strip() or order.courier
+        if not courier:
+            raise InventoryError(_("Enter the courier."), field="courier")
+        _ship(order=order, user=user)
+        order.status = OrderStatus.SHIPPED
+        order.courier, order.tracking_number = courier[:30], tracking_number
+        order.save(update_fields=["status", "courier", "tracking_number", "shipped_at", "updated_at"])
         return order
 
 
@@ -701,3 +1107,56 @@ def create_orders(*, orders: Sequence[OrderInput]) -> list[Order]:
         [OrderLine(order=by_number[o.number], sku_id=s, quantity=q) for o in orders for s, q in o.lines]
     )
     return created
+
+
+# --- Excel export of the 进销存 summary (a job row the page polls) ---------------------------------------------------
+
+
+def request_summary_export(*, month: datetime.date, user, text: str = "") -> InventoryJob:
+    """Queue the Excel export of a month's summary: a job row now, the file written by a Celery task, which the page
+    polls until it offers the download."""
+    text = (text or "").strip()
+    if len(text) > 100:
+        raise InventoryError(_("The search text is limited to 100 characters."), field="q")
+    from .tasks import export_summary_job
+
+    with transaction.atomic():
+        job = InventoryJob.objects.create(
+            kind=JobKind.SUMMARY_EXPORT, month=month_start(month), search=text, requested_by=user
+        )
+        transaction.on_commit(lambda: export_summary_job.delay(job.pk))
+    return job
+
+
+def run_summary_export_job(*, job_id: int) -> InventoryJob:
+    """Worker side of an export: compute the summary, stream it to .xlsx with progress every 1 000 rows, store the
+    file on the job. Safe to run twice: a finished job is left alone, a failed one is redone from the start."""
+    from django.core.files.base import ContentFile
+
+    from .exports import summary_workbook
+    from .selectors import monthly_summary
+
+    job = InventoryJob.objects.get(pk=job_id, kind=JobKind.SUMMARY_EXPORT)
+    if job.status == JobStatus.DONE:
+        return job
+    InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="", done=0)
+    try:
+        summary = monthly_summary(month=job.month, text=job.search)
+        total = len(summary.rows)
+        InventoryJob.objects.filter(pk=job.pk).update(total=total)
+
+        def progress(done: int) -> None:
+            InventoryJob.objects.filter(pk=job.pk).update(done=min(done, total))
+
+        data = summary_workbook(summary, progress=progress)
+        job.file.save(f"stock-summary-{job.month:%Y-%m}-{job.pk}.xlsx", ContentFile(data), save=False)
+    except Exception as exc:
+        InventoryJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(getattr(exc, "message", exc))[:1000], finished_at=timezone.now()
+        )
+        raise
+    InventoryJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, done=total, file=job.file.name, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job

@@ -12,9 +12,11 @@ from .exceptions import InventoryConflict
 
 
 @shared_task(name="inventory.raise_purchase_requests")
-def raise_purchase_requests() -> int:
-    """Daily: a 进货单 for each SKU at or below its warning level that has none open. Returns how many were raised."""
-    return len(services.raise_purchase_requests())
+def raise_purchase_requests() -> dict:
+    """Daily: draft 进货单 for SKUs at or below their warning level (new ones raised, the job's open drafts updated),
+    and the out-of-stock listed goods to delist. Returns the counts and the codes to delist."""
+    check = services.raise_purchase_requests()
+    return {"raised": len(check.raised), "updated": check.updated, "to_delist": check.to_delist}
 
 
 @shared_task(name="inventory.open_stock_counts")
@@ -36,3 +38,9 @@ def open_stock_counts(on_date: str | None = None) -> list[int]:
 def close_stock_count_job(job_id: int) -> str:
     """Close a big count in chunks, updating the job's progress; re-running continues or does nothing."""
     return services.run_count_close_job(job_id=job_id).status
+
+
+@shared_task(name="inventory.export_summary_job")
+def export_summary_job(job_id: int) -> str:
+    """Write a month's 进销存 workbook for a job row, updating its progress; re-running a finished job does nothing."""
+    return services.run_summary_export_job(job_id=job_id).status

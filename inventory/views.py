@@ -7,11 +7,12 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -19,23 +20,47 @@ from roles.permissions import RuleRequiredMixin
 from shop_ops.exceptions import ShopOpsError
 
 from . import selectors, services
-from .choices import CountStatus, LossReportStatus, MovementKind, OrderStatus, PurchaseRequestStatus
+from .choices import (
+    CountStatus,
+    JobKind,
+    JobStatus,
+    LossReportStatus,
+    MovementKind,
+    OrderStatus,
+    PurchaseRequestStatus,
+    SkuKind,
+)
 from .exceptions import ImportRejected
-from .exports import summary_workbook
 from .forms import (
     FlagForm,
     ImportForm,
+    LocationForm,
     MovementForm,
     OpenCountForm,
+    PackForm,
+    ProductForm,
     PurchaseRequestForm,
     PurchaseStatusForm,
     RecordCountForm,
     ResolveForm,
     ReviewForm,
+    ShipForm,
+    SkuForm,
     TransferForm,
+    WarehouseForm,
 )
 from .imports import import_movements, import_orders
-from .models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockCount, StockCountLine
+from .models import (
+    InventoryJob,
+    Location,
+    LossReport,
+    Order,
+    PurchaseRequest,
+    Sku,
+    StockCount,
+    StockCountLine,
+    Warehouse,
+)
 from .permissions import (
     can_handle_flagged_orders,
     can_operate_stock,
@@ -45,6 +70,7 @@ from .permissions import (
 )
 
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):
@@ -170,7 +196,7 @@ class SkuListedView(ActionView):
     def act(self, data):
         sku = get_object_or_404(Sku, pk=self.kwargs["pk"])
         listed = self.request.POST.get("listed") == "1"
-        services.set_sku_listed(sku=sku, listed=listed)
+        services.set_sku_listed(sku=sku, listed=listed, user=self.request.user)
         return (
             _("%(sku)s is now listed.") % {"sku": sku.code} if listed else _("%(sku)s is delisted.") % {"sku": sku.code}
         )
@@ -272,6 +298,121 @@ class ImportView(RuleRequiredMixin, FormView):
         return redirect(reverse("inventory:order-list") if kind == "orders" else reverse("inventory:movement-list"))
 
 
+# --- Catalogue -------------------------------------------------------------------------------------------------------
+
+
+class CatalogueListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance: SKUs, auxiliary materials, warehouses or locations, searchable and paginated;
+    Warehouse and Manager see the New and Edit buttons."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/catalogue_list.html"
+    tab = "goods"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        if self.tab == "products":
+            rows = selectors.search_products(text=q)
+        elif self.tab == "warehouses":
+            rows = selectors.search_warehouses(text=q)
+        elif self.tab == "locations":
+            rows = selectors.search_locations(text=q)
+        else:
+            rows = selectors.search_skus(text=q, kind=self.tab)
+        page, query = paginate(self.request, rows)
+        context.update(page=page, query=query, q=q, tab=self.tab, can_operate=can_operate_stock(self.request.user))
+        return context
+
+
+class CatalogueFormView(RuleRequiredMixin, FormView):
+    """Warehouse, Manager: create or edit one catalogue record; refusals come back at the field."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/form.html"
+    model = None
+    save_service = None
+    list_url = ""
+    titles = ("", "")
+
+    def dispatch(self, request, *args, **kwargs):
+        pk = kwargs.get("pk")
+        self.object = get_object_or_404(self.model, pk=pk) if pk else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"instance": self.object}
+
+    def get_initial(self):
+        kind = self.request.GET.get("kind")
+        return {"kind": kind} if kind in SkuKind.values else {}
+
+    def get_success_url(self):
+        return self.list_url_for(self.object)
+
+    def list_url_for(self, instance) -> str:
+        return reverse(self.list_url)
+
+    def get_context_data(self, **kwargs):
+        title = self.titles[1] % {"name": self.object} if self.object else self.titles[0]
+        return super().get_context_data(title=title, cancel_url=self.get_success_url(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            saved = type(self).save_service(**{self.model._meta.model_name: form.instance, "user": self.request.user})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except ShopOpsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self.form_invalid(form)
+        self.object = saved
+        messages.success(self.request, _("Saved %(name)s.") % {"name": saved})
+        return redirect(self.get_success_url())
+
+
+class SkuFormView(CatalogueFormView):
+    model = Sku
+    form_class = SkuForm
+    save_service = staticmethod(services.save_sku)
+    titles = (_("New SKU or material"), _("Edit %(name)s"))
+
+    def get_success_url(self):
+        kind = self.object.kind if self.object else self.request.GET.get("kind")
+        return reverse("inventory:catalogue-materials" if kind == SkuKind.MATERIAL else "inventory:catalogue-skus")
+
+
+class ProductCreateView(ServiceForm):
+    """Warehouse, Manager: a new product (款) and its SKUs, one per colour and size, in one go."""
+
+    form_class = ProductForm
+    title = _("New product (款) with its colours and sizes")
+
+    def get_success_url(self):
+        return getattr(self, "success_url", None) or reverse("inventory:catalogue-products")
+
+    def save(self, data):
+        skus = services.create_product(user=self.request.user, **data)
+        self.success_url = f"{reverse('inventory:catalogue-skus')}?{urlencode({'q': data['style_code']})}"
+        return _("Created %(n)s SKUs of %(style)s.") % {"n": len(skus), "style": data["style_code"]}
+
+
+class WarehouseFormView(CatalogueFormView):
+    model = Warehouse
+    form_class = WarehouseForm
+    save_service = staticmethod(services.save_warehouse)
+    list_url = "inventory:catalogue-warehouses"
+    titles = (_("New warehouse"), _("Edit %(name)s"))
+
+
+class LocationFormView(CatalogueFormView):
+    model = Location
+    form_class = LocationForm
+    save_service = staticmethod(services.save_location)
+    list_url = "inventory:catalogue-locations"
+    titles = (_("New bin location"), _("Edit location %(name)s"))
+
+
 # --- Counts and loss reports ---------------------------------------------------------------------------------------
 
 
@@ -318,13 +459,18 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
             lines = lines.filter(counted_quantity__isnull=True)
         q = self.request.GET.get("q", "").strip()
         if q:
-            lines = lines.filter(sku__code__icontains=q)
+            lines = lines.filter(Q(sku__code__icontains=q) | Q(sku__barcode=q))
+        location = self.request.GET.get("location", "")
+        if location.isdigit():  # counters walk the warehouse location by location (逐个库位盘点)
+            lines = lines.filter(location_id=int(location))
         page, query = paginate(self.request, lines)
         context.update(
             count=count,
             page=page,
             query=query,
             q=q,
+            location=location,
+            locations=count.warehouse.locations.all(),
             show=self.request.GET.get("show", ""),
             hide_system=count.blind and count.status == CountStatus.OPEN,
             can_count=can_operate_stock(self.request.user) and count.status == CountStatus.OPEN,
@@ -474,21 +620,44 @@ class SummaryView(RuleRequiredMixin, TemplateView):
             bars=[
                 {"label": label, "value": value, "width": round(300 * abs(value) / biggest)} for label, value in flows
             ],
+            exports=InventoryJob.objects.filter(
+                kind=JobKind.SUMMARY_EXPORT, requested_by=self.request.user, month=month
+            ).order_by("-created_at")[:5],
         )
         return context
 
 
 class SummaryExportView(RuleRequiredMixin, View):
-    """Warehouse, Manager, Finance: the month's summary as .xlsx."""
+    """Warehouse, Manager, Finance: queue the month's summary as .xlsx (a Celery job); the summary page shows its
+    progress and then the download link."""
 
     rule = staticmethod(can_view_stock)
 
-    def get(self, request):
-        month = parse_month(request.GET.get("month"))
-        data = summary_workbook(selectors.monthly_summary(month=month, text=request.GET.get("q", "").strip()))
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
-        return response
+    def post(self, request):
+        month = parse_month(request.POST.get("month"))
+        q = request.POST.get("q", "").strip()
+        try:
+            services.request_summary_export(month=month, text=q, user=request.user)
+        except ShopOpsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The Excel file is being written; the link appears below when it is ready."))
+        query = urlencode({"month": f"{month:%Y-%m}", **({"q": q} if q else {})})
+        return redirect(f"{reverse('inventory:summary')}?{query}#exports")
+
+
+class JobDownloadView(RuleRequiredMixin, View):
+    """Warehouse, Manager, Finance: the file a finished export job wrote (never served by a public URL)."""
+
+    rule = staticmethod(can_view_stock)
+
+    def get(self, request, pk):
+        job = get_object_or_404(InventoryJob, pk=pk, kind=JobKind.SUMMARY_EXPORT, status=JobStatus.DONE)
+        if not job.file:
+            raise Http404
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=f"stock-summary-{job.month:%Y-%m}.xlsx", content_type=XLSX
+        )
 
 
 # --- Purchase requests -------------------------------------------------------------------------------------------
@@ -580,6 +749,8 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             else "",
             can_operate=can_operate_stock(user),
             open=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+            pack_form=PackForm() if order.status == OrderStatus.PICKED else None,
+            ship_form=ShipForm(initial={"courier": order.courier}) if order.status == OrderStatus.PACKED else None,
         )
         return context
 
@@ -603,6 +774,54 @@ class OrderAdvanceView(ActionView):
             messages.warning(self.request, order.flag_reason)
             return ""
         return _("Order %(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()}
+
+
+class OrderPackView(ActionView):
+    """Warehouse, Manager: the packing check; a mismatch hands the order to customer service instead of packing."""
+
+    form_class = PackForm
+
+    def act(self, data):
+        order = services.pack_order(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), items=data["items"], user=self.request.user
+        )
+        if order.needs_customer_service:
+            messages.warning(self.request, order.flag_reason)
+            return ""
+        return _("Order %(number)s is packed.") % {"number": order.number}
+
+
+class OrderShipView(ActionView):
+    """Warehouse, Manager: ship a packed order with courier and tracking number; posts the shipment movements."""
+
+    form_class = ShipForm
+
+    def act(self, data):
+        order = services.ship_order(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), user=self.request.user, **data
+        )
+        return _("Order %(number)s shipped with %(courier)s, tracking number %(tracking)s.") % {
+            "number": order.number,
+            "courier": order.courier,
+            "tracking": order.tracking_number,
+        }
+
+
+class PickingListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager: the printable picking list (配货单) of the checked-and-printed orders, with the bin to
+    take each line from."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/picking_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orders, bins = selectors.picking_list()
+        for order in orders:
+            for line in order.lines.all():  # prefetched: the attribute stays on the cached line
+                line.bins = bins.get(line.sku_id, [])
+        context.update(orders=orders, now=timezone.now())
+        return context
 
 
 class OrderFlagView(ActionView):

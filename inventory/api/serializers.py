@@ -1,7 +1,11 @@
+import datetime
+
+from django.urls import reverse
 from rest_framework import serializers
 
 from ..choices import MANUAL_KINDS, CountStatus
 from ..models import (
+    InventoryJob,
     Location,
     LossReport,
     LossReportLine,
@@ -13,6 +17,7 @@ from ..models import (
     StockCountLine,
     StockLevel,
     StockMovement,
+    Warehouse,
 )
 
 
@@ -27,15 +32,23 @@ class SkuSerializer(serializers.ModelSerializer):
             "colour",
             "size",
             "kind",
+            "barcode",
             "unit_cost",
+            "sale_price",
             "warning_level",
             "reorder_quantity",
             "is_listed",
         ]
 
 
+class WarehouseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Warehouse
+        fields = ["id", "code", "name"]
+
+
 class LocationSerializer(serializers.ModelSerializer):
-    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    warehouse = serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all())
 
     class Meta:
         model = Location
@@ -229,6 +242,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "phone",
             "address",
             "courier",
+            "tracking_number",
             "status",
             "needs_customer_service",
             "flag_reason",
@@ -254,3 +268,53 @@ class ResolveSerializer(serializers.Serializer):
 class ImportSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["receipt", "shipment", "return", "orders"])
     file = serializers.FileField()
+
+
+class SummaryExportSerializer(serializers.Serializer):
+    month = serializers.DateField(input_formats=["%Y-%m"], help_text="YYYY-MM")
+    q = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    def validate_month(self, value: datetime.date) -> datetime.date:
+        return value.replace(day=1)
+
+
+class InventoryJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = InventoryJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "error",
+            "count",
+            "month",
+            "search",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, job) -> str | None:
+        if job.kind != "summary_export" or job.status != "done" or not job.file:
+            return None
+        return reverse("inventory-job-download", kwargs={"pk": job.pk})
+
+
+class PackedItemSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="SKU code or barcode as scanned")
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+
+
+class PackSerializer(serializers.Serializer):
+    items = PackedItemSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class ShipSerializer(serializers.Serializer):
+    courier = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+    tracking_number = serializers.CharField(max_length=40)

@@ -8,6 +8,7 @@ from . import views
 
 router = Router()
 router.register("skus", views.SkuViewSet, basename="inventory-sku")
+router.register("warehouses", views.WarehouseViewSet, basename="inventory-warehouse")
 router.register("locations", views.LocationViewSet, basename="inventory-location")
 router.register("levels", views.StockLevelViewSet, basename="inventory-level")
 router.register("movements", views.StockMovementViewSet, basename="inventory-movement")
@@ -15,6 +16,7 @@ router.register("counts", views.StockCountViewSet, basename="inventory-count")
 router.register("loss-reports", views.LossReportViewSet, basename="inventory-loss-report")
 router.register("purchase-requests", views.PurchaseRequestViewSet, basename="inventory-purchase-request")
 router.register("orders", views.OrderViewSet, basename="inventory-order")
+router.register("jobs", views.InventoryJobViewSet, basename="inventory-job")
 
 urlpatterns = [
     path("transfers/", views.TransferView.as_view(), name="inventory-transfer"),

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..choices import JobKind, JobStatus
 from ..exceptions import ImportRejected
-from ..exports import summary_workbook
 from ..imports import import_movements, import_orders
-from ..models import Location, LossReport, Order, PurchaseRequest, Sku, StockLevel
+from ..models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockLevel, Warehouse
 from ..permissions import (
     HandleFlaggedOrders,
     OperateStock,
@@ -34,24 +35,62 @@ from .filters import (
 )
 
 
-class SkuViewSet(viewsets.ReadOnlyModelViewSet):
-    """SKUs. Read: Warehouse, Manager, Finance. (The catalogue is edited in the admin.)"""
+class CatalogueViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Catalogue records: read by Warehouse, Manager, Finance; created and edited (never deleted: the ledger points
+    at them) by Warehouse and Manager through the app's save service."""
+
+    permission_classes = [StockReadOperateWrite]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    save_service = None
+
+    def _save(self, serializer, instance):
+        for name, value in serializer.validated_data.items():
+            setattr(instance, name, value)
+        saved = type(self).save_service(**{instance._meta.model_name: instance, "user": self.request.user})
+        serializer.instance = saved
+
+    def perform_create(self, serializer):
+        self._save(serializer, serializer.Meta.model())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+
+class SkuViewSet(CatalogueViewSet):
+    """SKUs and auxiliary materials (kind=material). Read: Warehouse, Manager, Finance. Create/edit: Warehouse,
+    Manager."""
 
     queryset = Sku.objects.all()
     serializer_class = s.SkuSerializer
-    permission_classes = [ViewStock]
+    save_service = staticmethod(services.save_sku)
     filterset_class = SkuFilterSet
-    search_fields = ["code", "style_code", "name"]
-    ordering_fields = ["code", "unit_cost", "warning_level"]
+    search_fields = ["code", "style_code", "name", "barcode"]
+    ordering_fields = ["code", "unit_cost", "sale_price", "warning_level"]
     ordering = ["code"]
 
 
-class LocationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Bin locations. Read: Warehouse, Manager, Finance."""
+class WarehouseViewSet(CatalogueViewSet):
+    """Warehouses. Read: Warehouse, Manager, Finance. Create/edit: Warehouse, Manager."""
+
+    queryset = Warehouse.objects.all()
+    serializer_class = s.WarehouseSerializer
+    save_service = staticmethod(services.save_warehouse)
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+
+
+class LocationViewSet(CatalogueViewSet):
+    """Bin locations (`warehouse` by its code). Read: Warehouse, Manager, Finance. Create/edit: Warehouse, Manager."""
 
     queryset = Location.objects.select_related("warehouse")
     serializer_class = s.LocationSerializer
-    permission_classes = [ViewStock]
+    save_service = staticmethod(services.save_location)
     search_fields = ["code", "name"]
     ordering = ["warehouse__code", "code"]
 
@@ -227,22 +266,45 @@ class SummaryView(APIView):
 
 
 class SummaryExportView(APIView):
-    """The month's 进销存 as .xlsx. Warehouse, Manager, Finance."""
+    """Queue the month's 进销存 as .xlsx (a Celery job): 202 with the job; poll `jobs/{id}/` until `status` is
+    `done`, then GET `jobs/{id}/download/`. Warehouse, Manager, Finance."""
 
     permission_classes = [ViewStock]
-    extra_query_params = ("month", "q")
+
+    @extend_schema(request=s.SummaryExportSerializer, responses={202: s.InventoryJobSerializer})
+    def post(self, request):
+        serializer = s.SummaryExportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.request_summary_export(
+            month=serializer.validated_data["month"], text=serializer.validated_data["q"], user=request.user
+        )
+        job.refresh_from_db()
+        return Response(s.InventoryJobSerializer(job, context={"request": request}).data, status=202)
+
+
+class InventoryJobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Long jobs (count closes, Excel exports) with status and progress; `download/` gives a finished export's file.
+    Warehouse, Manager, Finance."""
+
+    queryset = InventoryJob.objects.all()
+    serializer_class = s.InventoryJobSerializer
+    permission_classes = [ViewStock]
+    ordering = ["-created_at"]
 
     @extend_schema(
-        parameters=[MONTH_PARAM, Q_PARAM],
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes},
     )
-    def get(self, request):
-        _check_params(request, self.extra_query_params)
-        month = parse_month(request.query_params.get("month"))
-        data = summary_workbook(selectors.monthly_summary(month=month, text=request.query_params.get("q", "")))
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
-        return response
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if job.kind != JobKind.SUMMARY_EXPORT or job.status != JobStatus.DONE or not job.file:
+            raise NotFound("This job has no finished file (yet).")
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"stock-summary-{job.month:%Y-%m}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 def _check_params(request, allowed) -> None:
@@ -294,13 +356,46 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.AdvanceSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
-        """Move to the next step (`printed`, `picked`, `packed`, `shipped`) or `cancelled`."""
+        """Move to `printed` or `picked`, or `cancelled`; packing and shipping have their own endpoints."""
         serializer = s.AdvanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.advance_order(
             order=self.get_object(), to_status=serializer.validated_data["status"], user=request.user
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=s.PackSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def pack(self, request, pk=None):
+        """The packing check: the scanned items must match the order (SKU, colour, size, quantity). A match packs the
+        order; a mismatch answers 409 with the differences and hands the order to customer service."""
+        serializer = s.PackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.pack_order(
+            order=self.get_object(),
+            items=[services.PackedItem(i["code"], i["quantity"]) for i in serializer.validated_data["items"]],
+            user=request.user,
+        )
+        data = self.get_serializer(self.get_queryset().get(pk=order.pk)).data
+        if order.needs_customer_service:
+            return Response({"detail": order.flag_reason, "order": data}, status=status.HTTP_409_CONFLICT)
+        return Response(data)
+
+    @extend_schema(request=s.ShipSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        """Ship a packed order with courier (default: the order's) and tracking number; posts the shipments."""
+        serializer = s.ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.ship_order(order=self.get_object(), user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(responses=s.OrderSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="picking-list")
+    def picking_list(self, request):
+        """Orders checked and printed, waiting to be picked (oldest first)."""
+        orders, _bins = selectors.picking_list()
+        return Response(self.get_serializer(orders, many=True).data)
 
     @extend_schema(request=s.FlagSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])

@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from inventory.models import LossReport, Order
+from inventory import services
+from inventory.models import Location, LossReport, Order, StockMovement, Warehouse
 
 from .conftest import log_in
 
@@ -25,15 +27,18 @@ def test_receiver_posts_a_receipt_and_sees_the_ledger(page, live_server, demo_da
     expect(page.get_by_test_id("movement-table")).to_contain_text("RK-BROWSER")
 
 
-def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server, demo_data):
+def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server, demo_data, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the export job's file
     log_in(page, live_server, "finance")
     page.get_by_role("link", name="Warehouse").first.click()
     page.get_by_role("link", name="Summary").first.click()
     page.get_by_role("button", name=re.compile("←")).click()  # last month holds the demo's movements
     expect(page.get_by_test_id("summary-table")).to_contain_text("TS001-WHT-M")
     expect(page.locator("svg.bar-chart rect.bar")).to_have_count(7)
+    page.get_by_test_id("export").click()  # a job writes the file; the page shows its progress, then the link
+    expect(page.get_by_test_id("download")).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_test_id("export").click()
+        page.get_by_test_id("download").click()
     assert download.value.suggested_filename.endswith(".xlsx")
     report = LossReport.objects.get()
     page.goto(f"{live_server.url}{report.get_absolute_url()}")
@@ -74,3 +79,50 @@ def test_warehouse_counts_and_closes_a_blind_count(page, live_server, demo_data)
     page.get_by_test_id("confirm-close").click()
     expect(page.get_by_test_id("count-status")).to_contain_text("Closed")
     expect(page.get_by_test_id("count-lines")).to_contain_text("Snapshot")
+
+
+def test_counting_location_by_location_on_a_phone(phone_page, live_server, demo_data):
+    """A counter in the aisle: a phone-sized screen, one location at a time, the count box and Save in view."""
+    store = Warehouse.objects.get()
+    today = timezone.localdate()
+    count = services.open_stock_count(warehouse=store, period=today, user=None)
+    shelf = Location.objects.get(code="A-01")
+    lines = list(count.lines.filter(location=shelf).select_related("sku"))
+    assert lines
+    log_in(phone_page, live_server, "receiver")
+    phone_page.goto(f"{live_server.url}{count.get_absolute_url()}")
+    phone_page.select_option("select[name=location]", label="A-01")  # submits the filter by itself
+    expect(phone_page.get_by_test_id("count-lines")).not_to_contain_text("B-01")
+    for line in lines[:3]:
+        row = phone_page.get_by_test_id(f"line-{line.sku.code}")
+        box = row.locator("input[name=counted_quantity]")
+        save = row.locator("button[type=submit]")
+        for element in (box, save):
+            bounds = element.bounding_box()
+            assert bounds and bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 390  # no sideways scrolling
+        box.fill(str(line.snapshot_quantity - 1))
+        save.click()
+        expect(phone_page.locator(".message")).to_contain_text(line.sku.code)
+        expect(phone_page.get_by_test_id(f"line-{line.sku.code}").get_by_test_id("difference")).to_have_text("-1")
+    counted = {li.sku.code: li.counted_quantity for li in count.lines.filter(counted_quantity__isnull=False)}
+    assert counted == {li.sku.code: li.snapshot_quantity - 1 for li in lines[:3]}
+
+
+def test_packing_with_a_mismatch_goes_to_customer_service(page, live_server, demo_data):
+    order = Order.objects.get(number="TB20250002")  # picked in the demo: one DR002-BLU-S
+    log_in(page, live_server, "packer")
+    page.goto(f"{live_server.url}{order.get_absolute_url()}")
+    expect(page.get_by_test_id("order-lines")).to_contain_text("DR002-BLU-S")
+    page.fill("textarea[name=items]", "DR002-RED-S")  # the red one went into the parcel
+    page.get_by_role("button", name="Check and pack").click()
+    expect(page.locator(".message")).to_contain_text("was ordered but DR002-RED-S")
+    expect(page.get_by_test_id("flag-reason")).to_contain_text("colour")
+    expect(page.get_by_test_id("order-status")).to_contain_text("Picked")
+    expect(page.get_by_test_id("pack-form")).to_have_count(0)  # packing is blocked until customer service answers
+    order.refresh_from_db()
+    assert order.needs_customer_service and order.status == "picked"
+    assert not StockMovement.objects.filter(reference=order.number).exists()
+    page.context.clear_cookies()
+    log_in(page, live_server, "cs")
+    page.goto(f"{live_server.url}/inventory/orders/needs-customer-service/")
+    expect(page.get_by_test_id("flagged-TB20250002")).to_contain_text("DR002-RED-S")

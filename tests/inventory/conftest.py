@@ -5,6 +5,13 @@ from inventory.services import MovementInput, post_movements
 from .factories import LocationFactory, SkuFactory, WarehouseFactory
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Export files go to a temporary MEDIA_ROOT, never the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def main_warehouse(db):
     return WarehouseFactory()

@@ -131,13 +131,21 @@ def test_finance_approves_and_rejects(api_as, demo_stock, finance, warehouse):
     assert api_as(finance).post(f"{BASE}/loss-reports/{report.pk}/approve/").status_code == 409
 
 
-def test_summary_and_export(api_as, demo_stock, finance):
+def test_summary_and_export(api_as, demo_stock, finance, django_capture_on_commit_callbacks):
     month = StockCount.objects.get().period
     data = api_as(finance).get(f"{BASE}/summary/?month={month:%Y-%m}").json()
     assert data["total_qty"]["closing"] == sum(r["qty"]["closing"] for r in data["rows"])
-    response = api_as(finance).get(f"{BASE}/summary/export/?month={month:%Y-%m}")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["A1"].value == "SKU"
+    client = api_as(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{BASE}/summary/export/", {"month": f"{month:%Y-%m}"})
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    job = client.get(f"{BASE}/jobs/{response.json()['id']}/").json()
+    assert job["status"] == "done" and job["done"] == job["total"] == len(data["rows"])
+    download = client.get(job["download_url"])
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet["A1"].value == "SKU" and sheet.max_row == len(data["rows"]) + 2
+    bad = client.post(f"{BASE}/summary/export/", {"month": "March"})
+    assert bad.status_code == 400 and "month" in bad.json()["errors"]
 
 
 def test_import_endpoint_reports_rows(api_as, demo_stock, warehouse):
@@ -160,6 +168,22 @@ def test_orders_and_customer_service(api_as, demo_stock, warehouse, cs_agent):  
     assert response.status_code == 200 and response.json()["needs_customer_service"] is False
     response = api_as(warehouse).post(f"{BASE}/orders/{order.pk}/advance/", {"status": "packed"})
     assert response.status_code == 409
+    client = api_as(warehouse)
+    for step in ("printed", "picked"):
+        assert client.post(f"{BASE}/orders/{order.pk}/advance/", {"status": step}).status_code == 200
+    picking = client.get(f"{BASE}/orders/picking-list/").json()
+    assert "TB20250004" not in {o["number"] for o in picking}
+    wrong = client.post(f"{BASE}/orders/{order.pk}/pack/", {"items": [{"code": "TS001-BLK-M"}]}, format="json")
+    assert wrong.status_code == 409 and "was ordered but TS001-BLK-M" in wrong.json()["detail"]
+    assert wrong.json()["order"]["needs_customer_service"] is True
+    api_as(cs_agent).post(f"{BASE}/orders/{order.pk}/resolve/", {"note": "拣错, 已换货"})
+    client = api_as(warehouse)
+    packed = client.post(f"{BASE}/orders/{order.pk}/pack/", {"items": [{"code": "TS001-BLK-L"}]}, format="json")
+    assert packed.status_code == 200 and packed.json()["status"] == "packed"
+    no_tracking = client.post(f"{BASE}/orders/{order.pk}/ship/", {"courier": "中通"}, format="json")
+    assert no_tracking.status_code == 400 and "tracking_number" in no_tracking.json()["errors"]
+    shipped = client.post(f"{BASE}/orders/{order.pk}/ship/", {"tracking_number": "ZT1"}, format="json").json()
+    assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "ZT1")
 
 
 def test_list_query_counts_do_not_grow(api_as, demo_stock, warehouse, django_assert_max_num_queries):

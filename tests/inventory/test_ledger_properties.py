@@ -92,3 +92,67 @@ def test_parallel_shipments_lose_no_update(warehouse):
     assert outcomes.count("shipped") == 25 and outcomes.count("refused") == 11
     assert level.on_hand == 0
     assert StockMovement.objects.filter(sku=sku).aggregate(t=Sum("quantity"))["t"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers; row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_count_opened_while_shipments_run_finds_no_false_difference(warehouse):
+    """Shipments keep posting while the count's snapshot is taken: each one lands either in the snapshot or in the
+    movements after it, so counters who find exactly what is on the shelf get no difference and closing posts
+    no correction."""
+    from inventory import services
+    from inventory.models import StockCount
+
+    from .factories import WarehouseFactory
+
+    store = WarehouseFactory(code="par", name="并发仓")
+    bins = [LocationFactory(warehouse=store, code=f"P-{i:02d}") for i in range(4)]
+    skus = SkuFactory.create_batch(5)
+    post_movements(
+        movements=[MovementInput(s.pk, b.pk, MovementKind.RECEIPT, 50) for s in skus for b in bins],
+        user=warehouse.user,
+    )
+    start = threading.Barrier(5)
+    errors: list[Exception] = []
+
+    def ship(offset: int):
+        try:
+            start.wait()
+            for n in range(15):
+                sku, location = skus[(offset + n) % len(skus)], bins[n % len(bins)]
+                post_movements(
+                    movements=[MovementInput(sku.pk, location.pk, MovementKind.SHIPMENT, -1)], user=warehouse.user
+                )
+        except Exception as exc:  # collected: an assertion in a thread would pass silently
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def open_count():
+        try:
+            start.wait()
+            services.open_stock_count(warehouse=store, period=bins[0].levels.first().updated_at.date())
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ship, args=(i,)) for i in range(4)] + [threading.Thread(target=open_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    count = StockCount.objects.get(warehouse=store)
+    on_shelf = {(lv.sku_id, lv.location_id): lv.on_hand for lv in StockLevel.objects.filter(location__in=bins)}
+    assert sum(on_shelf.values()) == 20 * 50 - 4 * 15
+    for line in count.lines.all():
+        services.record_count(
+            line=line, counted_quantity=on_shelf[(line.sku_id, line.location_id)], user=warehouse.user
+        )
+        assert line.difference == 0, (line.snapshot_quantity, line.movements_since_snapshot, line.counted_quantity)
+    services.close_stock_count(count=count, user=warehouse.user)
+    assert not StockMovement.objects.filter(kind=MovementKind.COUNT_CORRECTION).exists()
+    for (sku_id, location_id), on_hand in on_shelf.items():
+        total = StockMovement.objects.filter(sku_id=sku_id, location_id=location_id).aggregate(t=Sum("quantity"))["t"]
+        assert total == on_hand

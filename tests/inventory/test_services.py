@@ -198,13 +198,21 @@ class TestPurchaseRequests:
     def test_daily_task_raises_one_open_request_per_sku(self, tshirt, bin_a, stock, warehouse):
         tshirt.warning_level = 5
         tshirt.save()
-        tag = SkuFactory(code="TAG-01", warning_level=100, reorder_quantity=1000)
+        tag = SkuFactory(code="TAG-01", kind="material", warning_level=100, reorder_quantity=1000)
         stock(tshirt, bin_a, R, 5)
         stock(SkuFactory(code="OK-1", warning_level=2), bin_a, R, 3)
-        assert tasks.raise_purchase_requests() == 2
-        assert tasks.raise_purchase_requests() == 0
+        assert tasks.raise_purchase_requests() == {"raised": 2, "updated": 0, "to_delist": []}
+        assert tasks.raise_purchase_requests() == {"raised": 0, "updated": 0, "to_delist": []}
         by_sku = {r.sku.code: r for r in PurchaseRequest.objects.select_related("sku")}
         assert (by_sku["TS001-WHT-M"].quantity, by_sku["TAG-01"].quantity) == (5, 1000)
+        stock(tshirt, bin_a, S, -5)  # sold out since: the draft follows, and the T-shirt is to be delisted
+        assert tasks.raise_purchase_requests() == {"raised": 0, "updated": 1, "to_delist": ["TS001-WHT-M"]}
+        draft = PurchaseRequest.objects.get(sku=tshirt)
+        assert (draft.quantity, draft.on_hand_when_raised) == (10, 0)
+        services.change_purchase_request_status(request=draft, status="ordered", user=warehouse.user)
+        stock(tshirt, bin_a, R, 1)
+        assert tasks.raise_purchase_requests()["updated"] == 0  # an ordered request is not touched
+        assert PurchaseRequest.objects.get(sku=tshirt).quantity == 10
         with pytest.raises(IntegrityError), transaction.atomic():
             PurchaseRequest.objects.create(sku=tag, quantity=1)
 
@@ -256,9 +264,18 @@ class TestOrders:
     def test_pipeline_ships_from_the_fullest_bin(self, order, tshirt, bin_a, bin_b, stock, warehouse):
         stock(tshirt, bin_a, R, 1)
         stock(tshirt, bin_b, R, 5)
-        for step in (OrderStatus.PRINTED, OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.SHIPPED):
+        for step in (OrderStatus.PRINTED, OrderStatus.PICKED):
             order = services.advance_order(order=order, to_status=step, user=warehouse.user)
+        with pytest.raises(InvalidTransition, match="packing check"):
+            services.advance_order(order=order, to_status=OrderStatus.PACKED, user=warehouse.user)
+        order = services.pack_order(order=order, items=[services.PackedItem("TS001-WHT-M", 2)], user=warehouse.user)
+        assert order.status == OrderStatus.PACKED
+        with pytest.raises(InventoryError, match="tracking number"):
+            services.ship_order(order=order, tracking_number=" ", user=warehouse.user)
+        assert not StockMovement.objects.filter(kind=S).exists()
+        order = services.ship_order(order=order, courier="顺丰", tracking_number="SF100200300", user=warehouse.user)
         assert order.status == OrderStatus.SHIPPED and order.shipped_at
+        assert (order.courier, order.tracking_number) == ("顺丰", "SF100200300")
         assert (on_hand(tshirt, bin_a), on_hand(tshirt, bin_b)) == (1, 3)
         assert StockMovement.objects.get(kind=S).reference == "TB1001"
         with pytest.raises(InvalidTransition):
@@ -305,3 +322,94 @@ def test_other_locations_share_a_code_across_warehouses(db):
 def test_job_done_cannot_exceed_total(warehouse):
     with pytest.raises(IntegrityError), transaction.atomic():
         InventoryJob.objects.create(kind="count_close", done=2, total=1, requested_by=warehouse.user)
+
+
+class TestPackingCheck:
+    @pytest.fixture
+    def picked(self, tshirt, bin_a, stock, warehouse):
+        """An order of 2 white M T-shirts and 1 pair of jeans, picked and ready for the packing check."""
+        self.large = SkuFactory(code="TS001-WHT-L", style_code=tshirt.style_code, colour="白", size="L")
+        self.black = SkuFactory(code="TS001-BLK-M", style_code=tshirt.style_code, colour="黑", size="M")
+        self.jeans = SkuFactory(
+            code="JN003-BLU-30", style_code="JN003", barcode="6901234500999", colour="蓝", size="30"
+        )
+        for sku in (tshirt, self.jeans):
+            stock(sku, bin_a, R, 5)
+        (order,) = services.create_orders(
+            orders=[
+                services.OrderInput(
+                    number="TB2001", recipient="张三", address="杭州市", lines=[(tshirt.pk, 2), (self.jeans.pk, 1)]
+                )
+            ]
+        )
+        for step in (OrderStatus.PRINTED, OrderStatus.PICKED):
+            order = services.advance_order(order=order, to_status=step, user=warehouse.user)
+        return order
+
+    def pack(self, order, warehouse, *items):
+        return services.pack_order(order=order, items=[services.PackedItem(*i) for i in items], user=warehouse.user)
+
+    def test_a_matching_parcel_is_packed_scanning_codes_or_barcodes(self, picked, warehouse):
+        order = self.pack(picked, warehouse, ("TS001-WHT-M", 1), ("6901234500999", 1), ("TS001-WHT-M", 1))
+        assert order.status == OrderStatus.PACKED and not order.needs_customer_service
+
+    @pytest.mark.parametrize(
+        ("items", "expected"),
+        [
+            (
+                [("TS001-WHT-L", 2), ("JN003-BLU-30", 1)],
+                "TS001-WHT-M 白 M was ordered but TS001-WHT-L 白 L was packed (size M, not L).",
+            ),
+            (
+                [("TS001-BLK-M", 2), ("JN003-BLU-30", 1)],
+                "was ordered but TS001-BLK-M 黑 M was packed (colour 白, not 黑).",
+            ),
+            ([("TS001-WHT-M", 1), ("JN003-BLU-30", 1)], "TS001-WHT-M 白 M: 1 packed, the order has 2."),
+            ([("TS001-WHT-M", 2)], "JN003-BLU-30 蓝 30 × 1 is missing."),
+            ([("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("NOPE", 1)], "NOPE is not a known SKU or barcode."),
+        ],
+    )
+    def test_a_mismatch_blocks_packing_and_goes_to_customer_service(self, picked, warehouse, items, expected):
+        order = self.pack(picked, warehouse, *items)
+        assert order.status == OrderStatus.PICKED and order.needs_customer_service
+        assert expected in order.flag_reason and order.flag_reason.startswith("Packing check failed")
+        with pytest.raises(InvalidTransition, match="waits for customer service"):
+            self.pack(order, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1))
+        assert not StockMovement.objects.filter(kind=S).exists()
+
+    def test_an_extra_item_is_named(self, picked, warehouse):
+        order = self.pack(picked, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("TS001-BLK-M", 1))
+        assert "TS001-BLK-M 黑 M × 1 is not in the order." in order.flag_reason
+
+    def test_only_a_picked_order_is_packed_and_only_a_packed_one_shipped(self, tshirt, warehouse):
+        (order,) = services.create_orders(
+            orders=[services.OrderInput(number="TB2002", recipient="x", address="y", lines=[(tshirt.pk, 1)])]
+        )
+        with pytest.raises(InvalidTransition, match="only a picked order"):
+            self.pack(order, warehouse, ("TS001-WHT-M", 1))
+        with pytest.raises(InvalidTransition, match="only a packed order"):
+            services.ship_order(order=order, tracking_number="SF1", user=warehouse.user)
+
+
+def test_the_fast_ledger_insert_names_the_model_columns_in_order():
+    """`_insert_movements` sends column arrays in the model's field order: a new or moved field must update it."""
+    fields = [field.attname for field in StockMovement._meta.concrete_fields]
+    assert fields[0] == "id"
+    assert fields[1:] == [name for name, _type in services._MOVEMENT_COLUMNS]
+
+
+def test_a_posted_batch_comes_back_as_saved_movements(tshirt, bin_a, bin_b, warehouse):
+    created = post_movements(
+        movements=[MovementInput(tshirt.pk, bin_a.pk, R, 3, "why", "RK-1"), MovementInput(tshirt.pk, bin_b.pk, R, 4)],
+        user=warehouse.user,
+    )
+    assert [m.pk for m in created] == sorted(m.pk for m in created) and all(m.pk for m in created)
+    for movement in created:
+        stored = StockMovement.objects.get(pk=movement.pk)
+        assert (stored.location_id, stored.quantity, stored.value, stored.created_by_id) == (
+            movement.location_id,
+            movement.quantity,
+            movement.value,
+            warehouse.user.pk,
+        )
+    assert created[0].reason == "why" and created[0].reference == "RK-1" and created[1].value == Decimal("102.00")

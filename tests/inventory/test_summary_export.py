@@ -99,3 +99,50 @@ def test_excel_export_has_header_filters_formats_and_live_totals(history, bin_a,
     assert sheet["L4"].value == "=SUM(L2:L3)"  # closing qty
     assert sheet["E2"].number_format == "#,##0;-#,##0"
     assert sheet["T2"].number_format == "#,##0.00;-#,##0.00"
+
+
+def test_export_job_writes_the_file_reports_progress_and_is_idempotent(
+    history, warehouse, monkeypatch, django_capture_on_commit_callbacks
+):
+    from inventory import exports, tasks
+    from inventory.choices import JobStatus
+    from inventory.services import request_summary_export
+
+    seen = []
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    original = exports.summary_workbook
+
+    def spy(summary, *, progress=None):
+        return original(summary, progress=lambda done: (seen.append(done), progress(done)))
+
+    monkeypatch.setattr(exports, "summary_workbook", spy)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = request_summary_export(month=APRIL, user=warehouse.user)
+    job.refresh_from_db()
+    rows = len(selectors.monthly_summary(month=APRIL).rows)
+    assert job.status == JobStatus.DONE and job.done == job.total == rows and rows and seen == list(range(1, rows + 1))
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(BytesIO(handle.read())).active
+    assert sheet.title == "2025-04" and sheet.max_row == rows + 2  # header, rows, totals
+    name = job.file.name
+    assert tasks.export_summary_job(job.pk) == JobStatus.DONE  # a second run leaves the finished job alone
+    job.refresh_from_db()
+    assert job.file.name == name and len(seen) == rows
+
+
+def test_a_failed_export_is_recorded_on_the_job(warehouse, monkeypatch):
+    from inventory import exports
+    from inventory.choices import JobKind, JobStatus
+    from inventory.models import InventoryJob
+    from inventory.services import run_summary_export_job
+
+    job = InventoryJob.objects.create(kind=JobKind.SUMMARY_EXPORT, month=MARCH, requested_by=warehouse.user)
+
+    def broken(summary, *, progress=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "summary_workbook", broken)
+    with pytest.raises(OSError):
+        run_summary_export_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error == "disk full" and not job.file

@@ -1,13 +1,15 @@
 """Pages: who may open what (the permission matrix), and the main flows through the browser forms."""
 
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from inventory import demo
-from inventory.choices import CountStatus, LossReportStatus, OrderStatus
-from inventory.models import LossReport, Order, StockCount, StockMovement
+from inventory.choices import CountStatus, JobKind, JobStatus, LossReportStatus, OrderStatus
+from inventory.models import InventoryJob, LossReport, Order, StockCount, StockMovement
 
 from ..factories import EmployeeFactory, RoleFactory, UserFactory
 
@@ -37,7 +39,6 @@ def pages():
         "loss-reports": reverse("inventory:loss-report-list"),
         "loss-report": report.get_absolute_url(),
         "summary": reverse("inventory:summary") + f"?month={count.period:%Y-%m}",
-        "export": reverse("inventory:summary-export") + f"?month={count.period:%Y-%m}",
         "purchase-requests": reverse("inventory:purchase-request-list"),
         "orders": reverse("inventory:order-list"),
         "order": order.get_absolute_url(),
@@ -58,7 +59,6 @@ READ = {
     "loss-reports",
     "loss-report",
     "summary",
-    "export",
     "purchase-requests",
 }
 OPERATE = {"orders", "order", "flagged", "post-movement", "transfer", "import", "open-count"}
@@ -183,22 +183,73 @@ def test_customer_service_resolves_a_flagged_order(client_as, demo_stock, cs_age
     assert client.get(order.get_absolute_url()).status_code == 302  # no longer theirs to see
     shipped_before = StockMovement.objects.filter(kind="shipment").count()
     warehouse_client = client_as(warehouse)
-    for step in ("picked", "packed", "shipped"):
-        if step == "picked":
-            warehouse_client.post(reverse("inventory:order-advance", args=[order.pk]), {"status": "printed"})
+    for step in ("printed", "picked"):
         warehouse_client.post(reverse("inventory:order-advance", args=[order.pk]), {"status": step})
+    page = warehouse_client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="pack-form"' in page
+    bad = warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L x two"})
+    assert bad.status_code == 302
     order.refresh_from_db()
-    assert order.status == OrderStatus.SHIPPED
+    assert order.status == OrderStatus.PICKED and not order.needs_customer_service  # unreadable input: nothing done
+    warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L"})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED
+    assert 'data-testid="ship-form"' in warehouse_client.get(order.get_absolute_url()).content.decode()
+    warehouse_client.post(reverse("inventory:order-ship", args=[order.pk]), {"courier": "", "tracking_number": ""})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED
+    warehouse_client.post(reverse("inventory:order-ship", args=[order.pk]), {"tracking_number": "ZT778899"})
+    order.refresh_from_db()
+    assert (order.status, order.courier, order.tracking_number) == (OrderStatus.SHIPPED, "中通", "ZT778899")
     assert StockMovement.objects.filter(kind="shipment").count() == shipped_before + 1
 
 
-def test_excel_download(client_as, demo_stock, finance):
-    response = client_as(finance).get(pages()["export"])
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert response.content[:2] == b"PK"
+def test_excel_export_runs_as_a_job_the_summary_page_polls(
+    client_as, demo_stock, finance, staff, django_capture_on_commit_callbacks
+):
+    month = StockCount.objects.get().period
+    client = client_as(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("inventory:summary-export"), {"month": f"{month:%Y-%m}", "q": "TS001"})
+    assert response.status_code == 302 and f"month={month:%Y-%m}" in response["Location"]
+    job = InventoryJob.objects.get(kind=JobKind.SUMMARY_EXPORT)
+    assert (job.status, job.search, job.month, job.requested_by) == (JobStatus.DONE, "TS001", month, finance.user)
+    page = client.get(response["Location"])
+    assert reverse("inventory:job-download", args=[job.pk]) in page.content.decode()
+    progress = client.get(reverse("inventory:job-progress", args=[job.pk])).content.decode()
+    assert "hx-get" not in progress and "Download the Excel file" in progress  # finished: polling stops
+    download = client.get(reverse("inventory:job-download", args=[job.pk]))
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    codes = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row)]
+    assert codes and all(code.startswith("TS001") for code in codes)
+    assert client_as(staff).get(reverse("inventory:job-download", args=[job.pk])).status_code == 302
+    assert client_as(staff).post(reverse("inventory:summary-export"), {"month": "2025-01"}).status_code == 302
+    assert InventoryJob.objects.count() == 1
+
+
+def test_a_running_export_is_polled(client_as, demo_stock, finance):
+    job = InventoryJob.objects.create(
+        kind=JobKind.SUMMARY_EXPORT, month=datetime.date(2025, 1, 1), requested_by=finance.user, total=10, done=4
+    )
+    fragment = client_as(finance).get(reverse("inventory:job-progress", args=[job.pk])).content.decode()
+    assert "hx-get" in fragment and 'value="4"' in fragment
+    assert client_as(finance).get(reverse("inventory:job-download", args=[job.pk])).status_code == 404
 
 
 def test_demo_is_idempotent(demo_stock):
     before = StockMovement.objects.count()
     assert "already loaded" in demo.load_demo()
     assert StockMovement.objects.count() == before
+
+
+def test_picking_list_shows_each_line_with_colour_size_and_bins(
+    client_as, demo_stock, warehouse, django_assert_max_num_queries
+):
+    order = Order.objects.get(number="TB20250003")  # checked and printed in the demo, waiting to be picked
+    assert order.status == OrderStatus.PRINTED
+    client = client_as(warehouse)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("inventory:picking-list")).content.decode()
+    assert "TB20250003" in page and "JN003-BLU-30" in page and "B-01 (10)" in page
+    assert "TB20250001" not in page  # already shipped
