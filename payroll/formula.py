@@ -515,7 +515,7 @@ class Formula:
 
     source: str
     tree: Node
-    names: frozenset[str]
+    names: tuple[str, ...]  # sorted
     _evaluate: Evaluator
 
     def evaluate(self, env: Env) -> Decimal:
@@ -535,7 +535,7 @@ class Formula:
 
     def inputs(self, env: Env) -> dict[str, Decimal]:
         """The values of the names this formula uses, for the payslip's explanation."""
-        return {name: env[name] for name in sorted(self.names) if name in env}
+        return {name: env[name] for name in self.names if name in env}
 
     def render(self, values: Env) -> str:
         """The formula with each name replaced by its value, such as '0.08 x 123,456.00' (with a times sign)."""
@@ -550,7 +550,7 @@ def parse(source: str, *, names: Iterable[str]) -> Formula:
         tree = _Parser(tokens, allowed).parse()
         if tree.type != NUMBER:
             raise FormulaError("the formula must give a number, not a true/false condition; use if(...)", column=1)
-        return Formula(source=source, tree=tree, names=frozenset(tree.names()), _evaluate=tree.compile())
+        return Formula(source=source, tree=tree, names=tuple(sorted(set(tree.names()))), _evaluate=tree.compile())
     except FormulaError:
         raise
     except RecursionError:
