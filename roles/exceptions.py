@@ -7,3 +7,13 @@ class OrgError(ShopOpsError):
 
 class OrgConflict(ConflictError):
     """A change that clashes with existing data (a department still holding roles...)."""
+
+
+class ChecklistError(ShopOpsError):
+    """A checklist action that cannot be done (an item of a future day, a closed item...)."""
+
+
+class NotYourItem(ShopOpsError):
+    """Ticking someone else's checklist item."""
+
+    status_code = 403

@@ -66,3 +66,13 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     phone = "13812345678"
     bank_account = "6222021234567890123"
     id_number = factory.LazyFunction(lambda: id_number_with_check("33010619900101123"))
+
+
+class DutyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roles.DutyTemplate"
+
+    role = factory.SubFactory(RoleFactory)
+    text_zh = factory.Sequence(lambda n: f"职责{n}")
+    text_en = factory.Sequence(lambda n: f"Duty {n}")
+    cadence = "daily"

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .choices import AccessGroup, EmployeeStatus
-from .exceptions import OrgConflict
-from .models import Department, Employee, Role
+from ..choices import AccessGroup, EmployeeStatus
+from ..exceptions import OrgConflict
+from ..models import Department, Employee, Role
 
 DEPARTMENT_FIELDS = {"code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"}
 ROLE_FIELDS = {

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .choices import EmployeeStatus
-from .models import Department, Employee, Role
+from ..choices import EmployeeStatus
+from ..models import Department, Employee, Role
 
 
 @dataclass
@@ -83,7 +83,7 @@ def roles_with_counts() -> QuerySet[Role]:
 
 def employees_visible_to(*, user) -> QuerySet[Employee]:
     """All employees for managers and finance; only their own record for everyone else."""
-    from .permissions import can_view_all_employees
+    from ..permissions import can_view_all_employees
 
     employees = Employee.objects.select_related("user", "role", "role__department")
     if can_view_all_employees(user):

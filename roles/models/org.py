@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AccessGroup, EmployeeStatus
-from .masking import mask_bank_account, mask_id_number, mask_phone
-from .validators import bank_account_validator, employee_number_validator, phone_validator, validate_id_number
+from ..choices import AccessGroup, EmployeeStatus
+from ..masking import mask_bank_account, mask_id_number, mask_phone
+from ..validators import bank_account_validator, employee_number_validator, phone_validator, validate_id_number
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

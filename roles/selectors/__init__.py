@@ -1,0 +1,41 @@
+"""Reads of the roles app: the org chart (org) and the duty checklists (checklists)."""
+
+from .checklists import (
+    checklist_completion_rates,
+    completion_by,
+    daily_completion,
+    items_visible_to,
+    my_checklist,
+    overall,
+    overdue_items,
+    period_range,
+    person_history,
+)
+from .org import (
+    DepartmentBranch,
+    RoleSeat,
+    employees_visible_to,
+    org_chart,
+    role_seat,
+    roles_with_counts,
+    search_employees,
+)
+
+__all__ = [
+    "DepartmentBranch",
+    "RoleSeat",
+    "checklist_completion_rates",
+    "completion_by",
+    "daily_completion",
+    "employees_visible_to",
+    "items_visible_to",
+    "my_checklist",
+    "org_chart",
+    "overall",
+    "overdue_items",
+    "period_range",
+    "person_history",
+    "role_seat",
+    "roles_with_counts",
+    "search_employees",
+]

@@ -1,0 +1,51 @@
+"""Every write of the roles app: the org chart (org) and the duty checklists (checklists)."""
+
+from .checklists import (
+    add_ad_hoc_task,
+    assign_duty,
+    delete_holiday,
+    end_assignment,
+    generate_checklists,
+    move_duty,
+    save_duty,
+    save_holiday,
+    tick_item,
+    trigger_on_demand_duty,
+    untick_item,
+)
+from .org import (
+    DEPARTMENT_FIELDS,
+    EMPLOYEE_FIELDS,
+    ROLE_FIELDS,
+    create_employee,
+    delete_department,
+    delete_role,
+    record_leaving,
+    save_department,
+    save_role,
+    update_employee,
+)
+
+__all__ = [
+    "DEPARTMENT_FIELDS",
+    "EMPLOYEE_FIELDS",
+    "ROLE_FIELDS",
+    "add_ad_hoc_task",
+    "assign_duty",
+    "create_employee",
+    "delete_department",
+    "delete_holiday",
+    "delete_role",
+    "end_assignment",
+    "generate_checklists",
+    "move_duty",
+    "record_leaving",
+    "save_department",
+    "save_duty",
+    "save_holiday",
+    "save_role",
+    "tick_item",
+    "trigger_on_demand_duty",
+    "untick_item",
+    "update_employee",
+]

@@ -1,0 +1,324 @@
+"""Writes of the duty checklists: duties, assignments, the holiday calendar, daily generation and ticking."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import cadence
+from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
+from ..exceptions import ChecklistError, NotYourItem
+from ..models import ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
+from ..permissions import can_manage_org
+from ..workdays import WorkCalendar
+
+DUTY_FIELDS = {
+    "role",
+    "text_zh",
+    "text_en",
+    "cadence",
+    "weekdays",
+    "interval_days",
+    "anchor_date",
+    "month_day",
+    "last_day_of_month",
+    "deadline_working_days",
+    "assignment_mode",
+    "is_active",
+    "sort_order",
+    "cadence_note",
+}
+# Fields that only matter for one cadence are cleared for the others, so a stale value never changes behaviour.
+_CADENCE_FIELDS = {
+    Cadence.WEEKLY: {"weekdays"},
+    Cadence.EVERY_N_DAYS: {"interval_days", "anchor_date"},
+    Cadence.MONTHLY: {"month_day", "last_day_of_month"},
+    Cadence.ON_DEMAND: {"deadline_working_days"},
+}
+_CADENCE_EMPTY = {
+    "weekdays": [],
+    "interval_days": None,
+    "anchor_date": None,
+    "month_day": None,
+    "last_day_of_month": False,
+    "deadline_working_days": None,
+}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def save_duty(*, duty: DutyTemplate | None = None, **values: Any) -> DutyTemplate:
+    """Create or change a duty. Items already generated keep their text and dates; the change applies from the
+    next generation."""
+    duty = duty or DutyTemplate()
+    unknown = set(values) - DUTY_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown duty fields: {', '.join(sorted(unknown))}")
+    for name, value in values.items():
+        setattr(duty, name, value)
+    keep = _CADENCE_FIELDS.get(duty.cadence, set())
+    for name, empty in _CADENCE_EMPTY.items():
+        if name not in keep:
+            setattr(duty, name, empty)
+    cadence.validate_cadence(
+        cadence=duty.cadence,
+        weekdays=duty.weekdays,
+        interval_days=duty.interval_days,
+        anchor_date=duty.anchor_date,
+        month_day=duty.month_day,
+        last_day_of_month=duty.last_day_of_month,
+        deadline_working_days=duty.deadline_working_days,
+    )
+    if duty.pk is None and "sort_order" not in values and duty.role_id:
+        highest = DutyTemplate.objects.filter(role_id=duty.role_id).aggregate(m=Max("sort_order"))["m"]
+        duty.sort_order = (highest or 0) + 1
+    duty.full_clean()
+    duty.save()
+    return duty
+
+
+@transaction.atomic
+def move_duty(*, duty: DutyTemplate, direction: str) -> None:
+    """Swap a duty with its neighbour above ("up") or below ("down") within its role."""
+    siblings = list(DutyTemplate.objects.select_for_update().filter(role_id=duty.role_id).order_by("sort_order", "id"))
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.sort_order = position
+    index = next(i for i, s in enumerate(siblings) if s.pk == duty.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in {"up", "down"}:
+        raise ChecklistError(_("Move a duty 'up' or 'down'."))
+    if 0 <= other < len(siblings):
+        siblings[index].sort_order, siblings[other].sort_order = siblings[other].sort_order, siblings[index].sort_order
+    DutyTemplate.objects.bulk_update(siblings, ["sort_order"])
+
+
+@transaction.atomic
+def assign_duty(
+    *,
+    duty: DutyTemplate,
+    employee: Employee,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    by,
+) -> DutyAssignment:
+    """Name an employee for a duty from a date (tomorrow by default: today's checklist is never rewritten).
+
+    For a duty of the whole role this is cover (someone outside the role, or standing in for a colleague on
+    leave); for a duty of chosen employees it makes the employee one of them.
+    """
+    valid_from = valid_from or today() + datetime.timedelta(days=1)
+    if valid_from < today():
+        raise ValidationError({"valid_from": _("An assignment cannot start in the past; history is not rewritten.")})
+    if employee.status == EmployeeStatus.LEFT:
+        raise ValidationError({"employee": _("This employee has left the shop.")})
+    overlapping = DutyAssignment.objects.filter(
+        duty=duty, employee=employee, valid_from__lte=valid_to or datetime.date.max
+    )
+    overlapping = overlapping.exclude(valid_to__lt=valid_from)
+    if overlapping.exists():
+        raise ValidationError({"employee": _("This employee is already assigned to this duty for those dates.")})
+    assignment = DutyAssignment(duty=duty, employee=employee, valid_from=valid_from, valid_to=valid_to, created_by=by)
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, assignment: DutyAssignment, last_day: datetime.date | None = None) -> DutyAssignment:
+    """End an assignment after `last_day` (today by default); one that has not started yet is removed."""
+    last_day = last_day or today()
+    if assignment.valid_from > last_day:
+        assignment.delete()
+        return assignment
+    assignment.valid_to = last_day
+    assignment.full_clean()
+    assignment.save(update_fields=["valid_to"])
+    return assignment
+
+
+@transaction.atomic
+def save_holiday(*, holiday: Holiday | None = None, **values: Any) -> Holiday:
+    """Add or change a day of the holiday calendar; checklists generated from then on follow it."""
+    holiday = holiday or Holiday()
+    for name, value in values.items():
+        if name not in {"date", "kind", "name_zh", "name_en"}:
+            raise TypeError(f"Unknown holiday field: {name}")
+        setattr(holiday, name, value)
+    holiday.full_clean()
+    holiday.save()
+    return holiday
+
+
+@transaction.atomic
+def delete_holiday(*, holiday: Holiday) -> None:
+    holiday.delete()
+
+
+def generate_checklists(*, day: datetime.date) -> int:
+    """Create the checklist items that fall due on `day` for every active employee; returns how many were new.
+
+    Idempotent and safe to run concurrently: the unique constraint on (employee, duty, day) with ON CONFLICT DO
+    NOTHING means a second run, or a parallel one, adds nothing. One INSERT … SELECT per scheduled date moves the
+    rows inside the database, so 200,000 items cost a handful of statements.
+    """
+    workdays = WorkCalendar.load(start=day, end=day)
+    if not workdays.is_working_day(day):
+        return 0
+    by_scheduled_date: dict[datetime.date, list[int]] = defaultdict(list)
+    duties = DutyTemplate.objects.filter(is_active=True).exclude(cadence=Cadence.ON_DEMAND)
+    for duty in duties.only(
+        "id", "cadence", "weekdays", "interval_days", "anchor_date", "month_day", "last_day_of_month"
+    ):
+        for scheduled in cadence.due_on(day, duty, workdays):
+            by_scheduled_date[scheduled].append(duty.id)
+
+    now = timezone.now()
+    created_rows = 0
+    with connection.cursor() as cursor:
+        for scheduled, duty_ids in sorted(by_scheduled_date.items()):
+            for chunk_start in range(0, len(duty_ids), 500):
+                chunk = duty_ids[chunk_start : chunk_start + 500]
+                for sql, who_params in (_ROLE_HOLDERS_SQL, _ASSIGNED_SQL):
+                    cursor.execute(
+                        sql.format(duty_ids=", ".join(["%s"] * len(chunk))),
+                        [ItemKind.DUTY, scheduled, day, ItemStatus.OPEN, now, *who_params(day), *chunk],
+                    )
+                    created_rows += max(cursor.rowcount, 0)
+    return created_rows
+
+
+_ITEM = ChecklistItem._meta.db_table
+_DUTY = DutyTemplate._meta.db_table
+_EMPLOYEE = Employee._meta.db_table
+_ASSIGNMENT = DutyAssignment._meta.db_table
+_INSERT = f"""
+    INSERT INTO {_ITEM}
+        (employee_id, duty_id, kind, period_start, due_date, title_zh, title_en, status, note, created_at)
+    SELECT e.id, d.id, %s, %s, %s, d.text_zh, d.text_en, %s, '', %s
+"""
+_ELIGIBLE = "e.status = %s AND e.hire_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
+# Table names come from model metadata; every value is a query parameter.
+_ROLE_HOLDERS_SQL = (
+    _INSERT
+    + f"""
+    FROM {_DUTY} d JOIN {_EMPLOYEE} e ON e.role_id = d.role_id
+    WHERE d.assignment_mode = %s AND {_ELIGIBLE} AND d.id IN ({{duty_ids}})
+    ON CONFLICT DO NOTHING
+""",
+    lambda day: [AssignmentMode.ROLE, EmployeeStatus.ACTIVE, day, day],
+)
+_ASSIGNED_SQL = (
+    _INSERT
+    + f"""
+    FROM {_ASSIGNMENT} a JOIN {_DUTY} d ON d.id = a.duty_id JOIN {_EMPLOYEE} e ON e.id = a.employee_id
+    WHERE a.valid_from <= %s AND (a.valid_to IS NULL OR a.valid_to >= %s) AND {_ELIGIBLE} AND d.id IN ({{duty_ids}})
+    ON CONFLICT DO NOTHING
+""",
+    lambda day: [day, day, EmployeeStatus.ACTIVE, day, day],
+)
+
+
+@transaction.atomic
+def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: str = "") -> ChecklistItem:
+    """Start an on-demand duty (a bad review arrived...): an item due within the duty's working-day deadline."""
+    if duty.cadence != Cadence.ON_DEMAND:
+        raise ChecklistError(_("Only on-demand duties are started by hand."))
+    if not duty.is_active:
+        raise ChecklistError(_("This duty is no longer active."))
+    if not (can_manage_org(by) or employee.user_id == by.pk):
+        raise NotYourItem(_("You can only start duties for yourself."))
+    start = today()
+    due = WorkCalendar.load(start=start, end=start).add_working_days(start, duty.deadline_working_days)
+    item = ChecklistItem(
+        employee=employee,
+        duty=duty,
+        kind=ItemKind.ON_DEMAND,
+        period_start=start,
+        due_date=due,
+        title_zh=duty.text_zh,
+        title_en=duty.text_en,
+        note=note,
+        assigned_by=by,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def add_ad_hoc_task(
+    *, employee: Employee, title_zh: str, title_en: str = "", due_date: datetime.date, by, note: str = ""
+) -> ChecklistItem:
+    """A one-off task a manager gives one person, with a deadline."""
+    if due_date < today():
+        raise ValidationError({"due_date": _("The deadline cannot be in the past.")})
+    if employee.status == EmployeeStatus.LEFT:
+        raise ValidationError({"employee": _("This employee has left the shop.")})
+    item = ChecklistItem(
+        employee=employee,
+        duty=None,
+        kind=ItemKind.AD_HOC,
+        period_start=today(),
+        due_date=due_date,
+        title_zh=title_zh,
+        title_en=title_en,
+        note=note,
+        assigned_by=by,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _locked_item(item_id: int) -> ChecklistItem:
+    return ChecklistItem.objects.select_for_update().select_related("employee").get(pk=item_id)
+
+
+def _check_may_tick(item: ChecklistItem, user) -> None:
+    if item.employee.user_id != user.pk and not can_manage_org(user):
+        raise NotYourItem(_("This is not your checklist item."))
+    if item.period_start > today():
+        raise ChecklistError(
+            _("This item is for a future day; it can be ticked from %(day)s.") % {"day": item.period_start}
+        )
+
+
+@transaction.atomic
+def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
+    """Mark an item done, recording who and when; ticking a done item again only updates the note."""
+    item = _locked_item(item_id)
+    _check_may_tick(item, user)
+    if note is not None:
+        if len(note) > 1000:
+            raise ValidationError({"note": _("A note is at most 1000 characters.")})
+        item.note = note
+    if item.status != ItemStatus.DONE:
+        item.status = ItemStatus.DONE
+        item.done_at = timezone.now()
+        item.done_on = timezone.localdate(item.done_at)
+        item.done_by = user
+    item.save(update_fields=["status", "done_at", "done_on", "done_by", "note"])
+    return item
+
+
+@transaction.atomic
+def untick_item(*, item_id: int, user) -> ChecklistItem:
+    """Mark a done item open again (a mistaken tick); the note is kept."""
+    item = _locked_item(item_id)
+    _check_may_tick(item, user)
+    item.status = ItemStatus.OPEN
+    item.done_at = None
+    item.done_on = None
+    item.done_by = None
+    item.save(update_fields=["status", "done_at", "done_on", "done_by"])
+    return item
