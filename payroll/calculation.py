@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from roles.models import Employee
+from roles.workdays import WorkCalendar
 
 from . import tax
 from .choices import LOCKED_STATUSES, AdjustmentKind
@@ -28,8 +29,17 @@ from .engine import (
     compile_components,
     policy_formulas,
 )
-from .models import Adjustment, Attendance, InsurancePolicy, Payslip, ProfitPoolRule, SalesFigure, StructureVersion
-from .money import ZERO
+from .models import (
+    Adjustment,
+    Attendance,
+    InsurancePolicy,
+    Payslip,
+    ProfitPoolRule,
+    SalesFigure,
+    StructureVersion,
+    TaxOpeningBalance,
+)
+from .money import ZERO, round_money
 
 ONE = Decimal("1")
 
@@ -38,21 +48,10 @@ def month_end(month: datetime.date) -> datetime.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def weekdays_between(start: datetime.date, end: datetime.date) -> int:
-    """Monday-to-Friday days from start to end inclusive (the default working calendar; no public holidays)."""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    for offset in range(rest):
-        if (start.weekday() + offset) % 7 < 5:
-            count += 1
-    return count
-
-
-def working_days(month: datetime.date) -> int:
-    return weekdays_between(month, month_end(month))
+def working_days(month: datetime.date, calendar_: WorkCalendar | None = None) -> int:
+    """Working days of the month by the shop's calendar (Monday to Friday, public holidays and 调休 applied)."""
+    calendar_ = calendar_ or WorkCalendar.load(start=month, end=month_end(month))
+    return calendar_.working_days_between(month, month_end(month))
 
 
 def eligible_employees(month: datetime.date):
@@ -69,13 +68,18 @@ def completion_rates(*, month: datetime.date, employee_ids: Sequence[int]) -> di
     return checklist_completion_rates(start=month, end=month_end(month), employee_ids=employee_ids)
 
 
+def _uses(components: list[CompiledComponent], name: str) -> bool:
+    return any(name in component.formula.names for component in components)
+
+
 class MonthData:
     """The month-wide inputs of a payroll, read once; `batch()` builds engine inputs for a batch of employees."""
 
     def __init__(self, month: datetime.date, *, overrides: dict[int, list[CompiledComponent]] | None = None):
         self.month = month
         self.end = month_end(month)
-        self.working_days = Decimal(working_days(month))
+        self.calendar = WorkCalendar.load(start=month, end=self.end)
+        self.working_days = Decimal(working_days(month, self.calendar))
         self._load_policies()
         self._load_structures(overrides or {})
         self._load_sales()
@@ -124,13 +128,14 @@ class MonthData:
         self.gross_profit = sum((f.gross_profit for f in figures), ZERO)
         self.team = {f.department_id: (f.sales, f.gross_profit) for f in figures}
         pool_base = max(self.gross_profit, ZERO)
-        self.pools = {rule.department_id: pool_base * rule.rate for rule in ProfitPoolRule.objects.all()}
-        self.headcount = dict(
-            eligible_employees(self.month)
-            .values("role__department_id")
-            .annotate(n=Count("id"))
-            .values_list("role__department_id", "n")
-        )
+        self.profit_pool = round_money(sum((pool_base * rule.rate for rule in ProfitPoolRule.objects.all()), ZERO))
+        # Who shares the pool is up to the structures: those whose formulas use it.
+        sharing = {pk for pk, components in self.compiled.items() if _uses(components, "profit_pool")}
+        self.pool_headcount = 0
+        if sharing:
+            for pk, role_id in eligible_employees(self.month).values_list("pk", "role_id"):
+                version = self.version_by_employee.get(pk) or self.version_by_role.get(role_id)
+                self.pool_headcount += version is not None and version.pk in sharing
 
     def employee_ids(self) -> list[int]:
         return list(eligible_employees(self.month).order_by("pk").values_list("pk", flat=True))
@@ -176,6 +181,14 @@ class MonthData:
                 tax=Sum("income_tax"),
             )
         }
+        for opening in TaxOpeningBalance.objects.filter(employee_id__in=ids, year=self.month.year):
+            before = prior.get(opening.employee_id, tax.YearToDate())
+            prior[opening.employee_id] = tax.YearToDate(
+                income=before.income + opening.income,
+                special=before.special + opening.special_deductions,
+                additional=before.additional + opening.additional_deductions,
+                tax=before.tax + opening.tax_withheld,
+            )
         rates = completion_rates(month=self.month, employee_ids=ids)
         return [self._employee_month(e, attendance, adjustments, prior, rates) for e in employees]
 
@@ -202,7 +215,11 @@ class MonthData:
         else:
             start = max(employee.hire_date, self.month)
             end = min(employee.leave_date or self.end, self.end)
-            month_days, worked, unpaid = self.working_days, Decimal(weekdays_between(start, end)), ZERO
+            month_days, worked, unpaid = (
+                self.working_days,
+                Decimal(self.calendar.working_days_between(start, end)),
+                ZERO,
+            )
         own = adjustments.get(employee.pk, {})
         department_id = employee.role.department_id
         team_sales, team_profit = self.team.get(department_id, (ZERO, ZERO))
@@ -218,8 +235,8 @@ class MonthData:
             "gross_profit": self.gross_profit,
             "team_sales": team_sales,
             "team_gross_profit": team_profit,
-            "profit_pool": self.pools.get(department_id, ZERO),
-            "pool_headcount": Decimal(self.headcount.get(department_id, 0)),
+            "profit_pool": self.profit_pool,
+            "pool_headcount": Decimal(self.pool_headcount),
         }
         return EmployeeMonth(
             employee_id=employee.pk,

@@ -33,8 +33,8 @@ VARIABLES: dict[str, str] = {
     "gross_profit": _("company gross profit of the month"),
     "team_sales": _("sales of the employee's department"),
     "team_gross_profit": _("gross profit of the employee's department"),
-    "profit_pool": _("the department's profit pool: its rule's share of company gross profit (0 if negative)"),
-    "pool_headcount": _("people in the department's payroll this month, to split the pool equally"),
+    "profit_pool": _("the sales profit pool: the pool rules' share of company gross profit (0 when it is negative)"),
+    "pool_headcount": _("people this month whose structure shares the profit pool, to split it equally"),
 }
 
 SYSTEM_NAMES = {
@@ -195,6 +195,9 @@ class ComputedPayslip:
     employer_cost: Decimal = ZERO
     ytd_taxable: Decimal = ZERO
     ytd_tax: Decimal = ZERO
+    working_days: Decimal = ZERO
+    days_worked: Decimal = ZERO
+    months_employed: int = 0
 
     TOTALS = (
         "gross_pay",
@@ -248,7 +251,12 @@ def _line(order, code, name, kind, formula: Formula, env, exact: Decimal, amount
 
 def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
     """The payslip of one employee for one month; raises ComputationError naming the component at fault."""
-    slip = ComputedPayslip(employee_id=month.employee_id)
+    slip = ComputedPayslip(
+        employee_id=month.employee_id,
+        working_days=month.variables["working_days"],
+        days_worked=month.variables["days_worked"],
+        months_employed=month.months_employed,
+    )
     env = dict(month.variables)
     sums = dict.fromkeys(ComponentKind.values, ZERO)
     order = 0

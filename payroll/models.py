@@ -364,6 +364,35 @@ class Adjustment(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.employee} {month_label(self.month)}"
 
 
+class TaxOpeningBalance(models.Model):
+    """Year-to-date figures from before ShopOps ran an employee's payroll this year (adopting it mid-year), so the
+    cumulative withholding starts from the right totals."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
+    year = models.PositiveSmallIntegerField(_("tax year"))
+    income = models.DecimalField(_("cumulative income"), **MONEY)
+    special_deductions = models.DecimalField(_("cumulative special deductions (insurance, fund)"), **MONEY)
+    additional_deductions = models.DecimalField(_("cumulative special additional deductions"), **MONEY)
+    tax_withheld = models.DecimalField(_("tax withheld"), **MONEY)
+    entered_by = _by(_("entered by"), "+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "employee__employee_number"]
+        verbose_name = _("tax opening balance")
+        verbose_name_plural = _("tax opening balances")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "year"], name="one_tax_opening_per_employee_year"),
+            models.CheckConstraint(
+                condition=Q(special_deductions__gte=0, additional_deductions__gte=0, tax_withheld__gte=0),
+                name="tax_opening_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.year}"
+
+
 class PayrollRun(models.Model):
     """The payroll of one month: computed by a Celery task (progress on this row), then approved and paid."""
 

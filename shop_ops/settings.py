@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     **PAYROLL_SCHEDULE,
     **INVENTORY_SCHEDULE,
 }
+# Payroll: the day of the month (1-28) on which beat starts the previous month's payroll run.
+PAYROLL_RUN_DAY = read_int("PAYROLL_RUN_DAY", default=5, minimum=1)
+if PAYROLL_RUN_DAY > 28:
+    raise ImproperlyConfigured("Environment variable PAYROLL_RUN_DAY must be between 1 and 28.")
 
 LOGGING = {
     "version": 1,
