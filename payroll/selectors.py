@@ -94,7 +94,9 @@ def run_totals(*, run: PayrollRun) -> tuple[list[DepartmentTotal], dict[str, Dec
         )
         for row in rows
     ]
-    grand = {name: sum((d.totals[name] for d in departments), Decimal(0)) for name in TOTAL_FIELDS}
+    for department in departments:
+        department.totals["insurance"] = department.totals["social_insurance"] + department.totals["housing_fund"]
+    grand = {name: sum((d.totals[name] for d in departments), Decimal(0)) for name in (*TOTAL_FIELDS, "insurance")}
     grand["people"] = sum(d.people for d in departments)
     return departments, grand
 

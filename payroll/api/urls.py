@@ -1,3 +1,16 @@
 """API of the payroll module (mounted at /api/payroll/)."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("structures", views.StructureViewSet, basename="payroll-structure")
+router.register("components", views.ComponentViewSet, basename="payroll-component")
+router.register("sales", views.SalesFigureViewSet, basename="payroll-sales")
+router.register("adjustments", views.AdjustmentViewSet, basename="payroll-adjustment")
+router.register("attendance", views.AttendanceViewSet, basename="payroll-attendance")
+router.register("runs", views.RunViewSet, basename="payroll-run")
+router.register("payslips", views.PayslipViewSet, basename="payroll-payslip")
+
+urlpatterns = router.urls

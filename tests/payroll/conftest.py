@@ -53,12 +53,7 @@ def payroll_world(db, finance, manager):
     services.save_pool_rule(department=department, rate=Decimal("0.40"), user=None)
     # Finance and manager fixtures sit on roles without structures: give them one too.
     for person in (finance, manager):
-        other = services.create_structure(code=f"s-{person.role.code}", name="Plain", role=person.role)
-        services.save_structure_version(
-            structure=other,
-            effective_from=datetime.date(2026, 1, 1),
-            components=[ComponentSpec("base_pay", "Base pay", ComponentKind.EARNING, "base")],
-        )
+        plain_structure(person.role)
     return {"department": department, "role": role, "structure": structure, "version": version}
 
 
@@ -72,6 +67,17 @@ def sales_employee(payroll_world):
         return employee
 
     return make
+
+
+def plain_structure(role):
+    """A one-component structure (base salary) for a role of the shared fixtures."""
+    structure = services.create_structure(code=f"s-{role.code}", name="Plain", role=role)
+    services.save_structure_version(
+        structure=structure,
+        effective_from=datetime.date(2026, 1, 1),
+        components=[ComponentSpec("base_pay", "Base pay", ComponentKind.EARNING, "base")],
+    )
+    return structure
 
 
 def run_month(month=MONTH, user=None):
