@@ -42,7 +42,12 @@ def _matrix(approved_run):
         ("get", "/api/payroll/payslips/", None, {"manager", "finance", "warehouse", "staff"}),
         ("get", f"/api/payroll/runs/{approved_run.pk}/export/", None, {"finance"}),
         ("post", "/api/payroll/runs/start/", {"month": "2026-04"}, {"finance"}),
-        ("post", "/api/payroll/sales/", {"month": month, "department": "marketing", "sales": "1", "gross_profit": "1"}, set()),
+        (
+            "post",
+            "/api/payroll/sales/",
+            {"month": month, "department": "marketing", "sales": "1", "gross_profit": "1"},
+            set(),
+        ),
     ]
 
 
@@ -159,7 +164,9 @@ def test_structure_version_and_preview_via_api(api_as, manager, payroll_world, s
     assert response.status_code == 400
     assert "unknown name 'bsae' at column 1" in response.json()["detail"]
     good = {**bad, "components": [{"code": "base_pay", "name": "Base", "kind": "earning", "formula": "base * 2"}]}
-    preview = client.post(f"/api/payroll/structures/{structure.pk}/preview/", {**good, "month": "2026-03"}, format="json")
+    preview = client.post(
+        f"/api/payroll/structures/{structure.pk}/preview/", {**good, "month": "2026-03"}, format="json"
+    )
     assert preview.status_code == 200
     assert preview.json()["employees"][0]["net_difference"] is not None
     response = client.post(f"/api/payroll/structures/{structure.pk}/versions/", good, format="json")
