@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Payroll: its choice sets share field names (status, kind) with others; name them in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PayrollRunStatusEnum": "payroll.choices.RunStatus",
+        "ComponentKindEnum": "payroll.choices.ComponentKind",
+        "AdjustmentKindEnum": "payroll.choices.AdjustmentKind",
+    },
 }
 
 # Celery: without a broker URL the tasks run eagerly in-process, so a bare machine needs no Redis.

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roles.models import Department, Employee
@@ -7,9 +8,12 @@ from ..models import (
     Adjustment,
     Attendance,
     Component,
+    InsurancePolicy,
+    PayProfile,
     PayrollRun,
     Payslip,
     PayslipLine,
+    ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
     StructureVersion,
@@ -17,6 +21,7 @@ from ..models import (
 from ..selectors import explain_line
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-05"})
 class MonthField(serializers.Field):
     """A month as 'YYYY-MM'."""
 
@@ -203,3 +208,40 @@ class PayslipDetailSerializer(PayslipSerializer):
     class Meta(PayslipSerializer.Meta):
         fields = [*PayslipSerializer.Meta.fields, "lines"]
         read_only_fields = fields
+
+
+class InsurancePolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InsurancePolicy
+        exclude = ["updated_by"]
+        read_only_fields = ["id", "updated_at"]
+
+
+class PayProfileSerializer(serializers.ModelSerializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
+
+    class Meta:
+        model = PayProfile
+        fields = [
+            "id",
+            "employee",
+            "employee_number",
+            "base_salary",
+            "contribution_base",
+            "special_additional_deduction",
+            "insurance_policy",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+        validators = []
+
+
+class PoolRuleSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+
+    class Meta:
+        model = ProfitPoolRule
+        fields = ["id", "department", "rate", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators = []

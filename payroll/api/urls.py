@@ -12,5 +12,8 @@ router.register("adjustments", views.AdjustmentViewSet, basename="payroll-adjust
 router.register("attendance", views.AttendanceViewSet, basename="payroll-attendance")
 router.register("runs", views.RunViewSet, basename="payroll-run")
 router.register("payslips", views.PayslipViewSet, basename="payroll-payslip")
+router.register("insurance-policies", views.InsurancePolicyViewSet, basename="payroll-insurance-policy")
+router.register("pay-profiles", views.PayProfileViewSet, basename="payroll-pay-profile")
+router.register("pool-rules", views.PoolRuleViewSet, basename="payroll-pool-rule")
 
 urlpatterns = router.urls

@@ -12,7 +12,17 @@ from rest_framework.response import Response
 
 from .. import exports, selectors, services
 from ..engine import ComponentError, ComponentSpec
-from ..models import Adjustment, Attendance, Component, PayrollRun, SalaryStructure, SalesFigure
+from ..models import (
+    Adjustment,
+    Attendance,
+    Component,
+    InsurancePolicy,
+    PayProfile,
+    PayrollRun,
+    ProfitPoolRule,
+    SalaryStructure,
+    SalesFigure,
+)
 from ..permissions import (
     can_edit_structures,
     can_enter_adjustments,
@@ -34,8 +44,11 @@ from .serializers import (
     AdjustmentSerializer,
     AttendanceSerializer,
     ComponentSerializer,
+    InsurancePolicySerializer,
+    PayProfileSerializer,
     PayslipDetailSerializer,
     PayslipSerializer,
+    PoolRuleSerializer,
     PreviewSerializer,
     RunSerializer,
     SalesFigureSerializer,
@@ -263,3 +276,46 @@ class PayslipViewSet(viewsets.ReadOnlyModelViewSet):
 
 def run_by_month(month: str) -> PayrollRun:
     return get_object_or_404(PayrollRun, month=services.parse_month(month))
+
+
+class InsurancePolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Social insurance and housing fund per city. Read: Manager, Finance. Write: Finance."""
+
+    queryset = InsurancePolicy.objects.all()
+    serializer_class = InsurancePolicySerializer
+    permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
+    ordering = ["city"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_insurance_policy(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.save_insurance_policy(
+            policy=serializer.instance, user=self.request.user, **serializer.validated_data
+        )
+
+
+class PayProfileViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Base salary and tax settings per employee. Read: Manager, Finance. Write (create or replace): Manager."""
+
+    queryset = PayProfile.objects.select_related("employee")
+    serializer_class = PayProfileSerializer
+    permission_classes = [rule(can_view_payroll_inputs, can_edit_structures)]
+    filterset_fields = ["employee"]
+    ordering = ["employee__employee_number"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.save_pay_profile(employee=data.pop("employee"), user=self.request.user, **data)
+
+
+class PoolRuleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Profit pool rules (share of company gross profit). Read: Manager, Finance. Write (create or replace): Finance."""
+
+    queryset = ProfitPoolRule.objects.select_related("department")
+    serializer_class = PoolRuleSerializer
+    permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
+    ordering = ["department__sort_order"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_pool_rule(user=self.request.user, **serializer.validated_data)

@@ -205,3 +205,34 @@ def test_openapi_schema_lists_the_payroll_endpoints(api_as, finance):
     schema = api_as(finance).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content.decode()
     for path in ("/api/payroll/runs/start/", "/api/payroll/runs/{id}/approve/", "/api/payroll/payslips/{id}/"):
         assert path in schema
+
+
+def test_settings_endpoints_by_role(api_as, manager, finance, staff, payroll_world, sales_employee):
+    employee = sales_employee()
+    policy = api_as(finance).get("/api/payroll/insurance-policies/").json()["results"][0]
+    response = api_as(finance).patch(
+        f"/api/payroll/insurance-policies/{policy['id']}/", {"pension_employee": "0.0900"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["pension_employee"] == "0.0900"
+    assert (
+        api_as(finance)
+        .patch(f"/api/payroll/insurance-policies/{policy['id']}/", {"pension_employee": "8"}, format="json")
+        .status_code
+        == 400
+    )
+    assert (
+        api_as(manager).patch(f"/api/payroll/insurance-policies/{policy['id']}/", {}, format="json").status_code == 403
+    )
+    response = api_as(manager).post(
+        "/api/payroll/pay-profiles/", {"employee": employee.pk, "base_salary": "12000.00"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert (
+        api_as(finance).post("/api/payroll/pay-profiles/", {"employee": employee.pk, "base_salary": "1"}).status_code
+        == 403
+    )
+    response = api_as(finance).post(
+        "/api/payroll/pool-rules/", {"department": "marketing", "rate": "0.35"}, format="json"
+    )
+    assert response.status_code == 201
+    assert api_as(staff).get("/api/payroll/pool-rules/").status_code == 403
