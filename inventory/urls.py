@@ -1,5 +1,39 @@
 """Pages of the inventory module (mounted at /inventory/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "inventory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.StockListView.as_view(), name="stock-list"),
+    path("skus/<int:pk>/", views.SkuDetailView.as_view(), name="sku-detail"),
+    path("skus/<int:pk>/listed/", views.SkuListedView.as_view(), name="sku-listed"),
+    path("movements/", views.MovementListView.as_view(), name="movement-list"),
+    path("movements/new/", views.MovementCreateView.as_view(), name="movement-create"),
+    path("transfers/new/", views.TransferView.as_view(), name="transfer"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("counts/", views.CountListView.as_view(), name="count-list"),
+    path("counts/new/", views.CountOpenView.as_view(), name="count-open"),
+    path("counts/<int:pk>/", views.CountDetailView.as_view(), name="count-detail"),
+    path("counts/<int:pk>/lines/<int:line>/", views.CountLineView.as_view(), name="count-line"),
+    path("counts/<int:pk>/close/", views.CountCloseView.as_view(), name="count-close"),
+    path("jobs/<int:pk>/", views.JobProgressView.as_view(), name="job-progress"),
+    path("loss-reports/", views.LossReportListView.as_view(), name="loss-report-list"),
+    path("loss-reports/<int:pk>/", views.LossReportDetailView.as_view(), name="loss-report-detail"),
+    path("loss-reports/<int:pk>/review/", views.LossReportReviewView.as_view(), name="loss-report-review"),
+    path("summary/", views.SummaryView.as_view(), name="summary"),
+    path("summary/export/", views.SummaryExportView.as_view(), name="summary-export"),
+    path("purchase-requests/", views.PurchaseRequestListView.as_view(), name="purchase-request-list"),
+    path("purchase-requests/new/", views.PurchaseRequestCreateView.as_view(), name="purchase-request-create"),
+    path(
+        "purchase-requests/<int:pk>/status/", views.PurchaseRequestStatusView.as_view(), name="purchase-request-status"
+    ),
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/needs-customer-service/", views.FlaggedOrderListView.as_view(), name="flagged-orders"),
+    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<int:pk>/advance/", views.OrderAdvanceView.as_view(), name="order-advance"),
+    path("orders/<int:pk>/flag/", views.OrderFlagView.as_view(), name="order-flag"),
+    path("orders/<int:pk>/resolve/", views.OrderResolveView.as_view(), name="order-resolve"),
+]

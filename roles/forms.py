@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Employee, Role
+from .models import Department, DutyTemplate, Employee, Holiday, Role
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
 
 
@@ -98,3 +98,83 @@ class NewEmployeeForm(EmployeeForm):
 
     class Meta(EmployeeForm.Meta):
         fields = ["username", "password", *EMPLOYEE_FORM_FIELDS]
+
+
+class DutyForm(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("weekdays"),
+        required=False,
+        coerce=int,
+        choices=[
+            (1, _("Mon")),
+            (2, _("Tue")),
+            (3, _("Wed")),
+            (4, _("Thu")),
+            (5, _("Fri")),
+            (6, _("Sat")),
+            (7, _("Sun")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = DutyTemplate
+        fields = [
+            "text_zh",
+            "text_en",
+            "cadence",
+            "weekdays",
+            "interval_days",
+            "anchor_date",
+            "month_day",
+            "last_day_of_month",
+            "deadline_working_days",
+            "assignment_mode",
+            "is_active",
+            "cadence_note",
+        ]
+        widgets = {
+            "anchor_date": DateInput(),
+            "text_zh": forms.Textarea(attrs={"rows": 2}),
+            "text_en": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class AssignmentForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("employee"), queryset=Employee.objects.none())
+    valid_from = forms.DateField(
+        label=_("from"), widget=DateInput(), required=False, help_text=_("Empty: from tomorrow.")
+    )
+    valid_to = forms.DateField(
+        label=_("until"), widget=DateInput(), required=False, help_text=_("Empty: until further notice.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.current().select_related("role").order_by("full_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date cannot be before the start date."))
+        return cleaned
+
+
+class AdHocTaskForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("employee"), queryset=Employee.objects.none())
+    title_zh = forms.CharField(label=_("task (Chinese)"), max_length=500)
+    title_en = forms.CharField(label=_("task (English)"), max_length=500, required=False)
+    due_date = forms.DateField(label=_("deadline"), widget=DateInput())
+    note = forms.CharField(label=_("note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.current().select_related("role").order_by("full_name")
+
+
+class HolidayForm(forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["date", "kind", "name_zh", "name_en"]
+        widgets = {"date": DateInput()}

@@ -93,3 +93,39 @@ class EmployeeAccess(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return can_view_employee(request.user, obj)
         return can_manage_org(request.user)
+
+
+# Checklists
+# | rule                      | who                                                   |
+# |---------------------------|-------------------------------------------------------|
+# | can_manage_checklists     | Manager: duties, assignments, holidays, ad-hoc tasks, dashboard |
+# | has_checklist             | anyone linked to an employee record (My checklist)    |
+# | can_view_history_of       | Manager, or the employee themself                     |
+
+
+def can_manage_checklists(user) -> bool:
+    return in_group(user, AccessGroup.MANAGER)
+
+
+def has_checklist(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and hasattr(user, "employee")
+
+
+def can_view_history_of(user, employee) -> bool:
+    return can_manage_checklists(user) or (getattr(user, "is_authenticated", False) and employee.user_id == user.pk)
+
+
+class ManageChecklistsOrReadOnly(permissions.BasePermission):
+    """API: duties and the holiday calendar are readable by any signed-in user, changed by managers."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return can_manage_checklists(request.user)
+
+
+class ManageChecklists(permissions.BasePermission):
+    """API: managers only (assignments, statistics of everyone)."""
+
+    def has_permission(self, request, view):
+        return can_manage_checklists(request.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
+    "axes",
+    "django_celery_beat",
     "roles",
     "payroll",
     "inventory",
@@ -63,6 +67,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "shop_ops.urls"
@@ -101,6 +113,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one login name from one address,
+# that pair is locked for AXES_COOLOFF_MINUTES; a successful login resets the count.
+AXES_ENABLED = read_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = read_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=read_int("AXES_COOLOFF_MINUTES", default=15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -174,8 +196,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Payroll: its choice sets share field names (status, kind) with others; name them in the schema.
+    # Several models have a `status` field with their own choices: name each enum after its choice set.
     "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "roles.choices.EmployeeStatus",
+        "ChecklistItemStatusEnum": "roles.choices.ItemStatus",
+        "StockCountStatusEnum": "inventory.choices.CountStatus",
+        "LossReportStatusEnum": "inventory.choices.LossReportStatus",
+        "PurchaseRequestStatusEnum": "inventory.choices.PurchaseRequestStatus",
+        "OrderStatusEnum": "inventory.choices.OrderStatus",
         "PayrollRunStatusEnum": "payroll.choices.RunStatus",
         "ComponentKindEnum": "payroll.choices.ComponentKind",
         "AdjustmentKindEnum": "payroll.choices.AdjustmentKind",
@@ -202,6 +230,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat keeps its schedule in the database (django-celery-beat): CELERY_BEAT_SCHEDULE below is copied in at start,
+# and managers can pause or move a job in the admin without a deploy.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Each app lists its jobs in <app>/schedule.py (plain data, no models), merged here into one schedule.
 CELERY_BEAT_SCHEDULE = {
     "healthcheck-every-10-minutes": {
@@ -216,6 +247,9 @@ CELERY_BEAT_SCHEDULE = {
 PAYROLL_RUN_DAY = read_int("PAYROLL_RUN_DAY", default=5, minimum=1)
 if PAYROLL_RUN_DAY > 28:
     raise ImproperlyConfigured("Environment variable PAYROLL_RUN_DAY must be between 1 and 28.")
+
+# Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
+INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
 
 LOGGING = {
     "version": 1,

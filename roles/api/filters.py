@@ -1,7 +1,8 @@
 import django_filters
+from django.utils import timezone
 
-from ..choices import AccessGroup, EmployeeStatus
-from ..models import Department, Employee, Role
+from ..choices import AccessGroup, Cadence, EmployeeStatus, ItemKind, ItemStatus
+from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 
 
 class DepartmentFilterSet(django_filters.FilterSet):
@@ -41,3 +42,51 @@ class EmployeeFilterSet(django_filters.FilterSet):
             "hire_date",
             "employee_number",
         ]
+
+
+class DutyFilterSet(django_filters.FilterSet):
+    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
+    role_code = django_filters.CharFilter(field_name="role__code")
+    department = django_filters.ModelChoiceFilter(field_name="role__department", queryset=Department.objects.all())
+    cadence = django_filters.ChoiceFilter(choices=Cadence.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = DutyTemplate
+        fields = ["role", "role_code", "department", "cadence", "is_active"]
+
+
+class DutyAssignmentFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = DutyAssignment
+        fields = ["duty", "employee"]
+
+
+class ChecklistItemFilterSet(django_filters.FilterSet):
+    employee = django_filters.ModelChoiceFilter(queryset=Employee.objects.all())
+    department = django_filters.ModelChoiceFilter(
+        field_name="employee__role__department", queryset=Department.objects.all()
+    )
+    role = django_filters.ModelChoiceFilter(field_name="employee__role", queryset=Role.objects.all())
+    due_date = django_filters.DateFromToRangeFilter()
+    status = django_filters.ChoiceFilter(choices=[*ItemStatus.choices, ("overdue", "Overdue")], method="filter_status")
+    kind = django_filters.ChoiceFilter(choices=ItemKind.choices)
+    duty = django_filters.ModelChoiceFilter(queryset=DutyTemplate.objects.all())
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["employee", "department", "role", "due_date", "status", "kind", "duty"]
+
+    def filter_status(self, queryset, name, value):
+        if value == "overdue":
+            return queryset.overdue(timezone.localdate())
+        return queryset.filter(status=value)
+
+
+class HolidayFilterSet(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+    year = django_filters.NumberFilter(field_name="date", lookup_expr="year")
+
+    class Meta:
+        model = Holiday
+        fields = ["date", "year", "kind"]

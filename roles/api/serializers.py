@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from ..models import Department, Employee, Role
+from .. import cadence
+from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import can_view_all_employees
 
 
@@ -108,3 +109,119 @@ class EmployeeCreateSerializer(EmployeeSerializer):
         if get_user_model().objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("This username is taken.")
         return value
+
+
+class DutySerializer(serializers.ModelSerializer):
+    text = serializers.CharField(read_only=True)
+    role_code = serializers.CharField(source="role.code", read_only=True)
+    cadence_description = serializers.SerializerMethodField()
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), required=False)
+
+    class Meta:
+        model = DutyTemplate
+        fields = [
+            "id",
+            "role",
+            "role_code",
+            "text",
+            "text_zh",
+            "text_en",
+            "cadence",
+            "cadence_description",
+            "weekdays",
+            "interval_days",
+            "anchor_date",
+            "month_day",
+            "last_day_of_month",
+            "deadline_working_days",
+            "assignment_mode",
+            "is_active",
+            "sort_order",
+            "cadence_note",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_cadence_description(self, obj) -> str:
+        return cadence.describe(obj)
+
+
+class DutyAssignmentSerializer(serializers.ModelSerializer):
+    employee_name = serializers.CharField(source="employee.full_name", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = DutyAssignment
+        fields = ["id", "duty", "employee", "employee_name", "valid_from", "valid_to", "created_by", "created_at"]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"valid_from": {"required": False}}
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    employee_name = serializers.CharField(source="employee.full_name", read_only=True)
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "id",
+            "employee",
+            "employee_name",
+            "duty",
+            "kind",
+            "title",
+            "title_zh",
+            "title_en",
+            "period_start",
+            "due_date",
+            "status",
+            "overdue",
+            "done_at",
+            "done_by",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.is_overdue(timezone.localdate())
+
+
+class AdHocTaskSerializer(serializers.Serializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    title_zh = serializers.CharField(max_length=500)
+    title_en = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    due_date = serializers.DateField()
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TickSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class StartDutySerializer(serializers.Serializer):
+    employee = serializers.PrimaryKeyRelatedField(
+        queryset=Employee.objects.all(), required=False, help_text="Managers only; defaults to yourself."
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["id", "date", "kind", "name_zh", "name_en"]
+
+
+class CompletionRowSerializer(serializers.Serializer):
+    key = serializers.IntegerField()
+    label = serializers.CharField()
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
+    on_time_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)

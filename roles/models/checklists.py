@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from ..choices import AssignmentMode, Cadence, DayKind, ItemKind, ItemStatus
 from .org import Employee, Role, _in_language
@@ -19,6 +20,7 @@ class Holiday(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices, default=DayKind.HOLIDAY)
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date"]
@@ -71,6 +73,7 @@ class DutyTemplate(models.Model):
     cadence_note = models.CharField(_("cadence note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["role", "sort_order", "id"]
@@ -102,6 +105,11 @@ class DutyTemplate(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("roles:role-duties", kwargs={"code": self.role.code})
+
     @property
     def text(self) -> str:
         return _in_language(self.text_zh, self.text_en)
@@ -116,6 +124,7 @@ class DutyAssignment(models.Model):
     valid_to = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["duty", "valid_from"]
@@ -204,3 +213,32 @@ class ChecklistItem(models.Model):
 
     def done_late(self) -> bool:
         return self.status == ItemStatus.DONE and self.done_on > self.due_date
+
+
+class ChecklistDaySummary(models.Model):
+    """Counts of one person's items due on one day, kept up to date by the services that create or tick items.
+
+    The dashboards and completion rates read these (one row per person and day) instead of counting items, so
+    they stay fast at 200,000 items a day. `refresh_day_summaries` rebuilds rows from the items at any time.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="checklist_days")
+    due_date = models.DateField()
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("checklist day summary")
+        verbose_name_plural = _("checklist day summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "due_date"], name="checklist_summary_once_per_employee_day"),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total"), on_time__lte=models.F("done")),
+                name="checklist_summary_counts_consistent",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_date", "employee"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.due_date} {self.done}/{self.total}"

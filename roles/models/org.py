@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from ..choices import AccessGroup, EmployeeStatus
 from ..masking import mask_bank_account, mask_id_number, mask_phone
@@ -33,6 +34,7 @@ class Department(models.Model):
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -79,6 +81,7 @@ class Role(models.Model):
     source = models.CharField(_("source document"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["department__sort_order", "sort_order", "code"]
@@ -133,6 +136,9 @@ class Employee(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EmployeeQuerySet.as_manager()
+    # Bank account and ID number changes are audited too (a changed account diverts a salary); the audit page
+    # shows them masked.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["employee_number"]

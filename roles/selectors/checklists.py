@@ -2,6 +2,7 @@
 
 Completion rate = items due in the period (up to today) that were done by their due date ÷ items due in the
 period. It is the figure other modules read (payroll's KPI bonus) through `checklist_completion_rates`.
+Figures come from ChecklistDaySummary (one row per person and day), which the services keep in step with items.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from ..choices import ItemKind, ItemStatus, Period
-from ..models import ChecklistItem, Employee
+from ..models import ChecklistDaySummary, ChecklistItem, Employee
 
 RATE_PLACES = Decimal("0.0001")
 
@@ -36,16 +37,19 @@ def rate(done: int, total: int) -> Decimal | None:
     return (Decimal(done) / Decimal(total)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _items_due(start: datetime.date, end: datetime.date, today: datetime.date) -> QuerySet[ChecklistItem]:
+def _days_due(start: datetime.date, end: datetime.date, today: datetime.date) -> QuerySet[ChecklistDaySummary]:
     # Items not yet due do not count against anyone.
-    return ChecklistItem.objects.filter(due_date__gte=start, due_date__lte=min(end, today))
+    return ChecklistDaySummary.objects.filter(due_date__gte=start, due_date__lte=min(end, today))
 
 
-_FIGURES = {
-    "total": Count("id"),
-    "done": Count("id", filter=Q(status=ItemStatus.DONE)),
-    "on_time": Count("id", filter=Q(status=ItemStatus.DONE, done_on__lte=F("due_date"))),
-}
+def _figures(today: datetime.date) -> dict:
+    # Named apart from the summary's own fields, which F() below refers to.
+    return {
+        "all_items": Sum("total"),
+        "done_items": Sum("done"),
+        "on_time_items": Sum("on_time"),
+        "overdue_items": Sum(F("total") - F("done"), filter=Q(due_date__lt=today)),
+    }
 
 
 def checklist_completion_rates(
@@ -55,11 +59,12 @@ def checklist_completion_rates(
     4 places (half up). Employees with nothing due in the period are absent. One query."""
     from django.utils import timezone
 
-    items = _items_due(start, end, today or timezone.localdate())
+    today = today or timezone.localdate()
+    days = _days_due(start, end, today)
     if employee_ids is not None:
-        items = items.filter(employee_id__in=list(employee_ids))
-    rows = items.values("employee_id").annotate(**_FIGURES).order_by()
-    return {row["employee_id"]: rate(row["on_time"], row["total"]) for row in rows if row["total"]}
+        days = days.filter(employee_id__in=list(employee_ids))
+    rows = days.values("employee_id").annotate(**_figures(today)).order_by()
+    return {row["employee_id"]: rate(row["on_time_items"], row["all_items"]) for row in rows if row["all_items"]}
 
 
 @dataclass
@@ -83,49 +88,91 @@ class CompletionRow:
     def percent(self) -> int:
         return int((self.rate or 0) * 100)
 
+    def add(self, total: int, done: int, on_time: int, overdue: int) -> None:
+        self.total += total
+        self.done += done
+        self.on_time += on_time
+        self.overdue += overdue
 
-GROUPINGS = {
-    "department": (
-        "employee__role__department_id",
-        "employee__role__department__name_zh",
-        "employee__role__department__name_en",
-    ),
-    "role": ("employee__role_id", "employee__role__title_zh", "employee__role__title_en"),
-    "employee": ("employee_id", "employee__full_name", "employee__employee_number"),
-}
+
+GROUPINGS = ("department", "role", "employee")
+
+
+@dataclass
+class CompletionTable:
+    overall: CompletionRow
+    by_department: list[CompletionRow]
+    by_role: list[CompletionRow]
+    by_person: list[CompletionRow]
+
+    def rows(self, group_by: str) -> list[CompletionRow]:
+        return {"department": self.by_department, "role": self.by_role, "employee": self.by_person}[group_by]
+
+
+def completion_table(
+    *, start: datetime.date, end: datetime.date, today: datetime.date, department_id: int | None = None
+) -> CompletionTable:
+    """Completion overall and by department, role and person, in one query whatever the size.
+
+    The day summaries are summed per employee in the database; the roll-up to roles and departments happens
+    here over at most one row per employee.
+    """
+    from django.utils.translation import get_language
+
+    people = (
+        _days_due(start, end, today)
+        .values_list(
+            "employee_id",
+            "employee__full_name",
+            "employee__employee_number",
+            "employee__role_id",
+            "employee__role__title_zh",
+            "employee__role__title_en",
+            "employee__role__department_id",
+            "employee__role__department__name_zh",
+            "employee__role__department__name_en",
+        )
+        .annotate(**_figures(today))
+        .order_by()
+    )
+    chinese = (get_language() or "zh").startswith("zh")
+    overall = CompletionRow(None, "", 0, 0, 0, 0)
+    departments: dict[int, CompletionRow] = {}
+    roles: dict[int, CompletionRow] = {}
+    by_person: list[CompletionRow] = []
+    for pk, name, number, role_id, role_zh, role_en, dept_id, dept_zh, dept_en, *figures in people:
+        counts = tuple(value or 0 for value in figures)
+        if not counts[0]:
+            continue
+        department = departments.setdefault(
+            dept_id, CompletionRow(dept_id, (dept_zh if chinese else dept_en) or dept_zh, 0, 0, 0, 0)
+        )
+        department.add(*counts)
+        if department_id and dept_id != department_id:
+            continue
+        overall.add(*counts)
+        roles.setdefault(role_id, CompletionRow(role_id, (role_zh if chinese else role_en) or role_zh, 0, 0, 0, 0)).add(
+            *counts
+        )
+        by_person.append(CompletionRow(pk, f"{name} ({number})", *counts))
+    if not department_id:
+        overall = CompletionRow(None, "", 0, 0, 0, 0)
+        for row in departments.values():
+            overall.add(row.total, row.done, row.on_time, row.overdue)
+
+    def by_label(rows):
+        return sorted(rows, key=lambda row: (row.label, str(row.key)))
+
+    return CompletionTable(overall, by_label(departments.values()), by_label(roles.values()), by_label(by_person))
 
 
 def completion_by(
     *, group_by: str, start: datetime.date, end: datetime.date, today: datetime.date, department_id=None
 ) -> list[CompletionRow]:
-    """Completion figures grouped by department, role or employee; one query whatever the number of rows."""
-    from django.utils.translation import get_language
-
-    key, zh, en = GROUPINGS[group_by]
-    items = _items_due(start, end, today)
-    if department_id:
-        items = items.filter(employee__role__department_id=department_id)
-    rows = (
-        items.values(key, zh, en)
-        .annotate(**_FIGURES, overdue=Count("id", filter=Q(status=ItemStatus.OPEN, due_date__lt=today)))
-        .order_by(zh)
-    )
-    chinese = (get_language() or "zh").startswith("zh")
-    result = []
-    for row in rows:
-        if group_by == "employee":
-            label = f"{row[zh]} ({row[en]})"
-        else:
-            label = (row[zh] if chinese else row[en]) or row[zh]
-        result.append(CompletionRow(row[key], label, row["total"], row["done"], row["on_time"], row["overdue"]))
-    return result
-
-
-def overall(*, start: datetime.date, end: datetime.date, today: datetime.date) -> CompletionRow:
-    figures = _items_due(start, end, today).aggregate(
-        **_FIGURES, overdue=Count("id", filter=Q(status=ItemStatus.OPEN, due_date__lt=today))
-    )
-    return CompletionRow(None, "", **figures)
+    """The completion rows of one grouping ('department', 'role' or 'employee')."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"Unknown grouping {group_by!r}")
+    return completion_table(start=start, end=end, today=today, department_id=department_id).rows(group_by)
 
 
 def overdue_items(*, today: datetime.date, department_id=None) -> QuerySet[ChecklistItem]:
@@ -160,17 +207,8 @@ def person_history(*, employee: Employee, start: datetime.date, end: datetime.da
 
 def daily_completion(*, employee: Employee, start: datetime.date, end: datetime.date, today: datetime.date):
     """Per due day: total and done, for a person's history chart; one query."""
-    rows = (
-        _items_due(start, end, today)
-        .filter(employee=employee)
-        .values("due_date")
-        .annotate(**_FIGURES)
-        .order_by("due_date")
-    )
-    return [
-        CompletionRow(row["due_date"], str(row["due_date"]), row["total"], row["done"], row["on_time"], 0)
-        for row in rows
-    ]
+    rows = _days_due(start, end, today).filter(employee=employee, total__gt=0).order_by("due_date")
+    return [CompletionRow(row.due_date, str(row.due_date), row.total, row.done, row.on_time, 0) for row in rows]
 
 
 def items_visible_to(*, user) -> QuerySet[ChecklistItem]:

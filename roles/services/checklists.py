@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .. import cadence
 from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
 from ..exceptions import ChecklistError, NotYourItem
-from ..models import ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
+from ..models import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
 from ..permissions import can_manage_org
 from ..workdays import WorkCalendar
 
@@ -194,7 +194,25 @@ def generate_checklists(*, day: datetime.date) -> int:
                         [ItemKind.DUTY, scheduled, day, ItemStatus.OPEN, now, *who_params(day), *chunk],
                     )
                     created_rows += max(cursor.rowcount, 0)
+    if created_rows:
+        refresh_day_summaries(due_date=day)
     return created_rows
+
+
+def refresh_day_summaries(*, due_date: datetime.date, employee_id: int | None = None) -> None:
+    """Recount the items due on `due_date` (of one employee, or of everyone) into ChecklistDaySummary."""
+    sql = _SUMMARY_SQL + (" AND i.employee_id = %s" if employee_id else "") + _SUMMARY_UPSERT
+    params = [ItemStatus.DONE, ItemStatus.DONE, due_date] + ([employee_id] if employee_id else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _refresh_one(item: ChecklistItem) -> None:
+    """Recount one person's day after a change to one of its items, serialised by a lock on the summary row so
+    that two ticks at the same moment cannot overwrite each other's count."""
+    ChecklistDaySummary.objects.get_or_create(employee_id=item.employee_id, due_date=item.due_date)
+    ChecklistDaySummary.objects.select_for_update().filter(employee_id=item.employee_id, due_date=item.due_date).first()
+    refresh_day_summaries(due_date=item.due_date, employee_id=item.employee_id)
 
 
 _ITEM = ChecklistItem._meta.db_table
@@ -205,6 +223,20 @@ _INSERT = f"""
     INSERT INTO {_ITEM}
         (employee_id, duty_id, kind, period_start, due_date, title_zh, title_en, status, note, created_at)
     SELECT e.id, d.id, %s, %s, %s, d.text_zh, d.text_en, %s, '', %s
+"""
+_SUMMARY = ChecklistDaySummary._meta.db_table
+_SUMMARY_SQL = f"""
+    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time)
+    SELECT i.employee_id, i.due_date, COUNT(*),
+           SUM(CASE WHEN i.status = %s THEN 1 ELSE 0 END),
+           SUM(CASE WHEN i.status = %s AND i.done_on <= i.due_date THEN 1 ELSE 0 END)
+    FROM {_ITEM} i
+    WHERE i.due_date = %s
+"""  # noqa: S608
+_SUMMARY_UPSERT = """
+    GROUP BY i.employee_id, i.due_date
+    ON CONFLICT (employee_id, due_date)
+    DO UPDATE SET total = excluded.total, done = excluded.done, on_time = excluded.on_time
 """
 _ELIGIBLE = "e.status = %s AND e.hire_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
 # Table names come from model metadata; every value is a query parameter.
@@ -252,6 +284,7 @@ def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: 
     )
     item.full_clean()
     item.save()
+    _refresh_one(item)
     return item
 
 
@@ -277,6 +310,7 @@ def add_ad_hoc_task(
     )
     item.full_clean()
     item.save()
+    _refresh_one(item)
     return item
 
 
@@ -308,6 +342,7 @@ def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
         item.done_on = timezone.localdate(item.done_at)
         item.done_by = user
     item.save(update_fields=["status", "done_at", "done_on", "done_by", "note"])
+    _refresh_one(item)
     return item
 
 
@@ -321,4 +356,5 @@ def untick_item(*, item_id: int, user) -> ChecklistItem:
     item.done_on = None
     item.done_by = None
     item.save(update_fields=["status", "done_at", "done_on", "done_by"])
+    _refresh_one(item)
     return item

@@ -104,10 +104,15 @@ def delete_role(*, role: Role) -> None:
     role.delete()
 
 
+def ensure_access_groups() -> list[Group]:
+    """The four access groups (a migration creates them; this restores them after a database flush)."""
+    return [Group.objects.get_or_create(name=name)[0] for name in AccessGroup.values]
+
+
 def _sync_access_group(employee: Employee) -> None:
     """The user's access group follows their role; other access groups are removed."""
     user = employee.user
-    access_groups = list(Group.objects.filter(name__in=AccessGroup.values))
+    access_groups = ensure_access_groups()
     user.groups.remove(*[g for g in access_groups if g.name != employee.role.access_group])
     if employee.status != EmployeeStatus.LEFT:
         user.groups.add(*[g for g in access_groups if g.name == employee.role.access_group])

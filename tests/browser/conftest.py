@@ -50,6 +50,14 @@ def browser():
 
 @pytest.fixture
 def demo_data(transactional_db):
+    # The access groups come from a data migration, and the flush after each transactional test deletes them: put
+    # them back, or the demo logins of a later test get no permissions.
+    from django.contrib.auth.models import Group
+
+    from roles.choices import AccessGroup
+
+    for name in AccessGroup.values:
+        Group.objects.get_or_create(name=name)
     call_command("load_demo", password=DEMO_PASSWORD, stdout=StringIO())
 
 

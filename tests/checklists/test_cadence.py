@@ -22,15 +22,15 @@ CAL_2026 = WorkCalendar(
 
 
 def duty(**kwargs):
-    base = dict(
-        cadence=Cadence.DAILY,
-        weekdays=[],
-        interval_days=None,
-        anchor_date=None,
-        month_day=None,
-        last_day_of_month=False,
-        deadline_working_days=None,
-    )
+    base = {
+        "cadence": Cadence.DAILY,
+        "weekdays": [],
+        "interval_days": None,
+        "anchor_date": None,
+        "month_day": None,
+        "last_day_of_month": False,
+        "deadline_working_days": None,
+    }
     base.update(kwargs)
     return SimpleNamespace(**base)
 
@@ -113,14 +113,14 @@ def test_monthly_day_31_on_a_30_day_month_fires_on_the_30th():
     ],
 )
 def test_impossible_cadences_are_refused_naming_the_field(values, field):
-    arguments = dict(
-        weekdays=None,
-        interval_days=None,
-        anchor_date=None,
-        month_day=None,
-        last_day_of_month=False,
-        deadline_working_days=None,
-    )
+    arguments = {
+        "weekdays": None,
+        "interval_days": None,
+        "anchor_date": None,
+        "month_day": None,
+        "last_day_of_month": False,
+        "deadline_working_days": None,
+    }
     arguments.update(values)
     with pytest.raises(ValidationError) as error:
         cadence.validate_cadence(**arguments)

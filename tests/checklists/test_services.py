@@ -10,8 +10,9 @@ from django.utils import timezone
 from roles import services
 from roles.choices import AssignmentMode, Cadence, EmployeeStatus, ItemStatus
 from roles.exceptions import ChecklistError, NotYourItem
-from roles.models import ChecklistItem, Holiday
+from roles.models import ChecklistDaySummary, ChecklistItem, Holiday
 from roles.selectors import checklist_completion_rates
+from roles.workdays import WorkCalendar
 
 from ..factories import DutyFactory, EmployeeFactory, RoleFactory
 
@@ -154,13 +155,15 @@ def test_completion_rate_counts_items_done_by_their_due_date(staff, other_staff,
     EmployeeFactory(role=staff.role)
     for day in (MONDAY, MONDAY + datetime.timedelta(days=1), MONDAY + datetime.timedelta(days=2)):
         services.generate_checklists(day=day)
-    first, second, third = items_of(staff)
+    first, second, _third = items_of(staff)
     ChecklistItem.objects.filter(pk=first.pk).update(
         status="done", done_at=timezone.now(), done_on=first.due_date, done_by=staff.user
     )
     ChecklistItem.objects.filter(pk=second.pk).update(
         status="done", done_at=timezone.now(), done_on=second.due_date + datetime.timedelta(days=1), done_by=staff.user
     )
+    for day in (first.due_date, second.due_date):
+        services.refresh_day_summaries(due_date=day)
     rates = checklist_completion_rates(start=D(2026, 3, 1), end=D(2026, 3, 31), today=D(2026, 4, 1))
     assert rates[staff.pk] == Decimal("0.3333")
     assert other_staff.pk not in rates
@@ -192,3 +195,55 @@ def test_concurrent_generation_creates_nothing_extra():
     assert not errors
     assert sum(results) == 100
     assert ChecklistItem.objects.count() == 100
+
+
+def recount(employee, due_date):
+    items = ChecklistItem.objects.filter(employee=employee, due_date=due_date)
+    return (
+        items.count(),
+        items.filter(status="done").count(),
+        sum(1 for i in items.filter(status="done") if i.done_on <= i.due_date),
+    )
+
+
+def test_day_summaries_follow_every_service_action(staff, manager):
+    today = timezone.localdate()
+    DutyFactory.create_batch(3, role=staff.role)
+    if not WorkCalendar.load(start=today, end=today).is_working_day(today):
+        Holiday.objects.update_or_create(date=today, defaults={"kind": "workday", "name_zh": "测"})
+    services.generate_checklists(day=today)
+    extra = services.add_ad_hoc_task(employee=staff, title_zh="临时", due_date=today, by=manager.user)
+    items = list(ChecklistItem.objects.filter(employee=staff, due_date=today))
+    services.tick_item(item_id=items[0].pk, user=staff.user)
+    services.tick_item(item_id=extra.pk, user=staff.user)
+    services.untick_item(item_id=items[0].pk, user=staff.user)
+    summary = ChecklistDaySummary.objects.get(employee=staff, due_date=today)
+    assert (summary.total, summary.done, summary.on_time) == recount(staff, today) == (4, 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_ticks_of_one_persons_day_are_all_counted():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the row lock on the day summary is tested on PostgreSQL.")
+    employee = EmployeeFactory()
+    duties = DutyFactory.create_batch(6, role=employee.role)
+    services.generate_checklists(day=MONDAY)
+    items = list(ChecklistItem.objects.filter(employee=employee, duty__in=duties))
+    errors = []
+
+    def tick(item_id):
+        try:
+            services.tick_item(item_id=item_id, user=employee.user)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick, args=(item.pk,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    summary = ChecklistDaySummary.objects.get(employee=employee, due_date=MONDAY)
+    assert (summary.total, summary.done) == (6, 6)

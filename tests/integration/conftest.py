@@ -35,11 +35,37 @@ def redis_url():
     return REDIS_URL
 
 
+def test_database_url() -> str | None:
+    """The URL of the test database, for a worker process that must see what the test wrote (PostgreSQL only:
+    SQLite's test database lives in the test process's memory)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    settings = connection.settings_dict
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
 @pytest.fixture
-def celery_worker_process(redis_url):
-    """A real `celery worker` process on its own queue; yields (client app, queue name)."""
+def shared_database(transactional_db):
+    """A committed test database the worker process can read; skips on SQLite with the reason."""
+    url = test_database_url()
+    if url is None:
+        pytest.skip("A worker process cannot see SQLite's in-memory test database; this runs on PostgreSQL (CI).")
+    return url
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, request):
+    """A real `celery worker` process on its own queue; yields (client app, queue name, process)."""
     queue = f"shopops-test-{uuid.uuid4().hex[:8]}"
     environment = dict(os.environ, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url)
+    if "shared_database" in request.fixturenames:
+        environment["DATABASE_URL"] = request.getfixturevalue("shared_database")
     process = subprocess.Popen(
         [
             sys.executable,

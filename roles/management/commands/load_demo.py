@@ -25,15 +25,14 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {demo.SEED_FILE}: {exc}") from exc
         logins, counts = demo.load_org(seed=seed, password=password)
         admin_created = demo.ensure_superuser(username="admin", password=password)
-        for module in DEMO_MODULES:
-            summary = import_module(module).load_demo()
-            self.stdout.write(self.style.SUCCESS(summary))
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data: {departments} departments, {roles} roles, {employees} employees created; "
                 "{updated} updated.".format(**counts)
             )
         )
+        for module in DEMO_MODULES:
+            self.stdout.write(self.style.SUCCESS(import_module(module).load_demo()))
         if quiet_logins:
             return
         self.stdout.write(f"\nDemo logins (password for new accounts: {password}):")

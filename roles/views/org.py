@@ -14,11 +14,11 @@ from django.views.generic import FormView, TemplateView
 
 from shop_ops.exceptions import ShopOpsError
 
-from . import selectors, services
-from .choices import EmployeeStatus
-from .forms import DepartmentForm, EmployeeForm, NewEmployeeForm, RoleForm
-from .models import Department, Employee, Role
-from .permissions import (
+from .. import selectors, services
+from ..choices import EmployeeStatus
+from ..forms import DepartmentForm, EmployeeForm, NewEmployeeForm, RoleForm
+from ..models import Department, Employee, Role
+from ..permissions import (
     RuleRequiredMixin,
     can_manage_org,
     can_view_all_employees,

@@ -1,0 +1,349 @@
+"""Warehouse API. Each viewset names its access rule (inventory/permissions.py); the services do the writing."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..exceptions import ImportRejected
+from ..exports import summary_workbook
+from ..imports import import_movements, import_orders
+from ..models import Location, LossReport, Order, PurchaseRequest, Sku, StockLevel
+from ..permissions import (
+    HandleFlaggedOrders,
+    OperateStock,
+    ReviewLossReports,
+    StockReadOperateWrite,
+    ViewStock,
+)
+from ..views import parse_month
+from . import serializers as s
+from .filters import (
+    OrderFilterSet,
+    PurchaseRequestFilterSet,
+    SkuFilterSet,
+    StockLevelFilterSet,
+    StockMovementFilterSet,
+)
+
+
+class SkuViewSet(viewsets.ReadOnlyModelViewSet):
+    """SKUs. Read: Warehouse, Manager, Finance. (The catalogue is edited in the admin.)"""
+
+    queryset = Sku.objects.all()
+    serializer_class = s.SkuSerializer
+    permission_classes = [ViewStock]
+    filterset_class = SkuFilterSet
+    search_fields = ["code", "style_code", "name"]
+    ordering_fields = ["code", "unit_cost", "warning_level"]
+    ordering = ["code"]
+
+
+class LocationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Bin locations. Read: Warehouse, Manager, Finance."""
+
+    queryset = Location.objects.select_related("warehouse")
+    serializer_class = s.LocationSerializer
+    permission_classes = [ViewStock]
+    search_fields = ["code", "name"]
+    ordering = ["warehouse__code", "code"]
+
+
+class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stock per SKU and location. Read: Warehouse, Manager, Finance."""
+
+    queryset = StockLevel.objects.select_related("sku", "location")
+    serializer_class = s.StockLevelSerializer
+    permission_classes = [ViewStock]
+    filterset_class = StockLevelFilterSet
+    search_fields = ["sku__code", "sku__name"]
+    ordering_fields = ["on_hand", "sku__code"]
+    ordering = ["sku__code", "location__code"]
+
+
+class StockMovementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The ledger. Read: Warehouse, Manager, Finance. POST a batch (all-or-nothing): Warehouse, Manager;
+    `allow_negative` only for managers. Quantities are units; the kind gives the sign."""
+
+    queryset = selectors.movements()
+    serializer_class = s.StockMovementSerializer
+    permission_classes = [StockReadOperateWrite]
+    filterset_class = StockMovementFilterSet
+    search_fields = ["sku__code", "reference", "reason"]
+    ordering_fields = ["occurred_at", "quantity", "value"]
+    ordering = ["-occurred_at", "-id"]
+
+    @extend_schema(request=s.MovementBatchSerializer, responses={201: s.StockMovementSerializer(many=True)})
+    def create(self, request, *args, **kwargs):
+        batch = s.MovementBatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        created = services.post_movements(
+            movements=[
+                services.MovementInput(
+                    line["sku"].pk,
+                    line["location"].pk,
+                    line["kind"],
+                    services.signed_quantity(kind=line["kind"], quantity=line["quantity"]),
+                    line["reason"],
+                    line["reference"],
+                )
+                for line in batch.validated_data["movements"]
+            ],
+            user=request.user,
+            allow_negative=batch.validated_data["allow_negative"],
+        )
+        rows = self.get_queryset().filter(pk__in=[m.pk for m in created]).order_by("pk")
+        return Response(s.StockMovementSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class TransferView(APIView):
+    """Move units between locations (two ledger rows). Warehouse, Manager."""
+
+    permission_classes = [OperateStock]
+
+    @extend_schema(request=s.TransferSerializer, responses={201: s.StockMovementSerializer(many=True)})
+    def post(self, request):
+        serializer = s.TransferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.transfer_stock(user=request.user, **serializer.validated_data)
+        return Response(s.StockMovementSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Counts. Read: Warehouse, Manager, Finance. Open, record, close, cancel: Warehouse, Manager."""
+
+    serializer_class = s.StockCountSerializer
+    permission_classes = [StockReadOperateWrite]
+    ordering = ["-period"]
+
+    def get_queryset(self):
+        return selectors.counts_with_progress()
+
+    def perform_create(self, serializer):
+        count = services.open_stock_count(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=count.pk)
+
+    @extend_schema(responses=s.StockCountLineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        """The lines, paginated; system figures are hidden while a blind count is open."""
+        count = self.get_object()
+        page = self.paginate_queryset(count.lines.select_related("sku", "location"))
+        data = s.StockCountLineSerializer(page, many=True, context={"count": count}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=s.RecordCountSerializer, responses=s.StockCountLineSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        count = self.get_object()
+        serializer = s.RecordCountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = get_object_or_404(count.lines, pk=serializer.validated_data["line"])
+        line = services.record_count(
+            line=line, counted_quantity=serializer.validated_data["counted_quantity"], user=request.user
+        )
+        return Response(s.StockCountLineSerializer(line, context={"count": count}).data)
+
+    @extend_schema(request=None, responses={200: s.StockCountSerializer, 202: s.StockCountSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close now (200), or as a background job for big counts (202, with `job` to poll)."""
+        job = services.close_stock_count(count=self.get_object(), user=request.user)
+        data = self.get_serializer(self.get_queryset().get(pk=pk)).data
+        if job is None:
+            return Response(data)
+        return Response(data | {"job": {"id": job.pk, "status": job.status, "total": job.total}}, status=202)
+
+    @extend_schema(request=None, responses=s.StockCountSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        services.cancel_stock_count(count=self.get_object(), user=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+
+class LossReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """报损单. Read: Warehouse, Manager, Finance. Approve/reject: Finance."""
+
+    queryset = LossReport.objects.select_related("reviewed_by").prefetch_related("lines__sku", "lines__location")
+    serializer_class = s.LossReportSerializer
+    permission_classes = [ReviewLossReports]
+    ordering = ["-created_at"]
+
+    def _review(self, request, approve: bool):
+        serializer = s.ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.review_loss_report(
+            report=self.get_object(), approve=approve, note=serializer.validated_data["note"], user=request.user
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=self.kwargs["pk"])).data)
+
+    @extend_schema(request=s.ReviewSerializer, responses=s.LossReportSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._review(request, True)
+
+    @extend_schema(request=s.ReviewSerializer, responses=s.LossReportSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._review(request, False)
+
+
+MONTH_PARAM = OpenApiParameter("month", str, description="YYYY-MM (default: this month)")
+Q_PARAM = OpenApiParameter("q", str, description="SKU code or name contains")
+
+
+def _summary_data(summary) -> dict:
+    return {
+        "month": f"{summary.month:%Y-%m}",
+        "rows": [
+            {"sku": r.sku.pk, "sku_code": r.sku.code, "name": r.sku.name, "qty": r.qty, "value": r.value}
+            for r in summary.rows
+        ],
+        "total_qty": summary.total_qty,
+        "total_value": summary.total_value,
+    }
+
+
+class SummaryView(APIView):
+    """进销存 for a month from the ledger. Warehouse, Manager, Finance."""
+
+    permission_classes = [ViewStock]
+    extra_query_params = ("month", "q")
+
+    @extend_schema(parameters=[MONTH_PARAM, Q_PARAM], responses={200: dict})
+    def get(self, request):
+        _check_params(request, self.extra_query_params)
+        summary = selectors.monthly_summary(
+            month=parse_month(request.query_params.get("month")), text=request.query_params.get("q", "")
+        )
+        return Response(_summary_data(summary))
+
+
+class SummaryExportView(APIView):
+    """The month's 进销存 as .xlsx. Warehouse, Manager, Finance."""
+
+    permission_classes = [ViewStock]
+    extra_query_params = ("month", "q")
+
+    @extend_schema(
+        parameters=[MONTH_PARAM, Q_PARAM],
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes},
+    )
+    def get(self, request):
+        _check_params(request, self.extra_query_params)
+        month = parse_month(request.query_params.get("month"))
+        data = summary_workbook(selectors.monthly_summary(month=month, text=request.query_params.get("q", "")))
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
+        return response
+
+
+def _check_params(request, allowed) -> None:
+    from rest_framework.exceptions import ValidationError
+
+    unknown = sorted(set(request.query_params) - set(allowed) - {"format"})
+    if unknown:
+        raise ValidationError({name: [f"Unknown query parameter. Allowed: {', '.join(allowed)}."] for name in unknown})
+
+
+class PurchaseRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """进货单. Read: Warehouse, Manager, Finance. Create and change status: Warehouse, Manager."""
+
+    queryset = PurchaseRequest.objects.select_related("sku")
+    serializer_class = s.PurchaseRequestSerializer
+    permission_classes = [StockReadOperateWrite]
+    filterset_class = PurchaseRequestFilterSet
+    ordering = ["-created_at", "-id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_purchase_request(user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=s.PurchaseStatusSerializer, responses=s.PurchaseRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        serializer = s.PurchaseStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.change_purchase_request_status(
+            request=self.get_object(), user=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)
+
+
+class OrderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Orders. Warehouse, Manager: all orders and every step. Customer service: `flagged/` and `resolve`."""
+
+    queryset = Order.objects.prefetch_related("lines__sku")
+    serializer_class = s.OrderSerializer
+    permission_classes = [OperateStock]
+    filterset_class = OrderFilterSet
+    search_fields = ["number", "recipient"]
+    ordering = ["-created_at", "-id"]
+
+    def get_permissions(self):
+        if self.action in ("flagged", "resolve"):
+            return [HandleFlaggedOrders()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.AdvanceSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request, pk=None):
+        """Move to the next step (`printed`, `picked`, `packed`, `shipped`) or `cancelled`."""
+        serializer = s.AdvanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.advance_order(
+            order=self.get_object(), to_status=serializer.validated_data["status"], user=request.user
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=s.FlagSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def flag(self, request, pk=None):
+        serializer = s.FlagSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.flag_order(order=self.get_object(), user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(responses=s.OrderSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def flagged(self, request):
+        """Orders waiting for customer service."""
+        page = self.paginate_queryset(selectors.flagged_orders())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        order = get_object_or_404(Order, pk=pk, needs_customer_service=True)
+        serializer = s.ResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.resolve_order_flag(order=order, user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+
+class ImportView(APIView):
+    """Upload receipts, shipments, returns or orders (.xlsx/.csv, at most 5 MB). All rows or none: a bad file
+    answers 400 with `errors.rows` = [{row, column, message}]. Warehouse, Manager."""
+
+    permission_classes = [OperateStock]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": s.ImportSerializer}, responses={201: dict})
+    def post(self, request):
+        serializer = s.ImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kind, upload = serializer.validated_data["kind"], serializer.validated_data["file"]
+        try:
+            if kind == "orders":
+                result = import_orders(upload=upload, user=request.user)
+            else:
+                result = import_movements(upload=upload, kind=kind, user=request.user)
+        except ImportRejected as exc:
+            return Response({"detail": exc.message, "errors": {"rows": exc.errors}}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"rows": result.rows, "created": result.created}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,29 @@
+from shop_ops.exceptions import ConflictError, ShopOpsError
+
+
+class InventoryError(ShopOpsError):
+    """A stock operation that breaks one of the warehouse rules (bad quantity, unknown SKU...)."""
+
+
+class InventoryConflict(ConflictError):
+    """A stock operation that clashes with the current state (not enough stock, a count already closed...)."""
+
+
+class InsufficientStock(InventoryConflict):
+    """Posting would take a stock level below zero without a manager's override."""
+
+    def __init__(self, message: str, *, shortages: list[dict]):
+        super().__init__(message)
+        self.shortages = shortages
+
+
+class InvalidTransition(InventoryConflict):
+    """A status change the pipeline does not allow (approving a report twice, shipping an unpacked order...)."""
+
+
+class ImportRejected(InventoryError):
+    """An uploaded file with bad rows; nothing was saved. `errors` lists each row, column and message."""
+
+    def __init__(self, message: str, *, errors: list[dict] | None = None):
+        super().__init__(message, field="file")
+        self.errors = errors or []

@@ -1,0 +1,87 @@
+"""Excel (.xlsx) export of the 进销存 summary: frozen header, filters, number formats and live SUM totals, written
+in openpyxl's write-only mode so a big month streams row by row instead of building the sheet in memory."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .selectors import SUMMARY_COLUMNS, MonthlySummary
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+QTY_FORMAT = "#,##0;-#,##0"
+MONEY_FORMAT = "#,##0.00;-#,##0.00"
+
+
+def excel_text(value) -> str:
+    """User text for a cell: a leading = + - @ tab or CR would make Excel run it as a formula (CSV/formula
+    injection), so such text gets a leading apostrophe and stays plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def column_labels() -> dict[str, str]:
+    return {
+        "opening": _("Opening"),
+        "received": _("Received"),
+        "shipped": _("Shipped"),
+        "returned": _("Returned"),
+        "transferred": _("Transferred (net)"),
+        "count_difference": _("Count difference"),
+        "lost": _("Losses"),
+        "closing": _("Closing"),
+    }
+
+
+def summary_workbook(summary: MonthlySummary) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=f"{summary.month:%Y-%m}")
+    labels = column_labels()
+    headers = [_("SKU"), _("Name"), _("Colour"), _("Size")]
+    headers += [f"{labels[c]} ({_('qty')})" for c in SUMMARY_COLUMNS]
+    headers += [f"{labels[c]} ({_('value')})" for c in SUMMARY_COLUMNS]
+    widths = [18, 24, 10, 8] + [12] * (2 * len(SUMMARY_COLUMNS))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+    last_row = len(summary.rows) + 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+
+    bold = Font(bold=True)
+
+    def cell(value, number_format=None, font=None):
+        item = WriteOnlyCell(sheet, value=value)
+        if number_format:
+            item.number_format = number_format
+        if font:
+            item.font = font
+        return item
+
+    sheet.append([cell(h, font=bold) for h in headers])
+    for row in summary.rows:
+        sku = row.sku
+        sheet.append(
+            [
+                cell(excel_text(sku.code)),
+                cell(excel_text(sku.name)),
+                cell(excel_text(sku.colour)),
+                cell(excel_text(sku.size)),
+            ]
+            + [cell(row.qty[c], QTY_FORMAT) for c in SUMMARY_COLUMNS]
+            + [cell(row.value[c], MONEY_FORMAT) for c in SUMMARY_COLUMNS]
+        )
+    totals = [cell(_("Total"), font=bold), cell(""), cell(""), cell("")]
+    for offset in range(2 * len(SUMMARY_COLUMNS)):
+        letter = get_column_letter(5 + offset)
+        number_format = QTY_FORMAT if offset < len(SUMMARY_COLUMNS) else MONEY_FORMAT
+        formula = f"=SUM({letter}2:{letter}{last_row})" if last_row >= 2 else 0
+        totals.append(cell(formula, number_format, bold))
+    sheet.append(totals)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,74 @@
+"""Who may do what in the warehouse. Every page and endpoint of `inventory` names one of these rules.
+
+| rule                       | who                                                                   |
+|----------------------------|-----------------------------------------------------------------------|
+| can_view_stock             | Warehouse, Manager, Finance (read: levels, ledger, counts, summary)   |
+| can_operate_stock          | Warehouse, Manager (post movements, imports, counts, orders, 进货单)  |
+| can_override_negative      | Manager (post a movement that takes a level below zero)               |
+| can_review_loss_reports    | Finance (approve or reject 报损单)                                    |
+| can_handle_flagged_orders  | Warehouse, Manager, and customer-service staff (客服, by role code)   |
+
+Superusers pass every rule. Everyone else (Staff outside customer service) sees nothing of the warehouse:
+pages redirect home with a message, the API answers 403.
+"""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from roles.choices import AccessGroup
+from roles.permissions import in_group
+
+# Customer service (客服) belongs to the Staff group but handles the orders the warehouse flags ("有疑义的订单第一时间
+# 移交给客服"); these role codes (fixtures/org_seed.json) are the ones that may open the flagged-order list.
+CUSTOMER_SERVICE_ROLE_CODES = frozenset({"cs_lead", "cs_staff"})
+
+
+def can_view_stock(user) -> bool:
+    return in_group(user, AccessGroup.WAREHOUSE, AccessGroup.MANAGER, AccessGroup.FINANCE)
+
+
+def can_operate_stock(user) -> bool:
+    return in_group(user, AccessGroup.WAREHOUSE, AccessGroup.MANAGER)
+
+
+def can_override_negative(user) -> bool:
+    return in_group(user, AccessGroup.MANAGER)
+
+
+def can_review_loss_reports(user) -> bool:
+    return in_group(user, AccessGroup.FINANCE)
+
+
+def is_customer_service(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_inventory_is_cs", None)
+    if cached is None:
+        employee = getattr(user, "employee", None)
+        cached = bool(employee and employee.role.code in CUSTOMER_SERVICE_ROLE_CODES and employee.user.is_active)
+        user._inventory_is_cs = cached
+    return cached
+
+
+def can_handle_flagged_orders(user) -> bool:
+    return can_operate_stock(user) or is_customer_service(user)
+
+
+def _api_rule(rule, *, read_rule=None):
+    class RulePermission(permissions.BasePermission):
+        def has_permission(self, request, view):
+            if request.method in permissions.SAFE_METHODS and read_rule is not None:
+                return read_rule(request.user)
+            return rule(request.user)
+
+    RulePermission.__name__ = f"Api_{rule.__name__}"
+    return RulePermission
+
+
+# API permission classes: reads by one rule, writes by another.
+StockReadOperateWrite = _api_rule(can_operate_stock, read_rule=can_view_stock)
+OperateStock = _api_rule(can_operate_stock)
+ViewStock = _api_rule(can_view_stock)
+ReviewLossReports = _api_rule(can_review_loss_reports, read_rule=can_view_stock)
+HandleFlaggedOrders = _api_rule(can_handle_flagged_orders)

@@ -1,0 +1,154 @@
+"""Reads of the warehouse: stock lists, the ledger, and the monthly 进销存 summary computed from the ledger."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from .choices import CountStatus, MovementKind
+from .models import Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
+
+
+def search_levels(*, text: str = "", location_id: int | None = None, below_warning: bool = False) -> QuerySet:
+    """Stock levels with SKU and location loaded, filtered by a search text (code, style number, name)."""
+    levels = StockLevel.objects.select_related("sku", "location", "location__warehouse")
+    if text:
+        levels = levels.filter(
+            Q(sku__code__icontains=text) | Q(sku__style_code__icontains=text) | Q(sku__name__icontains=text)
+        )
+    if location_id:
+        levels = levels.filter(location_id=location_id)
+    if below_warning:
+        levels = levels.filter(sku__in=skus_at_or_below_warning())
+    return levels.order_by("sku__code", "location__code")
+
+
+def skus_with_totals() -> QuerySet:
+    return Sku.objects.annotate(total=Sum("levels__on_hand", default=0))
+
+
+def skus_at_or_below_warning() -> QuerySet:
+    return skus_with_totals().filter(warning_level__gt=0, total__lte=F("warning_level")).values("pk")
+
+
+def skus_to_delist() -> QuerySet:
+    """Listed goods with nothing left in the warehouse: the shop should take them down (及时通知店铺下架)."""
+    return skus_with_totals().filter(is_listed=True, kind="goods", total__lte=0).order_by("code")
+
+
+def movements(*, sku_id=None, location_id=None, kind: str = "", reference: str = "") -> QuerySet:
+    result = StockMovement.objects.select_related("sku", "location", "created_by")
+    if sku_id:
+        result = result.filter(sku_id=sku_id)
+    if location_id:
+        result = result.filter(location_id=location_id)
+    if kind:
+        result = result.filter(kind=kind)
+    if reference:
+        result = result.filter(reference__icontains=reference)
+    return result.order_by("-occurred_at", "-id")
+
+
+def warehouses_without_count(*, period: datetime.date) -> QuerySet:
+    taken = StockCount.objects.filter(period=period).exclude(status=CountStatus.CANCELLED).values("warehouse_id")
+    return Warehouse.objects.exclude(pk__in=taken)
+
+
+def counts_with_progress() -> QuerySet:
+    return (
+        StockCount.objects.select_related("warehouse", "loss_report")
+        .annotate(
+            line_total=Count("lines"), line_counted=Count("lines", filter=Q(lines__counted_quantity__isnull=False))
+        )
+        .order_by("-period", "warehouse__code")
+    )
+
+
+def flagged_orders() -> QuerySet:
+    """Orders waiting for customer service, oldest first."""
+    return Order.objects.filter(needs_customer_service=True).prefetch_related("lines__sku").order_by("updated_at", "pk")
+
+
+# --- 进销存 monthly summary ----------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ("opening", "received", "shipped", "returned", "transferred", "count_difference", "lost", "closing")
+# kind → summary column; outbound columns are shown as positive numbers.
+_KIND_COLUMN = {
+    MovementKind.RECEIPT: ("received", 1),
+    MovementKind.SHIPMENT: ("shipped", -1),
+    MovementKind.RETURN: ("returned", 1),
+    MovementKind.TRANSFER_IN: ("transferred", 1),
+    MovementKind.TRANSFER_OUT: ("transferred", 1),
+    MovementKind.COUNT_CORRECTION: ("count_difference", 1),
+    MovementKind.LOSS: ("lost", -1),
+}
+
+
+@dataclass
+class SummaryRow:
+    sku: Sku
+    qty: dict[str, int] = field(default_factory=dict)
+    value: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class MonthlySummary:
+    month: datetime.date
+    rows: list[SummaryRow]
+    total_qty: dict[str, int]
+    total_value: dict[str, Decimal]
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month as [start, end) in the shop's time zone."""
+    start = month.replace(day=1)
+    following = (start + datetime.timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=zone),
+    )
+
+
+def monthly_summary(*, month: datetime.date, text: str = "") -> MonthlySummary:
+    """进销存 per SKU for a month, from the ledger alone: opening (everything before the month), what came in and
+    went out by kind, and closing = opening + the month's movements; quantities and values at cost.
+
+    One grouped query however many movements; SKUs with neither stock nor movement in the month are left out.
+    """
+    start, end = month_bounds(month)
+    aggregates = {
+        "opening_qty": Sum("quantity", filter=Q(occurred_at__lt=start), default=0),
+        "opening_value": Sum("value", filter=Q(occurred_at__lt=start), default=Decimal("0")),
+        "closing_qty": Sum("quantity", default=0),
+        "closing_value": Sum("value", default=Decimal("0")),
+    }
+    in_month = Q(occurred_at__gte=start)
+    for kind in MovementKind.values:
+        aggregates[f"{kind}_qty"] = Sum("quantity", filter=in_month & Q(kind=kind), default=0)
+        aggregates[f"{kind}_value"] = Sum("value", filter=in_month & Q(kind=kind), default=Decimal("0"))
+    ledger = StockMovement.objects.filter(occurred_at__lt=end)
+    if text:
+        ledger = ledger.filter(Q(sku__code__icontains=text) | Q(sku__name__icontains=text))
+    grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())
+    skus = Sku.objects.in_bulk([g["sku_id"] for g in grouped])
+    rows = []
+    for g in grouped:
+        row = SummaryRow(sku=skus[g["sku_id"]])
+        for column in SUMMARY_COLUMNS:
+            row.qty[column], row.value[column] = 0, Decimal("0")
+        row.qty["opening"], row.value["opening"] = g["opening_qty"], g["opening_value"]
+        row.qty["closing"], row.value["closing"] = g["closing_qty"], g["closing_value"]
+        for kind, (column, sign) in _KIND_COLUMN.items():
+            row.qty[column] += sign * g[f"{kind}_qty"]
+            row.value[column] += sign * g[f"{kind}_value"]
+        if row.qty["opening"] or row.qty["closing"] or any(g[f"{k}_qty"] for k in MovementKind.values):
+            rows.append(row)
+    rows.sort(key=lambda r: r.sku.code)
+    total_qty = {c: sum(r.qty[c] for r in rows) for c in SUMMARY_COLUMNS}
+    total_value = {c: sum((r.value[c] for r in rows), Decimal("0")) for c in SUMMARY_COLUMNS}
+    return MonthlySummary(month=month.replace(day=1), rows=rows, total_qty=total_qty, total_value=total_value)

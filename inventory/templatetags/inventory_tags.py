@@ -1,0 +1,17 @@
+from django import template
+
+from .. import permissions
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def inventory_access(context) -> dict:
+    """What the warehouse pages and the navigation may show to the signed-in user (rules from permissions.py)."""
+    user = context["request"].user
+    return {
+        "view": permissions.can_view_stock(user),
+        "operate": permissions.can_operate_stock(user),
+        "review": permissions.can_review_loss_reports(user),
+        "flagged": permissions.can_handle_flagged_orders(user),
+    }

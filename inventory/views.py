@@ -1,0 +1,642 @@
+"""Warehouse pages. Views parse input, call one service or selector, and render; the access rule is on each."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, View
+
+from roles.permissions import RuleRequiredMixin
+from shop_ops.exceptions import ShopOpsError
+
+from . import selectors, services
+from .choices import CountStatus, LossReportStatus, MovementKind, OrderStatus, PurchaseRequestStatus
+from .exceptions import ImportRejected
+from .exports import summary_workbook
+from .forms import (
+    FlagForm,
+    ImportForm,
+    MovementForm,
+    OpenCountForm,
+    PurchaseRequestForm,
+    PurchaseStatusForm,
+    RecordCountForm,
+    ResolveForm,
+    ReviewForm,
+    TransferForm,
+)
+from .imports import import_movements, import_orders
+from .models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockCount, StockCountLine
+from .permissions import (
+    can_handle_flagged_orders,
+    can_operate_stock,
+    can_override_negative,
+    can_review_loss_reports,
+    can_view_stock,
+)
+
+PAGE_SIZE = 50
+
+
+def paginate(request, queryset, size: int = PAGE_SIZE):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(queryset, size).get_page(request.GET.get("page")), query.urlencode()
+
+
+def parse_month(text: str | None) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+class ServiceForm(RuleRequiredMixin, FormView):
+    """A form whose valid data goes to one service; the service's refusals come back as form errors."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/form.html"
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, cancel_url=self.get_success_url(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            message = self.save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            return self.form_invalid(form)
+        except ShopOpsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.get_success_url())
+
+
+class ActionView(RuleRequiredMixin, View):
+    """A POST-only button: runs one service, reports success or the service's refusal as a message."""
+
+    rule = staticmethod(can_operate_stock)
+    form_class = None
+    fallback_url = "inventory:stock-list"
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            errors = "; ".join(f"{e}" for errs in form.errors.values() for e in errs)
+            messages.error(request, errors)
+            return redirect(self.next_url())
+        try:
+            message = self.act(form.cleaned_data if form else {})
+        except ShopOpsError as exc:
+            messages.error(request, exc.message)
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(self.next_url())
+
+    def next_url(self) -> str:
+        for candidate in (self.request.POST.get("next"), self.request.META.get("HTTP_REFERER")):
+            if candidate and url_has_allowed_host_and_scheme(
+                candidate, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+            ):
+                return candidate
+        return reverse(self.fallback_url)
+
+
+# --- Stock -----------------------------------------------------------------------------------------------------------
+
+
+class StockListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance: stock per SKU and location, searchable; warning-level and delisting views."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/stock_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        q = params.get("q", "").strip()
+        location = params.get("location", "")
+        below = params.get("below") == "1"
+        levels = selectors.search_levels(
+            text=q, location_id=int(location) if location.isdigit() else None, below_warning=below
+        )
+        page, query = paginate(self.request, levels)
+        context.update(
+            page=page,
+            query=query,
+            q=q,
+            location=location,
+            below=below,
+            locations=Location.objects.select_related("warehouse"),
+            to_delist=selectors.skus_to_delist()[:20],
+            can_operate=can_operate_stock(self.request.user),
+        )
+        return context
+
+
+class SkuDetailView(RuleRequiredMixin, TemplateView):
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/sku_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sku = get_object_or_404(selectors.skus_with_totals(), pk=self.kwargs["pk"])
+        page, query = paginate(self.request, selectors.movements(sku_id=sku.pk))
+        context.update(
+            sku=sku,
+            levels=sku.levels.select_related("location"),
+            page=page,
+            query=query,
+            can_operate=can_operate_stock(self.request.user),
+        )
+        return context
+
+
+class SkuListedView(ActionView):
+    """Warehouse, Manager: list or delist a SKU in the shop."""
+
+    def act(self, data):
+        sku = get_object_or_404(Sku, pk=self.kwargs["pk"])
+        listed = self.request.POST.get("listed") == "1"
+        services.set_sku_listed(sku=sku, listed=listed)
+        return (
+            _("%(sku)s is now listed.") % {"sku": sku.code} if listed else _("%(sku)s is delisted.") % {"sku": sku.code}
+        )
+
+
+class MovementListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance: the ledger (出入库记录), filterable by kind, SKU code and reference."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/movement_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        kind = params.get("kind", "") if params.get("kind", "") in MovementKind.values else ""
+        sku_code = params.get("sku", "").strip()
+        sku = Sku.objects.filter(code=sku_code).first() if sku_code else None
+        ledger = selectors.movements(
+            kind=kind, reference=params.get("reference", "").strip(), sku_id=sku.pk if sku else None
+        )
+        if sku_code and sku is None:
+            ledger = ledger.none()
+        page, query = paginate(self.request, ledger)
+        context.update(
+            page=page,
+            query=query,
+            kind=kind,
+            kinds=MovementKind.choices,
+            sku=sku_code,
+            reference=params.get("reference", ""),
+        )
+        return context
+
+
+class MovementCreateView(ServiceForm):
+    """Warehouse, Manager: post a receipt, shipment, return or loss; only managers see the below-zero override."""
+
+    form_class = MovementForm
+    title = _("Post a stock movement")
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"may_override": can_override_negative(self.request.user)}
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", MovementKind.RECEIPT)}
+
+    def get_success_url(self):
+        return reverse("inventory:movement-list")
+
+    def save(self, data):
+        movement = services.post_movement(user=self.request.user, **data)
+        return _("Posted: %(kind)s %(qty)+d of %(sku)s at %(location)s.") % {
+            "kind": movement.get_kind_display(),
+            "qty": movement.quantity,
+            "sku": data["sku"].code,
+            "location": data["location"].code,
+        }
+
+
+class TransferView(ServiceForm):
+    """Warehouse, Manager: move units between bin locations."""
+
+    form_class = TransferForm
+    title = _("Transfer between locations (调拨)")
+
+    def get_success_url(self):
+        return reverse("inventory:movement-list")
+
+    def save(self, data):
+        services.transfer_stock(user=self.request.user, **data)
+        return _("Transferred %(n)s of %(sku)s.") % {"n": data["quantity"], "sku": data["sku"].code}
+
+
+class ImportView(RuleRequiredMixin, FormView):
+    """Warehouse, Manager: receipts, shipments, returns or orders from a file; all rows or none."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/import.html"
+    form_class = ImportForm
+
+    def form_valid(self, form):
+        kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
+        try:
+            if kind == "orders":
+                result = import_orders(upload=upload, user=self.request.user)
+            else:
+                result = import_movements(upload=upload, kind=kind, user=self.request.user)
+        except ImportRejected as exc:
+            form.add_error("file", exc.message)
+            return self.render_to_response(self.get_context_data(form=form, row_errors=exc.errors))
+        except ShopOpsError as exc:
+            form.add_error("file", exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Imported %(rows)s rows: %(created)s records created.")
+            % {"rows": result.rows, "created": result.created},
+        )
+        return redirect(reverse("inventory:order-list") if kind == "orders" else reverse("inventory:movement-list"))
+
+
+# --- Counts and loss reports ---------------------------------------------------------------------------------------
+
+
+class CountListView(RuleRequiredMixin, TemplateView):
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/count_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page, query = paginate(self.request, selectors.counts_with_progress(), 25)
+        context.update(page=page, query=query, can_operate=can_operate_stock(self.request.user))
+        return context
+
+
+class CountOpenView(ServiceForm):
+    """Warehouse, Manager: open a count; the system quantities are snapshotted now."""
+
+    form_class = OpenCountForm
+    title = _("Open a stock count (盘点)")
+
+    def get_success_url(self):
+        return getattr(self, "success_url", None) or reverse("inventory:count-list")
+
+    def save(self, data):
+        count = services.open_stock_count(
+            warehouse=data["warehouse"], period=data["month"], blind=data["blind"], user=self.request.user
+        )
+        self.success_url = count.get_absolute_url()
+        return _("Count opened with %(n)s lines.") % {"n": count.lines.count()}
+
+
+class CountDetailView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance: the count lines; counters enter what they find. A blind count hides the system
+    figures until it is closed."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/count_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        count = get_object_or_404(selectors.counts_with_progress(), pk=self.kwargs["pk"])
+        lines = count.lines.select_related("sku", "location", "counted_by")
+        if self.request.GET.get("show") == "uncounted":
+            lines = lines.filter(counted_quantity__isnull=True)
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            lines = lines.filter(sku__code__icontains=q)
+        page, query = paginate(self.request, lines)
+        context.update(
+            count=count,
+            page=page,
+            query=query,
+            q=q,
+            show=self.request.GET.get("show", ""),
+            hide_system=count.blind and count.status == CountStatus.OPEN,
+            can_count=can_operate_stock(self.request.user) and count.status == CountStatus.OPEN,
+            job=count.jobs.first(),
+        )
+        return context
+
+
+class CountLineView(ActionView):
+    """Warehouse, Manager: record the counted quantity of one line."""
+
+    form_class = RecordCountForm
+
+    def act(self, data):
+        line = get_object_or_404(StockCountLine, pk=self.kwargs["line"], count_id=self.kwargs["pk"])
+        services.record_count(line=line, counted_quantity=data["counted_quantity"], user=self.request.user)
+        return _("Counted %(sku)s at %(location)s: %(n)s.") % {
+            "sku": line.sku.code,
+            "location": line.location.code,
+            "n": data["counted_quantity"],
+        }
+
+
+class CountCloseView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager: a confirmation page on GET, closing on POST (a job for big counts)."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/count_close.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["count"] = get_object_or_404(selectors.counts_with_progress(), pk=self.kwargs["pk"])
+        return context
+
+    def post(self, request, *args, **kwargs):
+        count = get_object_or_404(StockCount, pk=self.kwargs["pk"])
+        action = request.POST.get("action", "close")
+        try:
+            if action == "cancel":
+                services.cancel_stock_count(count=count, user=request.user)
+                messages.success(request, _("The count was cancelled."))
+            elif services.close_stock_count(count=count, user=request.user) is None:
+                messages.success(request, _("The count is closed; corrections are posted."))
+            else:
+                messages.success(request, _("Closing the count in the background; this page shows the progress."))
+        except ShopOpsError as exc:
+            messages.error(request, exc.message)
+        return redirect(count.get_absolute_url())
+
+
+class JobProgressView(RuleRequiredMixin, TemplateView):
+    """The progress fragment htmx polls while a job runs."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/includes/job_progress.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["job"] = get_object_or_404(InventoryJob, pk=self.kwargs["pk"])
+        return context
+
+
+class LossReportListView(RuleRequiredMixin, TemplateView):
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/loss_report_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "")
+        reports = LossReport.objects.select_related("count__warehouse", "reviewed_by")
+        if status in LossReportStatus.values:
+            reports = reports.filter(status=status)
+        page, query = paginate(self.request, reports, 25)
+        context.update(page=page, query=query, status=status, statuses=LossReportStatus.choices)
+        return context
+
+
+class LossReportDetailView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance read; Finance approves or rejects."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/loss_report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = get_object_or_404(
+            LossReport.objects.select_related("count__warehouse", "reviewed_by"), pk=self.kwargs["pk"]
+        )
+        page, query = paginate(self.request, report.lines.select_related("sku", "location"))
+        context.update(
+            report=report,
+            page=page,
+            query=query,
+            can_review=can_review_loss_reports(self.request.user) and report.status == LossReportStatus.PENDING,
+            form=kwargs.get("form") or ReviewForm(),
+        )
+        return context
+
+
+class LossReportReviewView(ActionView):
+    """Finance: approve or reject a pending loss report."""
+
+    rule = staticmethod(can_review_loss_reports)
+    form_class = ReviewForm
+
+    def act(self, data):
+        report = get_object_or_404(LossReport, pk=self.kwargs["pk"])
+        services.review_loss_report(
+            report=report, approve=data["decision"] == "approve", note=data["note"], user=self.request.user
+        )
+        return _("Loss report approved.") if data["decision"] == "approve" else _("Loss report rejected.")
+
+
+# --- 进销存 summary ------------------------------------------------------------------------------------------------
+
+
+class SummaryView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager, Finance: the monthly 进销存 summary from the ledger, with a bar chart and an Excel link."""
+
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/summary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        month = parse_month(self.request.GET.get("month"))
+        q = self.request.GET.get("q", "").strip()
+        summary = selectors.monthly_summary(month=month, text=q)
+        page, query = paginate(self.request, summary.rows)
+        flows = [
+            (_("Opening"), summary.total_value["opening"]),
+            (_("Received"), summary.total_value["received"]),
+            (_("Shipped"), summary.total_value["shipped"]),
+            (_("Returned"), summary.total_value["returned"]),
+            (_("Count difference"), summary.total_value["count_difference"]),
+            (_("Losses"), summary.total_value["lost"]),
+            (_("Closing"), summary.total_value["closing"]),
+        ]
+        biggest = max((abs(v) for _l, v in flows), default=0) or 1
+        context.update(
+            summary=summary,
+            page=page,
+            query=query,
+            q=q,
+            month=month,
+            previous=(month - datetime.timedelta(days=1)).replace(day=1),
+            following=(month + datetime.timedelta(days=32)).replace(day=1),
+            bars=[
+                {"label": label, "value": value, "width": round(300 * abs(value) / biggest)} for label, value in flows
+            ],
+        )
+        return context
+
+
+class SummaryExportView(RuleRequiredMixin, View):
+    """Warehouse, Manager, Finance: the month's summary as .xlsx."""
+
+    rule = staticmethod(can_view_stock)
+
+    def get(self, request):
+        month = parse_month(request.GET.get("month"))
+        data = summary_workbook(selectors.monthly_summary(month=month, text=request.GET.get("q", "").strip()))
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="stock-summary-{month:%Y-%m}.xlsx"'
+        return response
+
+
+# --- Purchase requests -------------------------------------------------------------------------------------------
+
+
+class PurchaseRequestListView(RuleRequiredMixin, TemplateView):
+    rule = staticmethod(can_view_stock)
+    template_name = "inventory/purchase_request_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "active")
+        requests = PurchaseRequest.objects.select_related("sku", "created_by")
+        if status == "active":
+            requests = requests.filter(status__in=["open", "ordered"])
+        elif status in PurchaseRequestStatus.values:
+            requests = requests.filter(status=status)
+        page, query = paginate(self.request, requests)
+        context.update(
+            page=page,
+            query=query,
+            status=status,
+            statuses=[("active", _("Open or ordered")), *PurchaseRequestStatus.choices, ("all", _("All"))],
+            locations=Location.objects.all(),
+            can_operate=can_operate_stock(self.request.user),
+        )
+        return context
+
+
+class PurchaseRequestCreateView(ServiceForm):
+    form_class = PurchaseRequestForm
+    title = _("New purchase request (进货单)")
+
+    def get_success_url(self):
+        return reverse("inventory:purchase-request-list")
+
+    def save(self, data):
+        services.create_purchase_request(user=self.request.user, **data)
+        return _("Purchase request saved.")
+
+
+class PurchaseRequestStatusView(ActionView):
+    form_class = PurchaseStatusForm
+
+    def act(self, data):
+        request = get_object_or_404(PurchaseRequest, pk=self.kwargs["pk"])
+        services.change_purchase_request_status(
+            request=request, status=data["status"], location=data["location"], user=self.request.user
+        )
+        return _("Purchase request updated.")
+
+
+# --- Orders --------------------------------------------------------------------------------------------------------
+
+
+class OrderListView(RuleRequiredMixin, TemplateView):
+    """Warehouse, Manager: the orders by status (打单 → 配货 → 打包 → 发货)."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/order_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "")
+        q = self.request.GET.get("q", "").strip()
+        orders = Order.objects.prefetch_related("lines__sku")
+        if status in OrderStatus.values:
+            orders = orders.filter(status=status)
+        if q:
+            orders = orders.filter(number__icontains=q)
+        page, query = paginate(self.request, orders)
+        context.update(page=page, query=query, status=status, statuses=OrderStatus.choices, q=q)
+        return context
+
+
+class OrderDetailView(RuleRequiredMixin, TemplateView):
+    rule = staticmethod(can_handle_flagged_orders)
+    template_name = "inventory/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = get_object_or_404(Order.objects.prefetch_related("lines__sku"), pk=self.kwargs["pk"])
+        user = self.request.user
+        context.update(
+            order=order,
+            next_step=services.ORDER_STEPS.get(order.status),
+            next_label=OrderStatus(services.ORDER_STEPS[order.status]).label
+            if order.status in services.ORDER_STEPS
+            else "",
+            can_operate=can_operate_stock(user),
+            open=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+        )
+        return context
+
+    def has_access(self) -> bool:
+        # Customer service opens only the orders waiting for them; the warehouse opens every order.
+        if can_operate_stock(self.request.user):
+            return True
+        return (
+            can_handle_flagged_orders(self.request.user)
+            and Order.objects.filter(pk=self.kwargs["pk"], needs_customer_service=True).exists()
+        )
+
+
+class OrderAdvanceView(ActionView):
+    def act(self, data):
+        order = get_object_or_404(Order, pk=self.kwargs["pk"])
+        order = services.advance_order(
+            order=order, to_status=self.request.POST.get("status", ""), user=self.request.user
+        )
+        if order.needs_customer_service:
+            messages.warning(self.request, order.flag_reason)
+            return ""
+        return _("Order %(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()}
+
+
+class OrderFlagView(ActionView):
+    form_class = FlagForm
+
+    def act(self, data):
+        order = services.flag_order(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), user=self.request.user, **data
+        )
+        return _("Order %(number)s handed to customer service.") % {"number": order.number}
+
+
+class OrderResolveView(ActionView):
+    """Customer service (and the warehouse): answer a flagged order."""
+
+    rule = staticmethod(can_handle_flagged_orders)
+    form_class = ResolveForm
+    fallback_url = "inventory:flagged-orders"
+
+    def act(self, data):
+        order = services.resolve_order_flag(
+            order=get_object_or_404(Order, pk=self.kwargs["pk"]), user=self.request.user, **data
+        )
+        return _("Order %(number)s is back with the warehouse.") % {"number": order.number}
+
+
+class FlaggedOrderListView(RuleRequiredMixin, TemplateView):
+    """Customer service, Warehouse, Manager: orders waiting for customer service (需客服处理)."""
+
+    rule = staticmethod(can_handle_flagged_orders)
+    template_name = "inventory/flagged_orders.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page, query = paginate(self.request, selectors.flagged_orders())
+        context.update(page=page, query=query)
+        return context

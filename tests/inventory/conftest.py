@@ -1,0 +1,44 @@
+import pytest
+
+from inventory.services import MovementInput, post_movements
+
+from .factories import LocationFactory, SkuFactory, WarehouseFactory
+
+
+@pytest.fixture
+def main_warehouse(db):
+    return WarehouseFactory()
+
+
+@pytest.fixture
+def bin_a(main_warehouse):
+    return LocationFactory(warehouse=main_warehouse, code="A-01")
+
+
+@pytest.fixture
+def bin_b(main_warehouse):
+    return LocationFactory(warehouse=main_warehouse, code="B-01")
+
+
+@pytest.fixture
+def tshirt(db):
+    return SkuFactory(code="TS001-WHT-M")
+
+
+@pytest.fixture
+def stock(warehouse):
+    """post(sku, location, kind, qty) posts one movement as the warehouse user; returns the movement."""
+
+    def post(sku, location, kind, quantity, **kwargs):
+        return post_movements(
+            movements=[MovementInput(sku.pk, location.pk, kind, quantity)],
+            user=kwargs.pop("user", warehouse.user),
+            **kwargs,
+        )[0]
+
+    return post
+
+
+def on_hand(sku, location) -> int:
+    level = sku.levels.filter(location=location).first()
+    return level.on_hand if level else 0

@@ -1,0 +1,101 @@
+import datetime
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from inventory import selectors
+from inventory.choices import MovementKind
+from inventory.exports import excel_text, summary_workbook
+from inventory.services import MovementInput, post_movements
+
+from .factories import SkuFactory
+
+MARCH, APRIL = datetime.date(2025, 3, 1), datetime.date(2025, 4, 1)
+
+
+def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    start, _ = selectors.month_bounds(day)
+    return start.replace(day=day.day, hour=hour)
+
+
+@pytest.fixture
+def history(tshirt, bin_a, bin_b, warehouse):
+    def post(when, kind, quantity, location=bin_a, sku=tshirt):
+        post_movements(
+            movements=[MovementInput(sku.pk, location.pk, kind, quantity)], user=warehouse.user, occurred_at=when
+        )
+
+    post(at(datetime.date(2025, 2, 10)), MovementKind.RECEIPT, 50)
+    post(at(datetime.date(2025, 3, 1), hour=0), MovementKind.RECEIPT, 30)  # first minute of March (Shanghai time)
+    post(at(datetime.date(2025, 3, 5)), MovementKind.SHIPMENT, -12)
+    post(at(datetime.date(2025, 3, 6)), MovementKind.RETURN, 2)
+    post(at(datetime.date(2025, 3, 7)), MovementKind.TRANSFER_OUT, -5)
+    post(at(datetime.date(2025, 3, 7)), MovementKind.TRANSFER_IN, 5, location=bin_b)
+    post(at(datetime.date(2025, 3, 20)), MovementKind.LOSS, -1)
+    post(at(datetime.date(2025, 3, 31)), MovementKind.COUNT_CORRECTION, -3)
+    post(at(datetime.date(2025, 4, 2)), MovementKind.SHIPMENT, -10)
+    return tshirt
+
+
+def test_monthly_summary_from_the_ledger(history):
+    summary = selectors.monthly_summary(month=MARCH)
+    (row,) = summary.rows
+    assert row.qty == {
+        "opening": 50,
+        "received": 30,
+        "shipped": 12,
+        "returned": 2,
+        "transferred": 0,
+        "count_difference": -3,
+        "lost": 1,
+        "closing": 66,
+    }
+    assert row.value["opening"] == Decimal("1275.00")  # 50 x 25.50
+    assert row.value["closing"] == Decimal("1683.00")
+    assert summary.total_qty["closing"] == 66
+
+
+def test_closing_of_a_month_is_the_opening_of_the_next(history):
+    for month, following in ((datetime.date(2025, 2, 1), MARCH), (MARCH, APRIL)):
+        this = {r.sku.pk: r for r in selectors.monthly_summary(month=month).rows}
+        nxt = {r.sku.pk: r for r in selectors.monthly_summary(month=following).rows}
+        for pk, row in this.items():
+            assert row.qty["closing"] == nxt[pk].qty["opening"]
+            assert row.value["closing"] == nxt[pk].value["opening"]
+
+
+def test_summary_query_count_does_not_grow_with_skus(history, bin_a, warehouse, django_assert_max_num_queries):
+    for sku in SkuFactory.create_batch(15):
+        post_movements(movements=[MovementInput(sku.pk, bin_a.pk, "receipt", 3)], user=warehouse.user)
+    with django_assert_max_num_queries(2):
+        assert len(selectors.monthly_summary(month=datetime.date.today()).rows) == 16
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("=1+1", "'=1+1"), ("+86", "'+86"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")],
+)
+def test_excel_text_neutralises_formulas(text, expected):
+    assert excel_text(text) == expected
+
+
+def test_excel_export_has_header_filters_formats_and_live_totals(history, bin_a, warehouse):
+    evil = SkuFactory(code='=HYPERLINK("http://x")', name="@cmd", unit_cost=Decimal("10.00"))
+    post_movements(
+        movements=[MovementInput(evil.pk, bin_a.pk, "receipt", 4)], user=warehouse.user, occurred_at=at(MARCH)
+    )
+    data = summary_workbook(selectors.monthly_summary(month=MARCH))
+    sheet = load_workbook(BytesIO(data)).active
+    assert sheet.title == "2025-03"
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == "A1:T3"
+    assert sheet["A1"].value == "SKU" and sheet["E1"].value == "Opening (qty)"
+    codes = {sheet.cell(row=r, column=1).value for r in (2, 3)}
+    assert '\'=HYPERLINK("http://x")' in codes
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in (2, 3))
+    assert sheet["A4"].value == "Total"
+    assert sheet["L4"].value == "=SUM(L2:L3)"  # closing qty
+    assert sheet["E2"].number_format == "#,##0;-#,##0"
+    assert sheet["T2"].number_format == "#,##0.00;-#,##0.00"
