@@ -37,7 +37,11 @@ def safe_text(value) -> str:
 
 
 class _Sheet:
-    """A write-only sheet with typed cells: text is forced to string, money gets its number format."""
+    """A write-only sheet: text is neutralised (never a formula), money gets its number format.
+
+    Styles are built once on template cells and shared by copying their style array: setting fonts and formats
+    cell by cell costs more than writing the cell.
+    """
 
     def __init__(
         self,
@@ -53,7 +57,15 @@ class _Sheet:
         self.ws = workbook.create_sheet(title)
         self.headers = headers
         self.money_from = money_from  # 0-based index of the first numeric column
-        self.counts = counts  # numeric columns that are counts, not money
+        self.counts = counts  # numeric columns that are counts (days, people), not money
+        self.styles = {
+            "money": self._style(number_format=MONEY_FORMAT),
+            "count": self._style(number_format="0.0"),
+            "header": self._style(font=HEADER_FONT, fill=HEADER_FILL),
+            "total_text": self._style(font=TOTAL_FONT),
+            "total_money": self._style(font=TOTAL_FONT, number_format=MONEY_FORMAT),
+            "total_count": self._style(font=TOTAL_FONT, number_format="0.0"),
+        }
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.rows = 0
@@ -61,44 +73,45 @@ class _Sheet:
             self.ws.freeze_panes = "A2"
             self.header()
 
-    def _text(self, value, font=None, fill=None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=safe_text(value))
-        cell.data_type = "s"
+    def _style(self, font=None, fill=None, number_format=None):
+        template = WriteOnlyCell(self.ws)
         if font:
-            cell.font = font
+            template.font = font
         if fill:
-            cell.fill = fill
-        return cell
+            template.fill = fill
+        if number_format:
+            template.number_format = number_format
+        return template._style
 
-    def _money(self, value, font=None, number_format: str = MONEY_FORMAT) -> WriteOnlyCell:
+    def _cell(self, value, style: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = number_format
-        if font:
-            cell.font = font
+        cell._style = self.styles[style]
         return cell
 
     def header(self) -> None:
-        self.ws.append([self._text(h, HEADER_FONT, HEADER_FILL) for h in self.headers])
+        self.ws.append([self._cell(safe_text(h), "header") for h in self.headers])
         self.rows += 1
 
     def append(self, values: list) -> None:
-        cells = [
-            self._money(value, number_format="0.0" if index in self.counts else MONEY_FORMAT)
-            if index >= self.money_from and value is not None
-            else self._text(value)
-            for index, value in enumerate(values)
-        ]
-        self.ws.append(cells)
+        start, counts = self.money_from, self.counts
+        self.ws.append(
+            [
+                safe_text(value)
+                if index < start or value is None
+                else self._cell(value, "count" if index in counts else "money")
+                for index, value in enumerate(values)
+            ]
+        )
         self.rows += 1
 
     def totals(self, label: str, first_row: int = 2) -> None:
-        """A last row of live SUM formulas over every money column, and the filter over the data."""
+        """A last row of live SUM formulas over every numeric column, and the filter over the data."""
         last = self.rows
-        cells = [self._text(label, TOTAL_FONT)] + [self._text("") for _ in range(1, self.money_from)]
+        cells = [self._cell(safe_text(label), "total_text")] + [None] * (self.money_from - 1)
         for index in range(self.money_from, len(self.headers)):
             letter = get_column_letter(index + 1)
-            number_format = "0.0" if index in self.counts else MONEY_FORMAT
-            cells.append(self._money(f"=SUM({letter}{first_row}:{letter}{last})", TOTAL_FONT, number_format))
+            style = "total_count" if index in self.counts else "total_money"
+            cells.append(self._cell(f"=SUM({letter}{first_row}:{letter}{last})", style))
         self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.headers))}{max(last, 1)}"
         self.ws.append(cells)
         self.rows += 1
