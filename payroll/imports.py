@@ -230,9 +230,7 @@ def _save(plan, *, month, user) -> dict[str, int]:
         for number, values in rows:
             try:
                 savers[sheet](values)
-            except PayrollError as error:
-                if error.status_code == 409:
-                    raise
+            except PayrollError as error:  # a conflict (a locked month) propagates as itself
                 raise ImportRejected([RowError(sheet, number, error.field or "-", error.message)]) from None
         counts[sheet] = len(rows)
     return counts

@@ -18,9 +18,17 @@ from roles.models import Department, Employee
 
 from .calculation import MonthData
 from .choices import LOCKED_STATUSES, AdjustmentKind, RunStatus
-from .engine import ComponentSpec, ComputationError, ComputedPayslip, compile_components, compute_payslip
+from .engine import (
+    ComponentError,
+    ComponentSpec,
+    ComputationError,
+    ComputedPayslip,
+    compile_components,
+    compute_payslip,
+)
 from .exceptions import PayrollConflict, PayrollError
 from .models import (
+    INSURANCE_RATE_FIELDS,
     Adjustment,
     Attendance,
     Component,
@@ -37,7 +45,7 @@ from .models import (
 )
 from .money import MAX_INPUT_AMOUNT
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 # A run whose worker has not reported progress for this long may be restarted by finance.
 STALE_RUN_AFTER = datetime.timedelta(minutes=10)
 
@@ -186,11 +194,16 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
         if run is None:
             return "stale"
         _clear_payslips(run)
-        data = MonthData(run.month)
-        ids = data.employee_ids()
-        run.total, run.done, run.heartbeat_at = len(ids), 0, timezone.now()
-        run.save(update_fields=["total", "done", "heartbeat_at"])
+        month = run.month
     try:
+        data = MonthData(month)
+        ids = data.employee_ids()
+        with transaction.atomic():
+            run = _lock_own_run(run_id, attempt)
+            if run is None:
+                return "stale"
+            run.total, run.done, run.heartbeat_at = len(ids), 0, timezone.now()
+            run.save(update_fields=["total", "done", "heartbeat_at"])
         for start in range(0, len(ids), batch_size):
             employees = data.load_employees(ids[start : start + batch_size])
             computed = [compute_payslip(item) for item in data.batch(employees)]
@@ -203,20 +216,13 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
                 run.heartbeat_at = timezone.now()
                 run.save(update_fields=["done", "heartbeat_at"])
     except ComputationError as error:
-        with transaction.atomic():
-            run = _lock_own_run(run_id, attempt)
-            if run is None:
-                return "stale"
-            _clear_payslips(run)
-            _move(run, RunStatus.FAILED)
-            employee = Employee.objects.filter(pk=error.employee_id).first()
-            run.error_employee = employee
-            run.error_component = error.component[:40]
-            run.error_message = f"{employee}: {error.message}" if employee else error.message
-            run.done = 0
-            run.finished_at = timezone.now()
-            run.save()
-        return "failed"
+        return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
+    except ComponentError as error:
+        return _fail(run_id, attempt, f"A salary structure has a bad formula: {error.message}")
+    except Exception:
+        # Anything unexpected (the database went away...): the run says it failed instead of looking busy.
+        _fail(run_id, attempt, "The run stopped on an unexpected error; it has been logged. Start it again.")
+        raise
     with transaction.atomic():
         run = _lock_own_run(run_id, attempt)
         if run is None:
@@ -225,6 +231,24 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at"])
     return "ready"
+
+
+def _fail(run_id: int, attempt: int, message: str, *, employee_id: int | None = None, component: str = "") -> str:
+    """Stop the run: delete what it stored and record what went wrong (and for whom)."""
+    with transaction.atomic():
+        run = _lock_own_run(run_id, attempt)
+        if run is None:
+            return "stale"
+        _clear_payslips(run)
+        _move(run, RunStatus.FAILED)
+        employee = Employee.objects.filter(pk=employee_id).first() if employee_id else None
+        run.error_employee = employee
+        run.error_component = component[:40]
+        run.error_message = f"{employee}: {message}" if employee else message
+        run.done = 0
+        run.finished_at = timezone.now()
+        run.save()
+    return "failed"
 
 
 def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[Employee], computed) -> None:
@@ -610,10 +634,9 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
     policy.full_clean(validate_constraints=False)
     if policy.si_base_floor > policy.si_base_ceiling or policy.hf_base_floor > policy.hf_base_ceiling:
         raise PayrollError("A base floor must not be above its ceiling.", field="si_base_floor")
-    for name in InsurancePolicy._meta.get_fields():
-        value = getattr(policy, getattr(name, "attname", ""), None) if hasattr(name, "attname") else None
-        if name.name.endswith(("_employee", "_employer")) and value is not None and value > Decimal("0.5"):
-            raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name.name)
+    for name in INSURANCE_RATE_FIELDS:
+        if getattr(policy, name) > Decimal("0.5"):
+            raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
     if policy.is_default:
         InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True).update(is_default=False)
     policy.save()

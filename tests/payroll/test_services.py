@@ -430,3 +430,19 @@ def test_parse_month():
     for bad in ("2026-13", "may", "", "20260501"):
         with pytest.raises(PayrollError, match="YYYY-MM"):
             services.parse_month(bad)
+
+
+def test_an_unexpected_error_marks_the_run_failed_instead_of_busy(sales_employee, monkeypatch):
+    sales_employee()
+    run = services.start_run(month=MONTH, user=None, queue=False)
+
+    def broken(item):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "compute_payslip", broken)
+    with pytest.raises(RuntimeError):
+        services.compute_run(run_id=run.pk, attempt=run.attempt)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "unexpected error" in run.error_message
+    assert not Payslip.objects.exists()
