@@ -8,5 +8,6 @@ def access(request):
     return {
         "can_manage_org": permissions.can_manage_org(user),
         "can_view_all_employees": permissions.can_view_all_employees(user),
+        "can_view_audit": permissions.can_view_audit(user),
         "current_employee": employee,
     }

@@ -129,3 +129,8 @@ class ManageChecklists(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return can_manage_checklists(request.user)
+
+
+def can_view_audit(user) -> bool:
+    """The audit trail (who changed what): Finance and managers."""
+    return in_group(user, AccessGroup.MANAGER, AccessGroup.FINANCE)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checklists, org
+from .views import audit, checklists, org
 
 app_name = "roles"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("employees/<int:pk>/", org.EmployeeDetailView.as_view(), name="employee-detail"),
     path("employees/<int:pk>/edit/", org.EmployeeFormView.as_view(), name="employee-edit"),
     path("me/", org.MyProfileView.as_view(), name="my-profile"),
+    path("audit/", audit.AuditView.as_view(), name="audit"),
     path("checklist/", checklists.MyChecklistView.as_view(), name="my-checklist"),
     path("checklist/items/<int:pk>/tick/", checklists.TickView.as_view(action="tick"), name="item-tick"),
     path("checklist/items/<int:pk>/untick/", checklists.TickView.as_view(action="untick"), name="item-untick"),

@@ -6,12 +6,16 @@ fields are at fault), so a client needs one code path for all of them.
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import ShopOpsError
@@ -22,6 +26,23 @@ ALWAYS_ALLOWED_PARAMS = {"format"}
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        values = request.query_params.getlist(self.page_query_param)
+        if len(values) > 1 or (values and not values[0].strip()):
+            raise exceptions.ValidationError({self.page_query_param: ["Give one page number, or leave it out."]})
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        # DRF quietly falls back to the default for a bad page_size; say what is wrong instead.
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw[0])
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
@@ -34,7 +55,42 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
             raise exceptions.ValidationError(
                 {name: [f"Unknown query parameter. Allowed: {allowed}."] for name in unknown}
             )
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            self.check_values_were_used(request, filterset)
         return super().filter_queryset(request, queryset, view)
+
+    @staticmethod
+    def check_values_were_used(request, filterset) -> None:
+        """A value the filter could not read (an empty or malformed boolean, a second value for a one-value
+        filter) is an error, never a filter silently dropped."""
+        errors = {}
+        for name, filter_ in filterset.filters.items():
+            widget = filter_.field_class.widget
+            suffixes = getattr(widget, "suffixes", None) or [None]
+            multiple = issubclass(filter_.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+            cleaned = filterset.form.cleaned_data.get(name)
+            for suffix in suffixes:
+                param = f"{name}_{suffix}" if suffix else name
+                values = request.query_params.getlist(param)
+                if not values:
+                    continue
+                if len(values) > 1 and not multiple:
+                    errors[param] = ["Give this parameter once."]
+                elif any(value.strip() == "" for value in values):
+                    errors[param] = ["Give a value, or leave the parameter out."]
+                elif isinstance(filter_, BooleanFilter) and values[0].lower() not in {"true", "false", "1", "0"}:
+                    errors[param] = ["Use true or false."]
+                elif isinstance(cleaned, slice):
+                    part = cleaned.start if suffix in ("after", "min") else cleaned.stop
+                    if part is None:
+                        errors[param] = ["Enter a valid value."]
+                elif cleaned is None:
+                    errors[param] = ["Enter a valid value."]
+        if errors:
+            raise exceptions.ValidationError(errors)
 
     def allowed_params(self, request, queryset, view) -> set[str]:
         allowed = set(ALWAYS_ALLOWED_PARAMS)
@@ -93,3 +149,78 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "One readable sentence."},
+        "errors": {
+            "type": "object",
+            "description": "Messages per field at fault (a list of messages, or per item for list fields).",
+        },
+    },
+    "required": ["detail"],
+}
+ERROR_STATUSES = {
+    "400": "Invalid input (the fields at fault are named).",
+    "401": "Not signed in.",
+    "403": "Signed in, but not allowed.",
+    "404": "No such record, or not visible to you.",
+    "409": "Clashes with the current state (e.g. a closed period).",
+    "415": "The request body's content type is not accepted.",
+    "429": "Too many failed log-ins.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the JSON error shape for the statuses
+    it can answer with, so clients (and schemathesis) know what to expect."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            wanted = ["400", "401", "403", "404"]
+            if method != "get":
+                wanted.extend(["409", "415"])
+            if path.endswith("/auth/token/"):
+                wanted.append("429")
+            for code in wanted:
+                responses.setdefault(
+                    code,
+                    {"description": ERROR_STATUSES[code], "content": {"application/json": {"schema": reference}}},
+                )
+    return result
+
+
+class Router(DefaultRouter):
+    """The project's API router: record ids in URLs are numbers, so `/api/roles/abc/` is a plain 404 instead of
+    reaching a view with an id it cannot use."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_value_regex", None) is None and getattr(viewset, "lookup_field", "pk") in (
+            "pk",
+            "id",
+        ):
+            viewset.lookup_value_regex = r"[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """404 as the API's JSON error under /api/, Django's page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500 as the API's JSON error under /api/, Django's page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
+    return defaults.server_error(request)

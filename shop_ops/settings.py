@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop_ops.api.document_error_responses",
+    ],
     # Several models have a `status` field with their own choices: name each enum after its choice set.
     "ENUM_NAME_OVERRIDES": {
         "EmployeeStatusEnum": "roles.choices.EmployeeStatus",
@@ -222,6 +226,13 @@ else:
         CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
     )
 CELERY_TIMEZONE = TIME_ZONE
+# Queues: payroll runs and stock jobs (count close, exports) each have their own, so a long export never delays
+# the checklist job or a tick-driven task on the default queue. docker-compose.yml runs a worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "payroll.*": {"queue": env.str("CELERY_PAYROLL_QUEUE", default="payroll")},
+    "inventory.*": {"queue": env.str("CELERY_STOCK_QUEUE", default="stock")},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -251,10 +262,16 @@ if PAYROLL_RUN_DAY > 28:
 # Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
 INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
 
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"Environment variable LOG_FORMAT={LOG_FORMAT!r} must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "shop_ops.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

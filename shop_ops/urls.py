@@ -4,8 +4,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from roles.api.views import ObtainTokenView
 from roles.views.org import HomeView
 
 
@@ -20,7 +20,7 @@ api_urlpatterns = [
     path("", include("roles.api.urls")),
     path("payroll/", include("payroll.api.urls")),
     path("inventory/", include("inventory.api.urls")),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -37,3 +37,6 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("health/", health, name="health"),
 ]
+
+handler404 = "shop_ops.api.page_not_found"
+handler500 = "shop_ops.api.server_error"

@@ -1,11 +1,12 @@
 """API of the inventory module (mounted at /api/inventory/)."""
 
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from shop_ops.api import Router
 
 from . import views
 
-router = DefaultRouter()
+router = Router()
 router.register("skus", views.SkuViewSet, basename="inventory-sku")
 router.register("locations", views.LocationViewSet, basename="inventory-location")
 router.register("levels", views.StockLevelViewSet, basename="inventory-level")

@@ -314,7 +314,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"])
     def flagged(self, request):
         """Orders waiting for customer service."""
-        page = self.paginate_queryset(selectors.flagged_orders())
+        page = self.paginate_queryset(self.filter_queryset(selectors.flagged_orders()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.OrderSerializer)

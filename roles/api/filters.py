@@ -85,7 +85,7 @@ class ChecklistItemFilterSet(django_filters.FilterSet):
 
 class HolidayFilterSet(django_filters.FilterSet):
     date = django_filters.DateFromToRangeFilter()
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year")
+    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", min_value=1, max_value=9999)
 
     class Meta:
         model = Holiday

@@ -1,10 +1,11 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from shop_ops.api import Router
 
 from .checklists import ChecklistItemViewSet, CompletionStatsView, DutyAssignmentViewSet, DutyViewSet, HolidayViewSet
 from .views import DepartmentViewSet, EmployeeViewSet, RoleViewSet
 
-router = DefaultRouter()
+router = Router()
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("roles", RoleViewSet, basename="role")
 router.register("employees", EmployeeViewSet, basename="employee")

@@ -1,0 +1,71 @@
+import pytest
+from django.urls import reverse
+
+from roles import services
+from roles.selectors.audit import audit_entries, audited_models
+
+from ..factories import EmployeeFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_org_duties_and_logins_are_audited():
+    expected = {"auth.user", "roles.department", "roles.role", "roles.employee", "roles.dutytemplate", "roles.holiday"}
+    assert expected <= set(audited_models())
+
+
+def test_a_change_of_access_group_is_recorded(manager):
+    employee = EmployeeFactory(role=RoleFactory(access_group="Staff"))
+    services.update_employee(employee=employee, role=RoleFactory(access_group="Finance"))
+    history = employee.user.history.order_by("-history_date").first()
+    assert [group.group.name for group in history.groups.all()] == ["Finance"]
+
+
+def test_a_bank_account_change_is_recorded_with_who_and_masked_values(client_as, manager, finance):
+    employee = EmployeeFactory(bank_account="6222000011112222333")
+    client = client_as(manager)
+    client.post(
+        reverse("roles:employee-edit", args=[employee.pk]),
+        {
+            "employee_number": employee.employee_number,
+            "full_name": employee.full_name,
+            "role": employee.role_id,
+            "hire_date": employee.hire_date.isoformat(),
+            "status": "active",
+            "phone": employee.phone,
+            "bank_account": "6222999988887777666",
+            "id_number": "",
+        },
+    )
+    entries, total = audit_entries(kind="roles.employee", username=manager.user.username)
+    assert total == 1
+    change = {name: (old, new) for name, old, new in entries[0].changes}
+    assert change["bank_account"] == ("***************2333", "***************7666")
+    page = client_as(finance).get(reverse("roles:audit"), {"kind": "roles.employee"}).content.decode()
+    assert "***************7666" in page
+    assert "6222999988887777666" not in page
+    assert manager.user.username in page
+
+
+def test_role_changes_show_before_and_after(manager):
+    role = RoleFactory(headcount=1)
+    services.save_role(role=role, headcount=3)
+    entries, _ = audit_entries(kind="roles.role")
+    assert ("headcount", "1", "3") in entries[0].changes
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"), [("staff", False), ("warehouse", False), ("finance", True), ("manager", True)]
+)
+def test_audit_page_is_for_finance_and_managers(request, client_as, who, allowed):
+    response = client_as(request.getfixturevalue(who)).get(reverse("roles:audit"))
+    assert response.status_code == (200 if allowed else 302)
+
+
+def test_audit_page_paginates_across_models(client_as, manager):
+    for _ in range(30):
+        RoleFactory()
+    response = client_as(manager).get(reverse("roles:audit"), {"page": 2})
+    assert response.status_code == 200
+    assert response.context["page"].number == 2
+    assert len(response.context["page"].object_list) == 25
