@@ -53,7 +53,7 @@ class ComponentSerializer(serializers.ModelSerializer):
 class VersionSerializer(serializers.ModelSerializer):
     effective_from = MonthField()
     components = ComponentSerializer(many=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = StructureVersion
@@ -63,7 +63,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 class StructureSerializer(serializers.ModelSerializer):
     versions = VersionSerializer(many=True, read_only=True)
-    role_code = serializers.CharField(source="role.code", read_only=True, default=None)
+    role_code = serializers.CharField(source="role.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = SalaryStructure
@@ -79,7 +79,7 @@ class PreviewSerializer(serializers.Serializer):
 class SalesFigureSerializer(serializers.ModelSerializer):
     month = MonthField()
     department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
-    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None)
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = SalesFigure
@@ -94,7 +94,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=AdjustmentKind.choices)
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
     employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
-    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None)
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Adjustment
@@ -128,9 +128,9 @@ class AttendanceSerializer(serializers.ModelSerializer):
 class RunSerializer(serializers.ModelSerializer):
     month = MonthField()
     progress_percent = serializers.IntegerField(read_only=True)
-    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None)
-    paid_by = serializers.CharField(source="paid_by.username", read_only=True, default=None)
+    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None, allow_null=True)
+    paid_by = serializers.CharField(source="paid_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PayrollRun
