@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 def test_anonymous_gets_401_with_a_message(api):
     response = api.get("/api/departments/")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "credentials" in response.json()["detail"].lower()
 
 
