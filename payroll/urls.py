@@ -1,5 +1,24 @@
 """Pages of the payroll module (mounted at /payroll/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "payroll"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.RunListView.as_view(), name="run-list"),
+    path("runs/<str:month>/", views.RunDetailView.as_view(), name="run-detail"),
+    path("runs/<str:month>/progress/", views.RunProgressView.as_view(), name="run-progress"),
+    path("runs/<str:month>/approve/", views.RunActionView.as_view(action="approve"), name="run-approve"),
+    path("runs/<str:month>/paid/", views.RunActionView.as_view(action="paid"), name="run-paid"),
+    path("runs/<str:month>/export/", views.RunExportView.as_view(), name="run-export"),
+    path("payslips/", views.PayslipListView.as_view(), name="payslip-list"),
+    path("payslips/<int:pk>/", views.PayslipDetailView.as_view(), name="payslip-detail"),
+    path("structures/", views.StructureListView.as_view(), name="structure-list"),
+    path("structures/<int:pk>/", views.StructureDetailView.as_view(), name="structure-detail"),
+    path("structures/<int:pk>/edit/", views.StructureEditView.as_view(), name="structure-edit"),
+    path("inputs/template.xlsx", views.ImportTemplateView.as_view(), name="import-template"),
+    path("inputs/<str:month>/", views.InputsView.as_view(), name="inputs"),
+    path("adjustments/<int:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
+]

@@ -185,6 +185,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop_ops.api.exception_handler",
+    # JSON only: form-encoded bodies have HTML-form semantics in DRF (an empty field in a PATCH is silently
+    # ignored). File uploads declare MultiPartParser on their own views.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -211,6 +215,9 @@ SPECTACULAR_SETTINGS = {
         "LossReportStatusEnum": "inventory.choices.LossReportStatus",
         "PurchaseRequestStatusEnum": "inventory.choices.PurchaseRequestStatus",
         "OrderStatusEnum": "inventory.choices.OrderStatus",
+        "PayrollRunStatusEnum": "payroll.choices.RunStatus",
+        "ComponentKindEnum": "payroll.choices.ComponentKind",
+        "AdjustmentKindEnum": "payroll.choices.AdjustmentKind",
     },
 }
 
@@ -254,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
     **PAYROLL_SCHEDULE,
     **INVENTORY_SCHEDULE,
 }
+# Payroll: the day of the month (1-28) on which beat starts the previous month's payroll run.
+PAYROLL_RUN_DAY = read_int("PAYROLL_RUN_DAY", default=5, minimum=1)
+if PAYROLL_RUN_DAY > 28:
+    raise ImproperlyConfigured("Environment variable PAYROLL_RUN_DAY must be between 1 and 28.")
 
 # Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
 INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)

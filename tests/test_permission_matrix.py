@@ -40,6 +40,8 @@ API_MANAGERS = row(anonymous="401", staff="403", warehouse="403", finance="403")
 API_HIDDEN_FROM_STAFF = row(anonymous="401", staff="404", warehouse="404", finance="ok")
 STOCK_VIEW = row(warehouse="ok", finance="ok")
 STOCK_OPERATE = row(warehouse="ok")
+FINANCE_ONLY = row(finance="ok", manager="home")
+API_PAYROLL_INPUTS = row(anonymous="401", staff="403", warehouse="403", finance="ok")
 API_STOCK_VIEW = row(anonymous="401", staff="403", warehouse="ok", finance="ok")
 API_STOCK_OPERATE = row(anonymous="401", staff="403", warehouse="ok", finance="403")
 
@@ -180,6 +182,48 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
         ]
     },
     "inventory-order-flagged": (None, row(anonymous="401", staff="403", warehouse="ok", finance="403", cs="ok")),
+    # Payroll pages (payroll/permissions.py): payslips are everyone's own; inputs and runs are Finance's and
+    # managers' to read; running, approving, paying and exporting (full bank accounts) are Finance's alone.
+    "payroll:payslip-list": (None, EVERYONE),
+    "payroll:payslip-detail": ("manager_payslip", MANAGERS_FINANCE),
+    "payroll:run-list": (None, row(staff="payslips", warehouse="payslips", finance="ok")),
+    "payroll:run-detail": ("month", MANAGERS_FINANCE),
+    "payroll:run-progress": ("month", MANAGERS_FINANCE),
+    "payroll:run-approve": ("month", FINANCE_ONLY),
+    "payroll:run-paid": ("month", FINANCE_ONLY),
+    "payroll:run-export": ("month", FINANCE_ONLY),
+    "payroll:inputs": ("month", MANAGERS_FINANCE),
+    "payroll:import-template": (None, MANAGERS_FINANCE),
+    "payroll:structure-list": (None, MANAGERS_FINANCE),
+    "payroll:structure-detail": ("structure", MANAGERS_FINANCE),
+    "payroll:structure-edit": ("structure", MANAGERS),
+    "payroll:adjustment-delete": ("adjustment", MANAGERS),
+    # Payroll API
+    "payroll-payslip-list": (None, API_EVERYONE),  # own payslips only: tests/payroll/test_api.py
+    "payroll-payslip-detail": ("manager_payslip", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
+    "payroll-run-export": ("run", row(anonymous="401", staff="403", warehouse="403", finance="ok", manager="403")),
+    **{
+        f"payroll-{name}": (key, API_PAYROLL_INPUTS)
+        for name, key in [
+            ("run-list", None),
+            ("run-detail", "run"),
+            ("structure-list", None),
+            ("structure-detail", "structure"),
+            ("component-list", None),
+            ("component-detail", "component"),
+            ("sales-list", None),
+            ("sales-detail", "sales"),
+            ("adjustment-list", None),
+            ("adjustment-detail", "adjustment"),
+            ("attendance-list", None),
+            ("insurance-policy-list", None),
+            ("insurance-policy-detail", "insurance_policy"),
+            ("pay-profile-list", None),
+            ("pay-profile-detail", "pay_profile"),
+            ("pool-rule-list", None),
+            ("pool-rule-detail", "pool_rule"),
+        ]
+    },
 }
 # POST-only or action URLs: checked by their own tests (CSRF, ownership, state); listed so the table stays complete.
 POST_ONLY = {
@@ -211,6 +255,13 @@ POST_ONLY = {
     "inventory-purchase-request-status",
     "inventory-summary-export",
     "inventory-transfer",
+    "payroll-run-start",
+    "payroll-run-approve",
+    "payroll-run-mark-paid",
+    "payroll-structure-preview",
+    "payroll-structure-versions",
+    # No attendance rows in the demo; the list above walks the same rule.
+    "payroll-attendance-detail",
     "roles:item-tick",
     "roles:item-untick",
     "roles:duty-start",
@@ -252,6 +303,30 @@ def objects() -> dict:
         "holiday": {"pk": Holiday.objects.order_by("pk").first().pk},
         "manager_item": {"pk": ChecklistItem.objects.get(pk=item.pk).pk},
         **inventory_objects(),
+        **payroll_objects(),
+    }
+
+
+def payroll_objects() -> dict:
+    from payroll import models as pay
+
+    def first(model, **filters):
+        return {"pk": model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()}
+
+    run = pay.PayrollRun.objects.filter(status="paid").order_by("pk").first()
+    adjustment = pay.Adjustment.objects.order_by("pk").first()
+    return {
+        "month": {"month": run.label},
+        "run": {"pk": run.pk},
+        "manager_payslip": first(pay.Payslip, employee__user__username="manager", run=run),
+        "structure": first(pay.SalaryStructure),
+        "component": first(pay.Component),
+        "sales": first(pay.SalesFigure),
+        "adjustment": {"pk": adjustment.pk},
+        "attendance": first(pay.Attendance),
+        "insurance_policy": first(pay.InsurancePolicy),
+        "pay_profile": first(pay.PayProfile),
+        "pool_rule": first(pay.ProfitPoolRule),
     }
 
 
@@ -306,6 +381,8 @@ def outcome(response, is_api: bool) -> str:
             return "home"
         if target.startswith("/employees/"):
             return "mine"
+        if target == reverse("payroll:payslip-list"):
+            return "payslips"
         return f"302 {target}"
     return str(status)
 

@@ -391,7 +391,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(responses=s.OrderSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="picking-list")
+    @action(detail=False, methods=["get"], url_path="picking-list", pagination_class=None, filter_backends=[])
     def picking_list(self, request):
         """Orders checked and printed, waiting to be picked (oldest first)."""
         orders, _bins = selectors.picking_list()

@@ -1,0 +1,154 @@
+"""Benchmark of the monthly payroll run and its Excel export. Prints figures; use a database of its own.
+
+    createdb -h 127.0.0.1 -U postgres payroll_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/payroll_bench .venv/bin/python bench/payroll.py --employees 10000
+
+The database is migrated and given the demo data (the seeds' salary structures, insurance policy, two months of
+sales); synthetic employees are added on the demo roles up to --employees (kept between runs, so growing the number
+only adds people). Each run deletes the bench month's unapproved run, then times: computing and storing every
+payslip (in the run's batches, counting queries per batch), and the export of the workbook (in a forked child
+process, whose peak memory is its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_ops.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from payroll import services  # noqa: E402
+from payroll.demo import demo_months  # noqa: E402
+from payroll.exports import export_run  # noqa: E402
+from payroll.models import PayProfile, PayrollRun, Payslip, PayslipLine  # noqa: E402
+from roles.models import Employee, Role  # noqa: E402
+
+
+def build(employees: int) -> None:
+    """Synthetic employees on the demo roles (so the demo structures pay them), each with a pay profile."""
+    have = Employee.objects.count()
+    if have >= employees:
+        return
+    roles = list(Role.objects.order_by("pk"))
+    rng = random.Random(7)
+    User = get_user_model()
+    chunk = 5000
+    for start in range(have, employees, chunk):
+        stop = min(start + chunk, employees)
+        users = User.objects.bulk_create([User(username=f"bench{i}", password="!") for i in range(start, stop)])
+        people = Employee.objects.bulk_create(
+            [
+                Employee(
+                    user=user,
+                    employee_number=f"B{i:07d}",
+                    full_name=f"压测员工{i}",
+                    role=roles[i % len(roles)],
+                    hire_date=datetime.date(2020 + i % 6, 1 + i % 12, 1),
+                    bank_account=f"62220{rng.randrange(10**13, 10**14)}",
+                )
+                for i, user in zip(range(start, stop), users, strict=True)
+            ]
+        )
+        PayProfile.objects.bulk_create(
+            [
+                PayProfile(
+                    employee=person,
+                    base_salary=max(
+                        person.role.pay_grade_min, min(person.role.pay_grade_max, Decimal(rng.randrange(2500, 20000)))
+                    ),
+                    special_additional_deduction=Decimal(rng.choice([0, 0, 1000, 2000, 3000])),
+                )
+                for person in people
+            ]
+        )
+    print(f"built {employees - have} synthetic employees ({employees} in all)")
+
+
+def export_in_child(run: PayrollRun, path: str) -> tuple[float, float]:
+    """Export in a forked process: (seconds, peak resident MB of that process)."""
+    connections.close_all()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        started = time.perf_counter()
+        export_run(run=run, path=path)
+        elapsed = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        os.write(write, f"{elapsed} {peak_mb}".encode())
+        os._exit(0)
+    os.close(write)
+    _pid, status = os.waitpid(pid, 0)
+    data = os.read(read, 100).decode()
+    os.close(read)
+    if status != 0 or not data:
+        raise SystemExit(f"the export child failed (status {status})")
+    seconds, peak = data.split()
+    return float(seconds), float(peak)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--employees", type=int, default=10_000, help="employees to pay (default 10,000)")
+    parser.add_argument("--batch-size", type=int, default=services.BATCH_SIZE, help="employees per batch")
+    parser.add_argument("--skip-export", action="store_true", help="time the run only")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("note: not PostgreSQL; the figures will not be comparable with the targets")
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", password="bench-pass-123", quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    build(args.employees)
+    _first, month = demo_months()
+    run = PayrollRun.objects.filter(month=month).first()
+    if run is not None:
+        if run.is_locked:
+            raise SystemExit(f"the bench month {month:%Y-%m} is approved in this database; use a fresh one")
+        PayslipLine.objects.filter(payslip__run=run).delete()
+        Payslip.objects.filter(run=run).delete()
+        run.delete()
+    people = Employee.objects.count()
+    print(f"payroll bench: {people} employees, month {month:%Y-%m}, batch {args.batch_size}, {connection.vendor}")
+
+    run = services.start_run(month=month, user=None, queue=False)
+    reset_queries()  # the set-up's queries would fill the (bounded) debug query log
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        outcome = services.compute_run(run_id=run.pk, attempt=run.attempt, batch_size=args.batch_size)
+        elapsed = time.perf_counter() - started
+    run.refresh_from_db()
+    if outcome != "ready":
+        raise SystemExit(f"run ended {outcome}: {run.error_message}")
+    batches = -(-people // args.batch_size)
+    lines = PayslipLine.objects.filter(payslip__run=run).count()
+    per_batch = len(queries) / batches
+    rate = run.done / elapsed
+    print(f"  computed and stored {run.done} payslips ({lines} lines) in {elapsed:.2f} s: {rate:,.0f} payslips/s")
+    print(f"  queries: {len(queries)} in all, {per_batch:.1f} per batch of {args.batch_size} (constant: see the tests)")
+
+    if not args.skip_export:
+        path = f"/tmp/payroll-bench-{month:%Y-%m}.xlsx"
+        seconds, peak = export_in_child(run, path)
+        size = os.path.getsize(path) / 1024 / 1024
+        print(f"  export: {seconds:.2f} s, peak memory of the exporting process {peak:.0f} MB, file {size:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

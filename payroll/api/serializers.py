@@ -1,0 +1,247 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from roles.models import Department, Employee
+
+from ..choices import AdjustmentKind, ComponentKind
+from ..models import (
+    Adjustment,
+    Attendance,
+    Component,
+    InsurancePolicy,
+    PayProfile,
+    PayrollRun,
+    Payslip,
+    PayslipLine,
+    ProfitPoolRule,
+    SalaryStructure,
+    SalesFigure,
+    StructureVersion,
+)
+from ..selectors import explain_line
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-05"})
+class MonthField(serializers.Field):
+    """A month as 'YYYY-MM'."""
+
+    default_error_messages = {"invalid": "Write the month as YYYY-MM, e.g. 2026-05."}
+
+    def to_representation(self, value):
+        return value.strftime("%Y-%m")
+
+    def to_internal_value(self, data):
+        from ..exceptions import PayrollError
+        from ..services import parse_month
+
+        try:
+            return parse_month(data)
+        except PayrollError:
+            self.fail("invalid")
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ComponentKind.choices)
+    formula = serializers.CharField(max_length=500)
+
+    class Meta:
+        model = Component
+        fields = ["id", "order", "code", "name", "kind", "formula"]
+        read_only_fields = ["id", "order"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    effective_from = MonthField()
+    components = ComponentSerializer(many=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = StructureVersion
+        fields = ["id", "effective_from", "note", "components", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class StructureSerializer(serializers.ModelSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+    role_code = serializers.CharField(source="role.code", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = SalaryStructure
+        fields = ["id", "code", "name", "role", "role_code", "employee", "versions", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class PreviewSerializer(serializers.Serializer):
+    month = MonthField()
+    components = ComponentSerializer(many=True)
+
+
+class SalesFigureSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = SalesFigure
+        fields = ["id", "month", "department", "sales", "gross_profit", "entered_by", "updated_at"]
+        read_only_fields = ["id", "entered_by", "updated_at"]
+        validators = []  # the service replaces the month's figure of a department
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    corrects_month = MonthField(required=False, allow_null=True)
+    kind = serializers.ChoiceField(choices=AdjustmentKind.choices)
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = Adjustment
+        fields = [
+            "id",
+            "month",
+            "employee",
+            "employee_number",
+            "kind",
+            "amount",
+            "reason",
+            "corrects_month",
+            "entered_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "entered_by", "created_at"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    working_days = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["id", "month", "employee", "working_days", "days_worked", "unpaid_leave_days", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators = []
+
+
+class RunSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    progress_percent = serializers.IntegerField(read_only=True)
+    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None, allow_null=True)
+    paid_by = serializers.CharField(source="paid_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = PayrollRun
+        fields = [
+            "id",
+            "month",
+            "status",
+            "total",
+            "done",
+            "progress_percent",
+            "error_message",
+            "error_employee",
+            "error_component",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "approved_by",
+            "approved_at",
+            "paid_by",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class StartRunSerializer(serializers.Serializer):
+    month = MonthField()
+
+
+class LineSerializer(serializers.ModelSerializer):
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayslipLine
+        fields = ["order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount", "explanation"]
+        read_only_fields = fields
+
+    def get_explanation(self, line) -> str:
+        return explain_line(line)
+
+
+class PayslipSerializer(serializers.ModelSerializer):
+    month = MonthField(source="run.month", read_only=True)
+    employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
+    full_name = serializers.CharField(source="employee.full_name", read_only=True)
+    department_code = serializers.CharField(source="department.code", read_only=True)
+
+    class Meta:
+        model = Payslip
+        fields = [
+            "id",
+            "month",
+            "employee",
+            "employee_number",
+            "full_name",
+            "department_code",
+            "working_days",
+            "days_worked",
+            "gross_pay",
+            "deductions",
+            "social_insurance",
+            "housing_fund",
+            "taxable_income",
+            "income_tax",
+            "net_pay",
+            "employer_cost",
+            "ytd_taxable",
+            "ytd_tax",
+        ]
+        read_only_fields = fields
+
+
+class PayslipDetailSerializer(PayslipSerializer):
+    lines = LineSerializer(many=True, read_only=True)
+
+    class Meta(PayslipSerializer.Meta):
+        fields = [*PayslipSerializer.Meta.fields, "lines"]
+        read_only_fields = fields
+
+
+class InsurancePolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InsurancePolicy
+        exclude = ["updated_by"]
+        read_only_fields = ["id", "updated_at"]
+
+
+class PayProfileSerializer(serializers.ModelSerializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
+
+    class Meta:
+        model = PayProfile
+        fields = [
+            "id",
+            "employee",
+            "employee_number",
+            "base_salary",
+            "contribution_base",
+            "special_additional_deduction",
+            "insurance_policy",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+        validators = []
+
+
+class PoolRuleSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+
+    class Meta:
+        model = ProfitPoolRule
+        fields = ["id", "department", "rate", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators = []

@@ -1,0 +1,40 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ComponentKind(models.TextChoices):
+    """What a salary component does to the payslip."""
+
+    EARNING = "earning", _("Earning (应发)")  # paid in cash, taxable
+    DEDUCTION = "deduction", _("Deduction (扣款)")  # taken off pay before tax (penalties, unpaid leave...)
+    EMPLOYER_COST = "employer_cost", _("Employer cost (单位成本)")  # paid by the company on top of pay
+    BENEFIT = "benefit", _("Non-cash benefit (福利)")  # room and board: not paid out, not taxed
+
+
+class SystemLine(models.TextChoices):
+    """Lines the payroll adds after the components; their rules live in code and in the insurance policy."""
+
+    CORRECTION = "correction", _("Corrections of earlier months")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance, employee (社保个人)")
+    HOUSING_FUND = "housing_fund", _("Housing fund, employee (公积金个人)")
+    INCOME_TAX = "income_tax", _("Individual income tax (个税)")
+    EMPLOYER_SOCIAL_INSURANCE = "employer_social_insurance", _("Social insurance, employer (社保单位)")
+    EMPLOYER_HOUSING_FUND = "employer_housing_fund", _("Housing fund, employer (公积金单位)")
+
+
+class AdjustmentKind(models.TextChoices):
+    BONUS = "bonus", _("Bonus (奖励)")
+    PENALTY = "penalty", _("Penalty (处罚)")
+    CORRECTION = "correction", _("Correction of an earlier month (补发/补扣)")
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
+    READY = "ready", _("Ready for approval")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+
+
+LOCKED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)

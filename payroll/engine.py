@@ -1,0 +1,358 @@
+"""Computing one payslip: pure functions over already-loaded inputs, no database access.
+
+Order of a payslip: the structure's components in their order (each formula sees the variables and the rounded
+amounts of the components above it), then the system lines: corrections of earlier months, social insurance and
+housing fund (employee and employer parts, from the city's policy), and income tax by the cumulative method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from shop_ops.exceptions import ShopOpsError
+
+from . import tax
+from .choices import ComponentKind, SystemLine
+from .formula import Formula, FormulaError, format_value, is_identifier, parse
+from .money import MAX_INPUT_AMOUNT, ZERO, round_money
+
+# The names a formula may use besides earlier components. Values come from payroll.calculation.
+VARIABLES: dict[str, str] = {
+    "base": _("monthly base salary (pay profile; the role's pay grade minimum without one)"),
+    "working_days": _("working days in the month"),
+    "days_worked": _("days worked (attendance; all working days while employed without an entry)"),
+    "unpaid_leave_days": _("unpaid leave days"),
+    "bonus": _("sum of the month's bonuses"),
+    "penalty": _("sum of the month's penalties"),
+    "completion_rate": _("checklist completion rate, 0 to 1 (1 when nothing was due)"),
+    "sales": _("company sales of the month"),
+    "gross_profit": _("company gross profit of the month"),
+    "team_sales": _("sales of the employee's department"),
+    "team_gross_profit": _("gross profit of the employee's department"),
+    "profit_pool": _("the sales profit pool: the pool rules' share of company gross profit (0 when it is negative)"),
+    "pool_headcount": _("people this month whose structure shares the profit pool, to split it equally"),
+}
+
+SYSTEM_NAMES = {
+    SystemLine.CORRECTION: "补发/补扣 Corrections",
+    SystemLine.SOCIAL_INSURANCE: "社保个人 Social insurance",
+    SystemLine.HOUSING_FUND: "公积金个人 Housing fund",
+    SystemLine.INCOME_TAX: "个人所得税 Income tax",
+    SystemLine.EMPLOYER_SOCIAL_INSURANCE: "社保单位 Social insurance (employer)",
+    SystemLine.EMPLOYER_HOUSING_FUND: "公积金单位 Housing fund (employer)",
+}
+
+
+class ComponentError(ShopOpsError):
+    """A component of a structure that cannot be saved: a bad code or formula. `row` is its 0-based position."""
+
+    def __init__(self, message: str, *, row: int, field: str):
+        super().__init__(message, field=field)
+        self.row = row
+
+
+class ComputationError(ShopOpsError):
+    """One employee's payslip could not be computed; names the employee and the component."""
+
+    def __init__(self, message: str, *, employee_id: int, component: str = ""):
+        super().__init__(message)
+        self.employee_id = employee_id
+        self.component = component
+
+
+@dataclass(frozen=True)
+class CompiledComponent:
+    order: int
+    code: str
+    name: str
+    kind: str
+    formula: Formula
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    code: str
+    name: str
+    kind: str
+    formula: str
+
+
+def compile_components(specs: Iterable[ComponentSpec]) -> list[CompiledComponent]:
+    """Check and parse a structure's components in order; a component may use the variables and those above it."""
+    names = set(VARIABLES)
+    compiled = []
+    for row, spec in enumerate(specs):
+        code = (spec.code or "").strip()
+        if not is_identifier(code):
+            raise ComponentError(
+                f"Component code {code!r} must be lower-case letters, digits and _ (starting with a letter), "
+                "and not a function or keyword.",
+                row=row,
+                field="code",
+            )
+        if code in VARIABLES:
+            raise ComponentError(
+                f"Component code '{code}' is the name of a variable; choose another.", row=row, field="code"
+            )
+        if code in names:
+            raise ComponentError(f"Component code '{code}' is used twice.", row=row, field="code")
+        if spec.kind not in ComponentKind.values:
+            raise ComponentError(f"Unknown component kind {spec.kind!r}.", row=row, field="kind")
+        try:
+            formula = parse(spec.formula, names=names)
+        except FormulaError as error:
+            raise ComponentError(error.for_component(code).message, row=row, field="formula") from None
+        compiled.append(CompiledComponent(order=row + 1, code=code, name=spec.name, kind=spec.kind, formula=formula))
+        names.add(code)
+    return compiled
+
+
+def _rates(*rates: Decimal) -> str:
+    used = [format(rate.normalize(), "f") for rate in rates if rate]
+    if not used:
+        return "0"
+    return used[0] if len(used) == 1 else f"({' + '.join(used)})"
+
+
+@dataclass(frozen=True)
+class PolicyFormulas:
+    """The insurance policy's rules written as formulas, so a payslip explains them like any component."""
+
+    social_insurance: Formula
+    housing_fund: Formula
+    employer_social_insurance: Formula
+    employer_housing_fund: Formula
+
+
+def policy_formulas(policy) -> PolicyFormulas:
+    def base(floor, ceiling):
+        return f"min(max(contribution_base, {format(floor, 'f')}), {format(ceiling, 'f')})"
+
+    def build(bounds, rates):
+        return parse(f"{bounds} * {_rates(*rates)}", names={"contribution_base"})
+
+    si = base(policy.si_base_floor, policy.si_base_ceiling)
+    hf = base(policy.hf_base_floor, policy.hf_base_ceiling)
+    return PolicyFormulas(
+        social_insurance=build(si, [policy.pension_employee, policy.medical_employee, policy.unemployment_employee]),
+        housing_fund=build(hf, [policy.housing_fund_employee]),
+        employer_social_insurance=build(
+            si,
+            [policy.pension_employer, policy.medical_employer, policy.unemployment_employer, policy.injury_employer],
+        ),
+        employer_housing_fund=build(hf, [policy.housing_fund_employer]),
+    )
+
+
+@dataclass
+class EmployeeMonth:
+    """Everything one employee's payslip needs, loaded in bulk by payroll.calculation."""
+
+    employee_id: int
+    components: list[CompiledComponent]
+    policy: PolicyFormulas
+    variables: dict[str, Decimal]
+    contribution_base: Decimal
+    corrections: Decimal
+    special_additional_deduction: Decimal
+    prior: tax.YearToDate
+    months_employed: int
+
+
+@dataclass
+class ComputedLine:
+    order: int
+    code: str
+    name: str
+    kind: str
+    is_system: bool
+    formula: str
+    inputs: dict[str, str]
+    exact: str
+    amount: Decimal
+
+
+@dataclass
+class ComputedPayslip:
+    employee_id: int
+    lines: list[ComputedLine] = field(default_factory=list)
+    gross_pay: Decimal = ZERO
+    deductions: Decimal = ZERO
+    social_insurance: Decimal = ZERO
+    housing_fund: Decimal = ZERO
+    special_additional_deduction: Decimal = ZERO
+    taxable_income: Decimal = ZERO
+    income_tax: Decimal = ZERO
+    net_pay: Decimal = ZERO
+    employer_social_insurance: Decimal = ZERO
+    employer_housing_fund: Decimal = ZERO
+    employer_other: Decimal = ZERO
+    benefits: Decimal = ZERO
+    employer_cost: Decimal = ZERO
+    ytd_taxable: Decimal = ZERO
+    ytd_tax: Decimal = ZERO
+    working_days: Decimal = ZERO
+    days_worked: Decimal = ZERO
+    months_employed: int = 0
+
+    TOTALS = (
+        "gross_pay",
+        "deductions",
+        "social_insurance",
+        "housing_fund",
+        "special_additional_deduction",
+        "taxable_income",
+        "income_tax",
+        "net_pay",
+        "employer_social_insurance",
+        "employer_housing_fund",
+        "employer_other",
+        "benefits",
+        "employer_cost",
+        "ytd_taxable",
+        "ytd_tax",
+    )
+
+    def totals(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in self.TOTALS}
+
+
+def _evaluate(formula: Formula, env: dict[str, Decimal], *, employee_id: int, code: str) -> Decimal:
+    try:
+        value = formula.evaluate(env)
+    except FormulaError as error:
+        raise ComputationError(error.for_component(code).message, employee_id=employee_id, component=code) from None
+    if abs(value) > MAX_INPUT_AMOUNT:
+        raise ComputationError(
+            f"{code}: the result {format_value(value)} is beyond the allowed {format_value(MAX_INPUT_AMOUNT)}",
+            employee_id=employee_id,
+            component=code,
+        )
+    return value
+
+
+def _line(order, code, name, kind, formula: Formula, env, exact: Decimal, amount: Decimal, system=False):
+    return ComputedLine(
+        order=order,
+        code=code,
+        name=name,
+        kind=kind,
+        is_system=system,
+        formula=formula.source if isinstance(formula, Formula) else formula,
+        inputs={name: str(env[name]) for name in formula.names} if isinstance(formula, Formula) else env,
+        exact=str(exact),
+        amount=amount,
+    )
+
+
+def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
+    """The payslip of one employee for one month; raises ComputationError naming the component at fault."""
+    slip = ComputedPayslip(
+        employee_id=month.employee_id,
+        working_days=month.variables["working_days"],
+        days_worked=month.variables["days_worked"],
+        months_employed=month.months_employed,
+    )
+    env = dict(month.variables)
+    sums = dict.fromkeys(ComponentKind.values, ZERO)
+    order = 0
+    for component in month.components:
+        exact = _evaluate(component.formula, env, employee_id=month.employee_id, code=component.code)
+        amount = round_money(exact)
+        order += 1
+        slip.lines.append(
+            _line(order, component.code, component.name, component.kind, component.formula, env, exact, amount)
+        )
+        env[component.code] = amount
+        sums[component.kind] += amount
+
+    if month.corrections:
+        order += 1
+        slip.lines.append(
+            _line(
+                order,
+                SystemLine.CORRECTION,
+                SYSTEM_NAMES[SystemLine.CORRECTION],
+                ComponentKind.EARNING,
+                "corrections",
+                {"corrections": str(month.corrections)},
+                month.corrections,
+                month.corrections,
+                system=True,
+            )
+        )
+        sums[ComponentKind.EARNING] += month.corrections
+
+    insurance_env = {"contribution_base": month.contribution_base}
+    contributions = {}
+    for code, kind in (
+        (SystemLine.SOCIAL_INSURANCE, ComponentKind.DEDUCTION),
+        (SystemLine.HOUSING_FUND, ComponentKind.DEDUCTION),
+        (SystemLine.EMPLOYER_SOCIAL_INSURANCE, ComponentKind.EMPLOYER_COST),
+        (SystemLine.EMPLOYER_HOUSING_FUND, ComponentKind.EMPLOYER_COST),
+    ):
+        formula = getattr(month.policy, code)
+        exact = _evaluate(formula, insurance_env, employee_id=month.employee_id, code=code)
+        contributions[code] = round_money(exact)
+        order += 1
+        slip.lines.append(
+            _line(order, code, SYSTEM_NAMES[code], kind, formula, insurance_env, exact, contributions[code], True)
+        )
+
+    slip.gross_pay = sums[ComponentKind.EARNING]
+    slip.deductions = sums[ComponentKind.DEDUCTION]
+    slip.benefits = sums[ComponentKind.BENEFIT]
+    slip.employer_other = sums[ComponentKind.EMPLOYER_COST]
+    slip.social_insurance = contributions[SystemLine.SOCIAL_INSURANCE]
+    slip.housing_fund = contributions[SystemLine.HOUSING_FUND]
+    slip.employer_social_insurance = contributions[SystemLine.EMPLOYER_SOCIAL_INSURANCE]
+    slip.employer_housing_fund = contributions[SystemLine.EMPLOYER_HOUSING_FUND]
+    slip.special_additional_deduction = month.special_additional_deduction
+    slip.taxable_income = slip.gross_pay - slip.deductions
+
+    withholding = tax.withhold(
+        prior=month.prior,
+        income=slip.taxable_income,
+        special=slip.social_insurance + slip.housing_fund,
+        additional=month.special_additional_deduction,
+        months=month.months_employed,
+    )
+    slip.income_tax = withholding.tax
+    slip.ytd_taxable = withholding.ytd_taxable
+    slip.ytd_tax = withholding.withheld_before + withholding.tax
+    order += 1
+    slip.lines.append(
+        _line(
+            order,
+            SystemLine.INCOME_TAX,
+            SYSTEM_NAMES[SystemLine.INCOME_TAX],
+            ComponentKind.DEDUCTION,
+            tax.TAX_FORMULA,
+            {name: str(value) for name, value in withholding.as_inputs().items()},
+            withholding.tax,
+            withholding.tax,
+            system=True,
+        )
+    )
+
+    slip.net_pay = slip.gross_pay - slip.deductions - slip.social_insurance - slip.housing_fund - slip.income_tax
+    if slip.net_pay < 0:
+        raise ComputationError(
+            f"net pay would be negative ({format_value(slip.net_pay)}): deductions exceed pay; "
+            "reduce the penalties or carry part of them to a later month",
+            employee_id=month.employee_id,
+            component="net_pay",
+        )
+    slip.employer_cost = (
+        slip.gross_pay
+        - slip.deductions
+        + slip.employer_social_insurance
+        + slip.employer_housing_fund
+        + slip.employer_other
+        + slip.benefits
+    )
+    return slip

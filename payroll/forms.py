@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from roles.models import Department, Employee
+
+from .choices import AdjustmentKind, ComponentKind
+from .money import MAX_INPUT_AMOUNT
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
+
+
+class MonthField(forms.CharField):
+    widget = MonthInput
+
+    def to_python(self, value):
+        from .exceptions import PayrollError
+        from .services import parse_month
+
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except PayrollError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+def money_field(label, minimum=Decimal("0"), **kwargs):
+    return forms.DecimalField(
+        label=label, max_digits=14, decimal_places=2, min_value=minimum, max_value=MAX_INPUT_AMOUNT * 100, **kwargs
+    )
+
+
+class StartRunForm(forms.Form):
+    month = MonthField(label=_("Month"))
+
+
+class SalesFigureForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), label=_("Department"))
+    sales = money_field(_("Sales (销售额)"))
+    gross_profit = money_field(_("Gross profit (毛利)"), minimum=Decimal("-1000000000"))
+
+
+class AdjustmentForm(forms.Form):
+    employee = forms.ModelChoiceField(queryset=Employee.objects.current(), label=_("Employee"))
+    kind = forms.ChoiceField(choices=AdjustmentKind.choices, label=_("Kind"))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    corrects_month = MonthField(label=_("Corrects month (corrections only)"), required=False)
+
+
+class AttendanceForm(forms.Form):
+    employee = forms.ModelChoiceField(queryset=Employee.objects.current(), label=_("Employee"))
+    days_worked = forms.DecimalField(label=_("Days worked"), max_digits=4, decimal_places=1, min_value=0)
+    unpaid_leave_days = forms.DecimalField(
+        label=_("Unpaid leave days"), max_digits=4, decimal_places=1, min_value=0, initial=0
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx) from the template"))
+
+
+class ComponentForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(choices=ComponentKind.choices, label=_("Kind"))
+    formula = forms.CharField(label=_("Formula"), max_length=500, widget=forms.TextInput(attrs={"class": "formula"}))
+
+
+ComponentFormSet = forms.formset_factory(ComponentForm, extra=1, can_delete=True, max_num=40, validate_max=True)
+
+
+class VersionForm(forms.Form):
+    effective_from = MonthField(label=_("Effective from (month)"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -1,0 +1,236 @@
+"""Importing a month's inputs from the Excel template the app provides: all rows are checked first, every problem
+is reported as (sheet, row, column, message), and only a file without problems is saved, in one transaction.
+
+Sheets (any may be left out or empty): 奖惩 Bonuses and penalties, 考勤 Attendance, 销售 Sales.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from roles.models import Department, Employee
+
+from . import permissions, services
+from .choices import AdjustmentKind
+from .exceptions import PayrollError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+ADJUSTMENTS = "奖惩 Bonuses"
+ATTENDANCE = "考勤 Attendance"
+SALES = "销售 Sales"
+COLUMNS = {
+    ADJUSTMENTS: ["employee_number", "kind", "amount", "reason"],
+    ATTENDANCE: ["employee_number", "days_worked", "unpaid_leave_days"],
+    SALES: ["department_code", "sales", "gross_profit"],
+}
+KINDS = {
+    "bonus": AdjustmentKind.BONUS,
+    "奖励": AdjustmentKind.BONUS,
+    "penalty": AdjustmentKind.PENALTY,
+    "处罚": AdjustmentKind.PENALTY,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}, row {self.row}, column {self.column}: {self.message}"
+
+
+class ImportRejected(PayrollError):
+    """The file was not imported; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"Nothing was imported: {len(errors)} problem(s). {shown}{more}", field="file")
+
+
+def template() -> bytes:
+    """The import template: one sheet per kind of input, headers in the first row, one example row each."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    examples = {
+        ADJUSTMENTS: ["E0007", "bonus", 800, "活动转化率第一 Best conversion"],
+        ATTENDANCE: ["E0009", 20, 1],
+        SALES: ["marketing", 905000, 301500],
+    }
+    for title, columns in COLUMNS.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.append(examples[title])
+        sheet.freeze_panes = "A2"
+        for letter in "ABCD":
+            sheet.column_dimensions[letter].width = 22
+    kinds = DataValidation(type="list", formula1='"bonus,penalty"', allow_blank=False)
+    workbook[ADJUSTMENTS].add_data_validation(kinds)
+    kinds.add(f"B2:B{MAX_ROWS + 1}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(value, errors: list, sheet: str, row: int, column: str, *, places: int = 2):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors.append(RowError(sheet, row, column, "a number is required"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        errors.append(RowError(sheet, row, column, f"expected a number, found {value!r}"))
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        errors.append(RowError(sheet, row, column, f"expected a number, found text {str(value)[:30]!r}"))
+        return None
+    if not number.is_finite():
+        errors.append(RowError(sheet, row, column, "expected a number"))
+        return None
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _read(upload) -> dict[str, list[tuple]]:
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_FILE_BYTES:
+        raise PayrollError(
+            f"The file is too large ({size // 1024} KB); the limit is {MAX_FILE_BYTES // 1024} KB.", field="file"
+        )
+    data = upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise PayrollError(f"The file is too large; the limit is {MAX_FILE_BYTES // 1024} KB.", field="file")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a file that is not a workbook
+        raise PayrollError(
+            "This is not an Excel workbook (.xlsx); download the template and fill it in.", field="file"
+        ) from None
+    sheets = {}
+    try:
+        known = [name for name in workbook.sheetnames if name in COLUMNS]
+        if not known:
+            raise PayrollError(f"The workbook has none of the template's sheets ({', '.join(COLUMNS)}).", field="file")
+        for name in known:
+            rows = []
+            for index, row in enumerate(workbook[name].iter_rows(values_only=True)):
+                if index > MAX_ROWS + 1:
+                    raise PayrollError(f"Sheet {name} has more than {MAX_ROWS} rows.", field="file")
+                rows.append(row)
+            sheets[name] = rows
+    finally:
+        workbook.close()
+    return sheets
+
+
+def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
+    """Check every row of the uploaded template, then save all of it or nothing. Returns counts per sheet."""
+    services.ensure_not_future(month)
+    sheets = _read(upload)
+    errors: list[RowError] = []
+    plan = {ADJUSTMENTS: [], ATTENDANCE: [], SALES: []}
+    employees = {e.employee_number: e for e in Employee.objects.current()}
+    departments = {d.code: d for d in Department.objects.all()}
+    rights = {
+        ADJUSTMENTS: permissions.can_enter_adjustments,
+        ATTENDANCE: permissions.can_enter_attendance,
+        SALES: permissions.can_run_payroll,
+    }
+    for sheet, rows in sheets.items():
+        data_rows = [
+            (number, row) for number, row in enumerate(rows[1:], start=2) if any(v not in (None, "") for v in row)
+        ]
+        if not rows:
+            continue
+        header = [str(v).strip() if v is not None else "" for v in rows[0]][: len(COLUMNS[sheet])]
+        if header != COLUMNS[sheet]:
+            errors.append(
+                RowError(
+                    sheet,
+                    1,
+                    "-",
+                    f"the columns must be {', '.join(COLUMNS[sheet])}; found {', '.join(header) or 'none'}",
+                )
+            )
+            continue
+        if data_rows and not rights[sheet](user):
+            errors.append(RowError(sheet, 2, "-", "you may not import this sheet"))
+            continue
+        seen = {}
+        for number, row in data_rows:
+            row = (*row, None, None, None, None)
+            if sheet == SALES:
+                code = str(row[0] or "").strip()
+                department = departments.get(code)
+                if department is None:
+                    errors.append(RowError(sheet, number, "department_code", f"no department with code {code!r}"))
+                elif code in seen:
+                    errors.append(RowError(sheet, number, "department_code", f"duplicate of row {seen[code]}"))
+                seen.setdefault(code, number)
+                sales = _number(row[1], errors, sheet, number, "sales")
+                profit = _number(row[2], errors, sheet, number, "gross_profit")
+                plan[sheet].append((number, {"department": department, "sales": sales, "gross_profit": profit}))
+                continue
+            key = str(row[0] or "").strip()
+            employee = employees.get(key)
+            if employee is None:
+                errors.append(RowError(sheet, number, "employee_number", f"no current employee with number {key!r}"))
+            if sheet == ATTENDANCE:
+                if key in seen:
+                    errors.append(RowError(sheet, number, "employee_number", f"duplicate of row {seen[key]}"))
+                seen.setdefault(key, number)
+                worked = _number(row[1], errors, sheet, number, "days_worked", places=1)
+                unpaid = (
+                    Decimal(0)
+                    if row[2] in (None, "")
+                    else _number(row[2], errors, sheet, number, "unpaid_leave_days", places=1)
+                )
+                plan[sheet].append((number, {"employee": employee, "days_worked": worked, "unpaid_leave_days": unpaid}))
+            else:
+                kind = KINDS.get(str(row[1] or "").strip().lower())
+                if kind is None:
+                    errors.append(RowError(sheet, number, "kind", "write bonus or penalty"))
+                amount = _number(row[2], errors, sheet, number, "amount")
+                reason = str(row[3] or "").strip()
+                if not reason:
+                    errors.append(RowError(sheet, number, "reason", "a reason is required"))
+                plan[sheet].append(
+                    (number, {"employee": employee, "kind": kind, "amount": amount, "reason": reason[:200]})
+                )
+    if errors:
+        raise ImportRejected(errors)
+    return _save(plan, month=month, user=user)
+
+
+@transaction.atomic
+def _save(plan, *, month, user) -> dict[str, int]:
+    """Save through the services; the first refusal rolls everything back and is reported with its row."""
+    savers = {
+        SALES: lambda values: services.save_sales_figure(month=month, user=user, **values),
+        ATTENDANCE: lambda values: services.save_attendance(month=month, user=user, **values),
+        ADJUSTMENTS: lambda values: services.add_adjustment(month=month, user=user, **values),
+    }
+    counts = {}
+    for sheet, rows in plan.items():
+        for number, values in rows:
+            try:
+                savers[sheet](values)
+            except PayrollError as error:  # a conflict (a locked month) propagates as itself
+                raise ImportRejected([RowError(sheet, number, error.field or "-", error.message)]) from None
+        counts[sheet] = len(rows)
+    return counts

@@ -1,0 +1,109 @@
+"""Reads of the payroll, shaped for pages, the API and exports with a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from .choices import LOCKED_STATUSES, RunStatus
+from .formula import FormulaError, format_value, parse
+from .models import PayrollRun, Payslip, PayslipLine
+from .money import format_money
+from .permissions import can_view_all_payslips
+
+TOTAL_FIELDS = (
+    "gross_pay",
+    "deductions",
+    "social_insurance",
+    "housing_fund",
+    "income_tax",
+    "net_pay",
+    "employer_social_insurance",
+    "employer_housing_fund",
+    "employer_other",
+    "benefits",
+    "employer_cost",
+)
+VISIBLE_RUN_STATUSES = (RunStatus.READY, *LOCKED_STATUSES)
+
+
+def payslips_visible_to(*, user) -> QuerySet[Payslip]:
+    """All payslips of computed runs for managers and finance; only their own for everyone else.
+
+    Staff see their payslip once the run is approved; a draft is finance's working copy.
+    """
+    slips = Payslip.objects.select_related("run", "employee", "role", "department").filter(
+        run__status__in=VISIBLE_RUN_STATUSES
+    )
+    if can_view_all_payslips(user):
+        return slips
+    if not getattr(user, "is_authenticated", False):
+        return slips.none()
+    return slips.filter(employee__user_id=user.pk, run__status__in=LOCKED_STATUSES)
+
+
+def search_payslips(*, queryset: QuerySet[Payslip], text: str) -> QuerySet[Payslip]:
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(employee__full_name__icontains=text)
+        | Q(employee__employee_number__icontains=text)
+        | Q(role__title_zh__icontains=text)
+        | Q(role__title_en__icontains=text)
+    )
+
+
+def explain_line(line: PayslipLine) -> str:
+    """'0.08 x 123,456.00 = 9,876.48' (with a times sign): the formula with its inputs, then the amount."""
+    values = {name: Decimal(value) for name, value in (line.inputs or {}).items()}
+    try:
+        formula = parse(line.formula, names=values)
+        rendered = formula.render(values)
+    except (FormulaError, ArithmeticError):
+        rendered = line.formula
+    exact = Decimal(line.exact)
+    shown = format_value(exact)
+    if exact != line.amount:
+        rendered = f"{rendered} = {shown}"
+    return f"{rendered} = {format_money(line.amount)}"
+
+
+@dataclass
+class DepartmentTotal:
+    department: str
+    people: int
+    totals: dict[str, Decimal]
+
+
+def run_totals(*, run: PayrollRun) -> tuple[list[DepartmentTotal], dict[str, Decimal]]:
+    """Totals per department and for the whole run; one query."""
+    rows = (
+        Payslip.objects.filter(run=run)
+        .values("department__sort_order", "department__name_zh", "department__name_en")
+        .annotate(people=Count("id"), **{name: Sum(name) for name in TOTAL_FIELDS})
+        .order_by("department__sort_order", "department__name_zh")
+    )
+    departments = [
+        DepartmentTotal(
+            department=f"{row['department__name_zh']} {row['department__name_en']}",
+            people=row["people"],
+            totals={name: row[name] or Decimal(0) for name in TOTAL_FIELDS},
+        )
+        for row in rows
+    ]
+    for department in departments:
+        department.totals["insurance"] = department.totals["social_insurance"] + department.totals["housing_fund"]
+    grand = {name: sum((d.totals[name] for d in departments), Decimal(0)) for name in (*TOTAL_FIELDS, "insurance")}
+    grand["people"] = sum(d.people for d in departments)
+    return departments, grand
+
+
+def run_for_month(month) -> PayrollRun | None:
+    return (
+        PayrollRun.objects.select_related("started_by", "approved_by", "paid_by", "error_employee")
+        .filter(month=month)
+        .first()
+    )

@@ -1,0 +1,643 @@
+"""Every write of the payroll goes through these functions; views, the API, imports and tasks call them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from roles.models import Department, Employee
+
+from .calculation import MonthData
+from .choices import LOCKED_STATUSES, AdjustmentKind, RunStatus
+from .engine import (
+    ComponentError,
+    ComponentSpec,
+    ComputationError,
+    ComputedPayslip,
+    compile_components,
+    compute_payslip,
+)
+from .exceptions import PayrollConflict, PayrollError
+from .models import (
+    INSURANCE_RATE_FIELDS,
+    Adjustment,
+    Attendance,
+    Component,
+    InsurancePolicy,
+    PayProfile,
+    PayrollRun,
+    Payslip,
+    PayslipLine,
+    ProfitPoolRule,
+    SalaryStructure,
+    SalesFigure,
+    StructureVersion,
+    month_label,
+)
+from .money import MAX_INPUT_AMOUNT
+
+BATCH_SIZE = 2000
+# A run whose worker has not reported progress for this long may be restarted by finance.
+STALE_RUN_AFTER = datetime.timedelta(minutes=10)
+
+# The state machine of a run, in one place. APPROVED and PAID are also guarded by database triggers.
+TRANSITIONS: dict[str, set[str]] = {
+    RunStatus.DRAFT: {RunStatus.RUNNING},
+    RunStatus.RUNNING: {RunStatus.READY, RunStatus.FAILED, RunStatus.RUNNING},
+    RunStatus.FAILED: {RunStatus.RUNNING},
+    RunStatus.READY: {RunStatus.RUNNING, RunStatus.APPROVED, RunStatus.DRAFT},
+    RunStatus.APPROVED: {RunStatus.PAID},
+    RunStatus.PAID: set(),
+}
+
+
+# --- Months ------------------------------------------------------------------------------------------------------
+
+
+def parse_month(value: Any, *, field: str = "month") -> datetime.date:
+    """'2026-05' (or a date) -> date(2026, 5, 1); a malformed month is refused with a message."""
+    if isinstance(value, datetime.date):
+        return value.replace(day=1)
+    text = str(value or "").strip()
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", text)
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        raise PayrollError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-05.", field=field)
+    return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def current_month() -> datetime.date:
+    return timezone.localdate().replace(day=1)
+
+
+def ensure_not_future(month: datetime.date, *, field: str = "month") -> None:
+    if month > current_month():
+        raise PayrollError(
+            f"{month_label(month)} is in the future; payroll works on this month or earlier.", field=field
+        )
+
+
+def ensure_month_open(month: datetime.date) -> PayrollRun | None:
+    """Inputs of a month may change only while its payroll is not running and not approved.
+
+    A computed (ready) run goes back to draft: its figures no longer match the inputs, so it must be recomputed
+    before anyone can approve it.
+    """
+    run = PayrollRun.objects.select_for_update().filter(month=month).first()
+    if run is None:
+        return None
+    if run.status in LOCKED_STATUSES:
+        raise PayrollConflict(
+            f"The payroll of {run.label} is {run.get_status_display().lower()} and read-only; "
+            "enter a correction in a later month instead."
+        )
+    if run.status == RunStatus.RUNNING:
+        raise PayrollConflict(f"The payroll of {run.label} is running; change its inputs when it has finished.")
+    if run.status == RunStatus.READY:
+        _move(run, RunStatus.DRAFT)
+        run.save(update_fields=["status"])
+    return run
+
+
+def _move(run: PayrollRun, status: str) -> None:
+    """The one place a run changes status; a move the state machine does not allow is refused."""
+    if status not in TRANSITIONS[run.status]:
+        raise PayrollConflict(
+            f"A payroll that is {RunStatus(run.status).label.lower()} cannot become {RunStatus(status).label.lower()}."
+        )
+    run.status = status
+
+
+# --- Runs --------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
+    """Create or restart the month's run and queue its computation; a run already in progress is refused."""
+    ensure_not_future(month)
+    run, _created = PayrollRun.objects.select_for_update().get_or_create(month=month)
+    if run.status == RunStatus.RUNNING:
+        fresh = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_RUN_AFTER
+        if fresh:
+            starter = run.started_by.get_username() if run.started_by else "the schedule"
+            raise PayrollConflict(
+                f"The payroll of {run.label} is already running (started by {starter}, "
+                f"{run.done} of {run.total} done); wait for it to finish."
+            )
+    elif run.status in LOCKED_STATUSES:
+        raise PayrollConflict(f"The payroll of {run.label} is {run.get_status_display().lower()}; it cannot be rerun.")
+    earlier = (
+        PayrollRun.objects.filter(month__gte=month.replace(month=1), month__lt=month)
+        .exclude(status__in=LOCKED_STATUSES)
+        .order_by("month")
+        .first()
+    )
+    if earlier is not None:
+        raise PayrollConflict(f"Approve the payroll of {earlier.label} first: income tax is cumulative over the year.")
+    later = PayrollRun.objects.filter(month__gt=month, status__in=LOCKED_STATUSES).order_by("month").first()
+    if later is not None:
+        raise PayrollConflict(
+            f"The payroll of {later.label} is already approved; correct {month_label(month)} with an adjustment "
+            "in a later month."
+        )
+    _move(run, RunStatus.RUNNING)
+    now = timezone.now()
+    run.attempt += 1
+    run.done = 0
+    run.total = 0
+    run.error_message = ""
+    run.error_employee = None
+    run.error_component = ""
+    run.started_by = user if getattr(user, "is_authenticated", False) else None
+    run.started_at = now
+    run.heartbeat_at = now
+    run.finished_at = None
+    run.save()
+    if queue:
+        from .tasks import compute_payroll_run
+
+        run_id, attempt = run.pk, run.attempt
+        transaction.on_commit(lambda: compute_payroll_run.delay(run_id, attempt))
+    return run
+
+
+def _clear_payslips(run: PayrollRun) -> None:
+    PayslipLine.objects.filter(payslip__run=run).delete()
+    Payslip.objects.filter(run=run).delete()
+
+
+def _lock_own_run(run_id: int, attempt: int) -> PayrollRun | None:
+    """The run row, locked, if this attempt still owns it; None when a newer attempt or a state change took over."""
+    run = PayrollRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING or run.attempt != attempt:
+        return None
+    return run
+
+
+def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> str:
+    """Compute and store every payslip of a running run in batches, with progress; safe to run again.
+
+    A retry of the same attempt (a worker killed mid-run) starts over: it deletes what the earlier try stored
+    and recomputes, so the end is exactly one payslip per employee with the same figures. A computation error
+    stops the run, deletes every payslip it stored, and records the employee and component at fault.
+    """
+    with transaction.atomic():
+        run = _lock_own_run(run_id, attempt)
+        if run is None:
+            return "stale"
+        _clear_payslips(run)
+        month = run.month
+    try:
+        data = MonthData(month)
+        ids = data.employee_ids()
+        with transaction.atomic():
+            run = _lock_own_run(run_id, attempt)
+            if run is None:
+                return "stale"
+            run.total, run.done, run.heartbeat_at = len(ids), 0, timezone.now()
+            run.save(update_fields=["total", "done", "heartbeat_at"])
+        for start in range(0, len(ids), batch_size):
+            employees = data.load_employees(ids[start : start + batch_size])
+            computed = [compute_payslip(item) for item in data.batch(employees)]
+            with transaction.atomic():
+                run = _lock_own_run(run_id, attempt)
+                if run is None:
+                    return "stale"
+                store_payslips(run=run, data=data, employees=employees, computed=computed)
+                run.done += len(computed)
+                run.heartbeat_at = timezone.now()
+                run.save(update_fields=["done", "heartbeat_at"])
+    except ComputationError as error:
+        return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
+    except ComponentError as error:
+        return _fail(run_id, attempt, f"A salary structure has a bad formula: {error.message}")
+    except Exception:
+        # Anything unexpected (the database went away...): the run says it failed instead of looking busy.
+        _fail(run_id, attempt, "The run stopped on an unexpected error; it has been logged. Start it again.")
+        raise
+    with transaction.atomic():
+        run = _lock_own_run(run_id, attempt)
+        if run is None:
+            return "stale"
+        _move(run, RunStatus.READY)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    return "ready"
+
+
+def _fail(run_id: int, attempt: int, message: str, *, employee_id: int | None = None, component: str = "") -> str:
+    """Stop the run: delete what it stored and record what went wrong (and for whom)."""
+    with transaction.atomic():
+        run = _lock_own_run(run_id, attempt)
+        if run is None:
+            return "stale"
+        _clear_payslips(run)
+        _move(run, RunStatus.FAILED)
+        employee = Employee.objects.filter(pk=employee_id).first() if employee_id else None
+        run.error_employee = employee
+        run.error_component = component[:40]
+        run.error_message = f"{employee}: {message}" if employee else message
+        run.done = 0
+        run.finished_at = timezone.now()
+        run.save()
+    return "failed"
+
+
+def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[Employee], computed) -> None:
+    """Two bulk inserts per batch: the payslips, then all their lines."""
+    by_id = {e.pk: e for e in employees}
+    slips = []
+    for item in computed:
+        employee = by_id[item.employee_id]
+        version = data.version_for(employee)
+        slips.append(
+            Payslip(
+                run=run,
+                employee=employee,
+                structure_version_id=version.pk,
+                role_id=employee.role_id,
+                department_id=employee.role.department_id,
+                working_days=item.working_days,
+                days_worked=item.days_worked,
+                months_employed=item.months_employed,
+                **item.totals(),
+            )
+        )
+    Payslip.objects.bulk_create(slips, batch_size=2000)
+    rows = [
+        (
+            slip.pk,
+            line.order,
+            line.code,
+            line.name,
+            line.kind,
+            line.is_system,
+            line.formula,
+            line.inputs,
+            line.exact,
+            line.amount,
+        )
+        for slip, item in zip(slips, computed, strict=True)
+        for line in item.lines
+    ]
+    _insert_lines(rows)
+
+
+LINE_COLUMNS = ("payslip_id", "order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount")
+
+
+def _insert_lines(rows: list[tuple]) -> None:
+    """All lines of a batch in one statement: COPY on PostgreSQL (the bulk of a run's writing), else bulk_create."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(f'"{name}"' for name in LINE_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {PayslipLine._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row((*row[:7], json.dumps(row[7]), *row[8:]))
+        return
+    PayslipLine.objects.bulk_create(
+        [PayslipLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows], batch_size=5000
+    )
+
+
+@transaction.atomic
+def approve_run(*, run: PayrollRun, user) -> PayrollRun:
+    """Finance approves a computed run; from then on it is read-only."""
+    run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.READY:
+        raise PayrollConflict(
+            f"Only a computed payroll can be approved; {run.label} is {run.get_status_display().lower()}."
+        )
+    _move(run, RunStatus.APPROVED)
+    run.approved_by = user
+    run.approved_at = timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    return run
+
+
+@transaction.atomic
+def mark_paid(*, run: PayrollRun, user) -> PayrollRun:
+    """Finance records that the approved payroll has been paid out."""
+    run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.APPROVED:
+        raise PayrollConflict(
+            f"Only an approved payroll can be marked paid; {run.label} is {run.get_status_display().lower()}."
+        )
+    _move(run, RunStatus.PAID)
+    run.paid_by = user
+    run.paid_at = timezone.now()
+    run.save(update_fields=["status", "paid_by", "paid_at"])
+    return run
+
+
+# --- Structures --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_structure(*, code: str, name: str, role=None, employee=None, user=None) -> SalaryStructure:
+    """A salary structure for a role, or an override for one employee (then it wins over the role's)."""
+    structure = SalaryStructure(code=code, name=name, role=role, employee=employee, created_by=user)
+    if (role is None) == (employee is None):
+        raise ValidationError({"role": "Choose a role or an employee (one of them)."})
+    structure.full_clean()
+    structure.save()
+    return structure
+
+
+def check_components(specs: Iterable[ComponentSpec]):
+    """Parse and check the components; raises engine.ComponentError naming the row, field and column."""
+    return compile_components(list(specs))
+
+
+@transaction.atomic
+def save_structure_version(
+    *,
+    structure: SalaryStructure,
+    effective_from: datetime.date,
+    components: Sequence[ComponentSpec],
+    note: str = "",
+    user=None,
+) -> StructureVersion:
+    """Save the structure's components from a month on, as a new version (or replacing that month's version
+    while no approved run used it). Every formula is checked first; nothing is saved if one is wrong."""
+    effective_from = effective_from.replace(day=1)
+    if not components:
+        raise PayrollError("A structure needs at least one component.", field="components")
+    check_components(components)
+    version = (
+        StructureVersion.objects.select_for_update().filter(structure=structure, effective_from=effective_from).first()
+    )
+    if version is not None:
+        if Payslip.objects.filter(structure_version=version, run__status__in=LOCKED_STATUSES).exists():
+            raise PayrollConflict(
+                f"The version from {month_label(effective_from)} was used by an approved payroll; "
+                "save the change from a later month."
+            )
+        locked_later = PayrollRun.objects.filter(month__gte=effective_from, status__in=LOCKED_STATUSES)
+        if locked_later.exists():
+            raise PayrollConflict("An approved payroll already uses this month; save the change from a later month.")
+        _invalidate_ready_runs(Payslip.objects.filter(structure_version=version))
+        version.components.all().delete()
+        version.note = note
+        version.created_by = user
+        version.save()
+    else:
+        if PayrollRun.objects.filter(month__gte=effective_from, status__in=LOCKED_STATUSES).exists():
+            raise PayrollConflict(
+                f"An approved payroll exists from {month_label(effective_from)} on; the new version must start later."
+            )
+        version = StructureVersion.objects.create(
+            structure=structure, effective_from=effective_from, note=note, created_by=user
+        )
+        _invalidate_ready_runs(Payslip.objects.filter(run__month__gte=effective_from))
+    Component.objects.bulk_create(
+        Component(version=version, order=i, code=c.code.strip(), name=c.name, kind=c.kind, formula=c.formula)
+        for i, c in enumerate(components, start=1)
+    )
+    return version
+
+
+def _invalidate_ready_runs(payslips) -> None:
+    run_ids = payslips.values_list("run_id", flat=True).distinct()
+    for run in PayrollRun.objects.select_for_update().filter(pk__in=run_ids, status=RunStatus.READY):
+        _move(run, RunStatus.DRAFT)
+        run.save(update_fields=["status"])
+
+
+# --- What-if -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewRow:
+    employee: Employee
+    before: ComputedPayslip | None
+    after: ComputedPayslip | None
+    error: str = ""
+
+    @property
+    def net_difference(self) -> Decimal | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after.net_pay - self.before.net_pay
+
+    def amount(self, which: str, code: str) -> Decimal | None:
+        slip = getattr(self, which)
+        if slip is None:
+            return None
+        return next((line.amount for line in slip.lines if line.code == code), None)
+
+
+def preview_structure_change(
+    *, version: StructureVersion, components: Sequence[ComponentSpec], month: datetime.date, limit: int = 500
+) -> list[PreviewRow]:
+    """Recompute `month` for the employees on this version, once as stored and once with `components`;
+    nothing is written. Formula errors in `components` raise ComponentError before any computing."""
+    compiled = check_components(components)
+    before = MonthData(month)
+    after = MonthData(month, overrides={version.pk: compiled})
+    employees = [
+        e
+        for e in before.load_employees(before.employee_ids())
+        if (v := before.version_for(e)) is not None and v.pk == version.pk
+    ][:limit]
+    rows = []
+    for current, changed, employee in zip(before.batch(employees), after.batch(employees), employees, strict=True):
+        row = PreviewRow(employee=employee, before=None, after=None)
+        try:
+            row.before = compute_payslip(current)
+        except ComputationError as error:
+            row.error = error.message
+        try:
+            row.after = compute_payslip(changed)
+        except ComputationError as error:
+            row.error = error.message
+        rows.append(row)
+    return rows
+
+
+# --- Monthly inputs ----------------------------------------------------------------------------------------------
+
+
+def _bounded(value: Decimal, *, field: str, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_INPUT_AMOUNT):
+    if value is None:
+        raise PayrollError("A number is required.", field=field)
+    if not isinstance(value, Decimal):
+        raise PayrollError("A number is required.", field=field)
+    if value.as_tuple().exponent < -2:
+        raise PayrollError("At most two decimal places.", field=field)
+    if value < minimum or value > maximum:
+        raise PayrollError(f"Must be between {minimum:,.2f} and {maximum:,.2f}.", field=field)
+    return value
+
+
+@transaction.atomic
+def save_sales_figure(
+    *, month: datetime.date, department: Department, sales: Decimal, gross_profit: Decimal, user
+) -> SalesFigure:
+    """Finance's sales and gross profit of a department for a month (one row, replaced when entered again)."""
+    ensure_not_future(month)
+    ensure_month_open(month)
+    _bounded(sales, field="sales", maximum=Decimal("1000000000"))
+    _bounded(gross_profit, field="gross_profit", minimum=Decimal("-1000000000"), maximum=Decimal("1000000000"))
+    if gross_profit > sales:
+        raise PayrollError("Gross profit cannot exceed sales.", field="gross_profit")
+    figure, _ = SalesFigure.objects.update_or_create(
+        month=month,
+        department=department,
+        defaults={"sales": sales, "gross_profit": gross_profit, "entered_by": user},
+    )
+    return figure
+
+
+@transaction.atomic
+def add_adjustment(
+    *,
+    month: datetime.date,
+    employee: Employee,
+    kind: str,
+    amount: Decimal,
+    reason: str,
+    user,
+    corrects_month: datetime.date | None = None,
+) -> Adjustment:
+    """A bonus, penalty or correction for an employee's month, with its reason and who entered it."""
+    ensure_not_future(month)
+    ensure_month_open(month)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PayrollError("Give a reason.", field="reason")
+    if kind == AdjustmentKind.CORRECTION:
+        _bounded(amount, field="amount", minimum=-MAX_INPUT_AMOUNT)
+        if amount == 0:
+            raise PayrollError("A correction cannot be zero.", field="amount")
+        if corrects_month is None or corrects_month.replace(day=1) >= month:
+            raise PayrollError("A correction names the earlier month it corrects.", field="corrects_month")
+        corrects_month = corrects_month.replace(day=1)
+    elif kind in (AdjustmentKind.BONUS, AdjustmentKind.PENALTY):
+        _bounded(amount, field="amount", minimum=Decimal("0.01"))
+        corrects_month = None
+    else:
+        raise PayrollError(f"Unknown kind {kind!r}.", field="kind")
+    adjustment = Adjustment(
+        month=month,
+        employee=employee,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        corrects_month=corrects_month,
+        entered_by=user,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    return adjustment
+
+
+@transaction.atomic
+def delete_adjustment(*, adjustment: Adjustment) -> None:
+    """Remove a bonus or penalty entered by mistake, while the month is open."""
+    ensure_month_open(adjustment.month)
+    adjustment.delete()
+
+
+@transaction.atomic
+def save_attendance(
+    *,
+    month: datetime.date,
+    employee: Employee,
+    days_worked: Decimal,
+    unpaid_leave_days: Decimal = Decimal(0),
+    working_days: Decimal | None = None,
+    user,
+) -> Attendance:
+    """Days worked and unpaid leave of an employee's month (replacing an earlier entry)."""
+    from .calculation import working_days as month_working_days
+
+    ensure_not_future(month)
+    ensure_month_open(month)
+    working_days = Decimal(month_working_days(month)) if working_days is None else working_days
+    _bounded(working_days, field="working_days", minimum=Decimal("0.5"), maximum=Decimal(31))
+    _bounded(days_worked, field="days_worked", maximum=Decimal(31))
+    _bounded(unpaid_leave_days, field="unpaid_leave_days", maximum=Decimal(31))
+    if days_worked + unpaid_leave_days > working_days:
+        raise PayrollError(
+            f"Days worked plus unpaid leave ({days_worked + unpaid_leave_days}) "
+            f"exceed the {working_days} working days.",
+            field="days_worked",
+        )
+    attendance, _ = Attendance.objects.update_or_create(
+        month=month,
+        employee=employee,
+        defaults={
+            "working_days": working_days,
+            "days_worked": days_worked,
+            "unpaid_leave_days": unpaid_leave_days,
+            "entered_by": user,
+        },
+    )
+    return attendance
+
+
+@transaction.atomic
+def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPoolRule:
+    """The share of company gross profit that goes to a department's profit pool."""
+    if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1) or rate.as_tuple().exponent < -4:
+        raise PayrollError("The share is between 0 and 1 (0.40 = 40%).", field="rate")
+    for run in PayrollRun.objects.select_for_update().filter(status=RunStatus.READY):
+        _move(run, RunStatus.DRAFT)
+        run.save(update_fields=["status"])
+    rule, _ = ProfitPoolRule.objects.update_or_create(
+        department=department, defaults={"rate": rate, "updated_by": user}
+    )
+    return rule
+
+
+@transaction.atomic
+def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
+    """An employee's base salary (within the role's pay grade), contribution base and tax deductions."""
+    allowed = {"base_salary", "contribution_base", "special_additional_deduction", "insurance_policy"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    profile = PayProfile.objects.select_for_update().filter(employee=employee).first() or PayProfile(employee=employee)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    role = employee.role
+    if profile.base_salary is not None and not role.pay_grade_min <= profile.base_salary <= role.pay_grade_max:
+        raise PayrollError(
+            "The base salary must be within the role's pay grade, "
+            f"{role.pay_grade_min:,.2f} to {role.pay_grade_max:,.2f}.",
+            field="base_salary",
+        )
+    profile.updated_by = user
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **values: Any) -> InsurancePolicy:
+    """A city's social insurance and housing fund rates and base bounds; one policy is the default."""
+    policy = policy or InsurancePolicy()
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.updated_by = user
+    policy.full_clean(validate_constraints=False)
+    if policy.si_base_floor > policy.si_base_ceiling or policy.hf_base_floor > policy.hf_base_ceiling:
+        raise PayrollError("A base floor must not be above its ceiling.", field="si_base_floor")
+    for name in INSURANCE_RATE_FIELDS:
+        if getattr(policy, name) > Decimal("0.5"):
+            raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
+    if policy.is_default:
+        InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True).update(is_default=False)
+    policy.save()
+    return policy

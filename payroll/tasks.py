@@ -1,0 +1,36 @@
+"""Celery tasks of the payroll: they take ids and dates, call one service, and are safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .exceptions import PayrollConflict
+
+
+@shared_task(name="payroll.compute_run", acks_late=True)
+def compute_payroll_run(run_id: int, attempt: int) -> str:
+    """Compute the payslips of a running payroll; a redelivered message starts that attempt over cleanly."""
+    return services.compute_run(run_id=run_id, attempt=attempt)
+
+
+@shared_task(name="payroll.start_scheduled_run")
+def start_scheduled_run(day: str | None = None) -> str:
+    """On the configured day of the month (PAYROLL_RUN_DAY) start the previous month's payroll, once."""
+    import datetime
+
+    today = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    if today.day != settings.PAYROLL_RUN_DAY:
+        return "not today"
+    month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    from .models import PayrollRun
+
+    if PayrollRun.objects.filter(month=month).exclude(status="draft").exists():
+        return "already started"
+    try:
+        services.start_run(month=month, user=None)
+    except PayrollConflict as error:
+        return error.message
+    return f"started {month:%Y-%m}"

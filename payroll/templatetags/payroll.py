@@ -1,0 +1,22 @@
+from django import template
+
+from ..money import format_money
+from ..permissions import can_view_payroll_inputs
+
+register = template.Library()
+
+
+@register.filter
+def payroll_all(user) -> bool:
+    """Whether the navigation shows the payroll pages (Manager, Finance)."""
+    return can_view_payroll_inputs(user)
+
+
+@register.filter
+def money(value) -> str:
+    return format_money(value)
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None

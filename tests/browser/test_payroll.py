@@ -1,0 +1,68 @@
+"""Browser: finance runs, approves and downloads a month's payroll; a staff member sees only their own payslip."""
+
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from payroll.demo import demo_months
+from payroll.models import PayrollRun, Payslip
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo_data, tmp_path):
+    _first, second = demo_months()
+    month = second.strftime("%Y-%m")
+    log_in(page, live_server, "finance")
+    page.get_by_role("link", name="Payroll", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Payroll runs")
+
+    page.fill("input[name=month]", month)
+    page.get_by_test_id("start-run").click()
+    expect(page).to_have_url(re.compile(f"/payroll/runs/{month}/"))
+    # The progress box polls until the worker is done, then the page shows the totals.
+    expect(page.get_by_test_id("run-status")).to_have_text("Ready for approval", timeout=30_000)
+    expect(page.get_by_test_id("department-totals")).to_be_visible()
+    run = PayrollRun.objects.get(month=second)
+    total = sum(slip.net_pay for slip in Payslip.objects.filter(run=run))
+    expect(page.get_by_test_id("total-net")).to_have_text(f"{total:,.2f}")
+
+    page.get_by_test_id("approve").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Approve the payroll?")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("Approved")
+    run.refresh_from_db()
+    assert run.status == "approved" and run.approved_by.username == "finance"
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export").click()
+    path = tmp_path / "payroll.xlsx"
+    download_info.value.save_as(path)
+    workbook = openpyxl.load_workbook(path)
+    bank = workbook["银行转账 Bank transfer"]
+    paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row))
+    assert paid == total
+    assert bank.cell(bank.max_row, 5).value.startswith("=SUM(")
+
+
+def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data):
+    log_in(page, live_server, "cs")
+    page.get_by_role("link", name="My payslips").click()
+    rows = page.get_by_test_id("payslips").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("孙佳怡")
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_test_id("lines")).to_contain_text("Profit share")
+    expect(page.get_by_test_id("lines")).to_contain_text("\u00d7")
+
+    someone_else = Payslip.objects.exclude(employee__user__username="cs").first()
+    page.goto(f"{live_server.url}/payroll/payslips/{someone_else.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator(".messages")).to_contain_text("You do not have permission")
+    page.goto(f"{live_server.url}/payroll/")
+    expect(page).to_have_url(re.compile("/payroll/payslips/"))
