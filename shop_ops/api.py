@@ -224,3 +224,22 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
     return defaults.server_error(request)
+
+
+def make_text_fields_strict() -> None:
+    """DRF turns a JSON number into text for a text field ({"name": 0} becomes "0"). A client sending a number
+    where text belongs has a bug worth telling it about, so text fields accept only strings. Called once at
+    start-up (roles.apps)."""
+    from rest_framework import serializers
+
+    if getattr(serializers.CharField, "_shopops_strict", False):
+        return
+    lenient = serializers.CharField.to_internal_value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    serializers.CharField.to_internal_value = to_internal_value
+    serializers.CharField._shopops_strict = True
