@@ -49,6 +49,8 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
     """Reject query parameters nobody handles: a typo such as ?deparment=3 must not silently return everything."""
 
     def filter_queryset(self, request, queryset, view):
+        if any("\x00" in value for values in request.query_params.lists() for value in values[1]):
+            raise exceptions.ValidationError({"detail": ["Query values may not contain NUL characters."]})
         unknown = sorted(set(request.query_params) - self.allowed_params(request, queryset, view))
         if unknown:
             allowed = ", ".join(sorted(self.allowed_params(request, queryset, view)))

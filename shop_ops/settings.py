@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop_ops.api.exception_handler",
     # JSON only: form-encoded bodies have HTML-form semantics in DRF (an empty field in a PATCH is silently
     # ignored). File uploads declare MultiPartParser on their own views.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["shop_ops.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -58,3 +58,12 @@ def test_names_are_escaped_on_the_org_chart_and_employee_pages(client_as, manage
         assert "<script>alert('x')</script>" not in body
         assert '<img src=x onerror="alert(1)">' not in body
         assert "&lt;script&gt;" in body
+
+
+def test_nul_characters_are_refused_not_a_server_error(api_as, manager):
+    client = api_as(manager)
+    body = client.post("/api/departments/", {"code": "x", "name_zh": "a\u0000b", "name_en": "x"}, format="json")
+    assert body.status_code == 400
+    assert "NUL" in body.json()["detail"]
+    query = client.get("/api/departments/", {"code": "a\u0000"})
+    assert query.status_code == 400
