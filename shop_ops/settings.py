@@ -240,6 +240,11 @@ CELERY_TASK_ROUTES = {
     "payroll.*": {"queue": env.str("CELERY_PAYROLL_QUEUE", default="payroll")},
     "inventory.*": {"queue": env.str("CELERY_STOCK_QUEUE", default="stock")},
 }
+# With Redis, a task taken by a worker that then dies is handed out again after this many seconds; it must be
+# longer than the longest task (a 100,000-person payroll run), or a running task could be started twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": read_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
