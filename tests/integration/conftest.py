@@ -35,7 +35,7 @@ def redis_url():
     return REDIS_URL
 
 
-def test_database_url() -> str | None:
+def worker_database_url() -> str | None:
     """The URL of the test database, for a worker process that must see what the test wrote (PostgreSQL only:
     SQLite's test database lives in the test process's memory)."""
     from django.db import connection
@@ -53,7 +53,7 @@ def test_database_url() -> str | None:
 @pytest.fixture
 def shared_database(transactional_db):
     """A committed test database the worker process can read; skips on SQLite with the reason."""
-    url = test_database_url()
+    url = worker_database_url()
     if url is None:
         pytest.skip("A worker process cannot see SQLite's in-memory test database; this runs on PostgreSQL (CI).")
     return url

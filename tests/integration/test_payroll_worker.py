@@ -16,19 +16,9 @@ from payroll.choices import RunStatus
 from payroll.models import PayrollRun, Payslip
 
 from ..payroll.conftest import MONTH, payroll_world, sales_employee  # noqa: F401 (fixtures)
-from .conftest import ROOT, wait_for
+from .conftest import ROOT, wait_for, worker_database_url
 
 pytestmark = pytest.mark.integration
-
-
-def _database_url() -> str:
-    """The URL of the database this test is using, for the worker process to use the same one."""
-    settings = connection.settings_dict
-    user = settings.get("USER") or ""
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
 @pytest.fixture
@@ -40,7 +30,7 @@ def payroll_worker(redis_url, transactional_db):
         )
     queue = f"shopops-payroll-{uuid.uuid4().hex[:8]}"
     environment = dict(
-        os.environ, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, DATABASE_URL=_database_url()
+        os.environ, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, DATABASE_URL=worker_database_url()
     )
     command = [sys.executable, "-m", "celery", "-A", "shop_ops", "worker", "--pool=solo", "--concurrency=1"]
     command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
