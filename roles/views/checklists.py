@@ -23,7 +23,7 @@ from ..exceptions import NotYourItem
 from ..forms import AdHocTaskForm, AssignmentForm, DutyForm, HolidayForm
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import RuleRequiredMixin, can_manage_checklists, can_view_history_of, has_checklist
-from .org import ServiceFormView
+from .org import ServiceFormView, add_service_errors
 
 
 def _parse_date(value: str | None, default: datetime.date) -> datetime.date:
@@ -276,8 +276,7 @@ class DutyAssignView(RuleRequiredMixin, TemplateView):
             try:
                 services.assign_duty(duty=self.duty, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Assigned."))
                 return redirect("roles:duty-assign", pk=pk)
@@ -309,8 +308,7 @@ class AdHocTaskView(RuleRequiredMixin, TemplateView):
             try:
                 item = services.add_ad_hoc_task(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Task given to %(name)s.") % {"name": item.employee.full_name})
                 return redirect("roles:person-history", pk=item.employee_id)
@@ -357,8 +355,7 @@ class HolidayListView(RuleRequiredMixin, TemplateView):
             try:
                 holiday = services.save_holiday(**form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Added %(day)s.") % {"day": holiday})
                 return redirect(f"{reverse('roles:holidays')}?year={holiday.date.year}")

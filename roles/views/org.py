@@ -87,6 +87,15 @@ class RoleDetailView(RuleRequiredMixin, TemplateView):
         return context
 
 
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: at the field it names, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 class ServiceFormView(RuleRequiredMixin, FormView):
     """A form whose valid data goes to one service; the service's refusals come back as form errors."""
 
@@ -121,11 +130,7 @@ class ServiceFormView(RuleRequiredMixin, FormView):
         try:
             self.object = self.save(form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         except ShopOpsError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
