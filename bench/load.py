@@ -157,6 +157,34 @@ class User(threading.Thread):
                 self.request("GET", self.random.choice(self.plan["payslips"]), self.plan["finance"])
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds of these processes so far (from /proc; 0 for a process that has gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / tick
+
+
+def processes(*, parent: int | None = None, name: str | None = None) -> list[int]:
+    """Pids of the children of `parent` (and the parent), or of every process called `name`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if (parent is not None and int(rest.split()[1]) == parent) or (name and comm.split("(", 1)[1] == name):
+            found.append(int(entry.name))
+    return found + ([parent] if parent is not None else [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
@@ -195,12 +223,23 @@ def main() -> None:
         results: list = []
         deadline = time.perf_counter() + args.seconds
         users = [User(port, plan, deadline, results, seed) for seed in range(args.users)]
+        for _ in range(100):  # every gunicorn worker booted, so that its CPU is counted from here on
+            workers = processes(parent=server.pid)
+            if len(workers) > args.workers:
+                break
+            time.sleep(0.1)
+        database = processes(name="postgres")
+        server_cpu, database_cpu = cpu_seconds(workers), cpu_seconds(database)
+        client_cpu = time.process_time()
         started = time.perf_counter()
         for user in users:
             user.start()
         for user in users:
             user.join()
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = cpu_seconds(workers) - server_cpu
+        database_cpu = cpu_seconds(processes(name="postgres")) - database_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -212,6 +251,11 @@ def main() -> None:
 
     print(f"users {args.users}, gunicorn workers {args.workers}, {args.seconds} s, {os.cpu_count()} cores")
     print(f"requests {len(results)}   {len(results) / elapsed:.0f} req/s   errors {len(errors)}")
+    per = 1000 / max(len(results), 1)
+    print(
+        f"CPU ms per request: web {server_cpu * per:.1f}   PostgreSQL {database_cpu * per:.1f}"
+        f"   load client {client_cpu * per:.1f}   (all PostgreSQL processes; load average {os.getloadavg()[0]:.1f})"
+    )
     mean = statistics.mean(latencies) * 1000
     print(f"latency ms: p50 {pct(50):.0f}   p95 {pct(95):.0f}   p99 {pct(99):.0f}   mean {mean:.0f}")
     by_kind: dict[str, list] = {}

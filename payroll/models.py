@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from roles.models import Department, Employee, Role
 
@@ -68,6 +69,8 @@ class InsurancePolicy(models.Model):
     updated_by = _by(_("updated by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["city"]
         verbose_name = _("insurance policy")
@@ -125,6 +128,8 @@ class PayProfile(models.Model):
     updated_by = _by(_("updated by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("pay profile")
         verbose_name_plural = _("pay profiles")
@@ -171,6 +176,8 @@ class SalaryStructure(models.Model):
     created_by = _by(_("created by"), "+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("salary structure")
@@ -201,6 +208,8 @@ class StructureVersion(models.Model):
     created_by = _by(_("created by"), "+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
     class Meta:
         ordering = ["structure", "-effective_from"]
         verbose_name = _("structure version")
@@ -226,6 +235,8 @@ class Component(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ComponentKind.choices)
     formula = models.CharField(_("formula"), max_length=500)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["version", "order"]
         verbose_name = _("component")
@@ -249,6 +260,8 @@ class SalesFigure(models.Model):
     gross_profit = models.DecimalField(_("gross profit (毛利)"), **MONEY)
     entered_by = _by(_("entered by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-month", "department__sort_order"]
@@ -279,6 +292,8 @@ class ProfitPoolRule(models.Model):
     updated_by = _by(_("updated by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("profit pool rule")
         verbose_name_plural = _("profit pool rules")
@@ -300,6 +315,8 @@ class Attendance(models.Model):
     )
     entered_by = _by(_("entered by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-month", "employee__employee_number"]
@@ -336,6 +353,8 @@ class Adjustment(models.Model):
     corrects_month = models.DateField(_("corrects month"), null=True, blank=True)
     entered_by = _by(_("entered by"), "+")
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["-month", "employee__employee_number", "created_at"]
@@ -377,6 +396,8 @@ class TaxOpeningBalance(models.Model):
     entered_by = _by(_("entered by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-year", "employee__employee_number"]
         verbose_name = _("tax opening balance")
@@ -415,6 +436,8 @@ class PayrollRun(models.Model):
     paid_by = _by(_("marked paid by"), "+")
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["total", "done", "heartbeat_at", "created_at"])
 
     class Meta:
         ordering = ["-month"]

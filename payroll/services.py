@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
 
@@ -174,6 +175,15 @@ def _clear_payslips(run: PayrollRun) -> None:
     Payslip.objects.filter(run=run).delete()
 
 
+def _save_progress(run: PayrollRun, fields: list[str]) -> None:
+    """Progress changes every batch: it is not a change the audit trail records (states and approvals are)."""
+    run.skip_history_when_saving = True
+    try:
+        run.save(update_fields=fields)
+    finally:
+        del run.skip_history_when_saving
+
+
 def _lock_own_run(run_id: int, attempt: int) -> PayrollRun | None:
     """The run row, locked, if this attempt still owns it; None when a newer attempt or a state change took over."""
     run = PayrollRun.objects.select_for_update().filter(pk=run_id).first()
@@ -203,7 +213,7 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
             if run is None:
                 return "stale"
             run.total, run.done, run.heartbeat_at = len(ids), 0, timezone.now()
-            run.save(update_fields=["total", "done", "heartbeat_at"])
+            _save_progress(run, ["total", "done", "heartbeat_at"])
         for start in range(0, len(ids), batch_size):
             employees = data.load_employees(ids[start : start + batch_size])
             computed = [compute_payslip(item) for item in data.batch(employees)]
@@ -214,7 +224,7 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
                 store_payslips(run=run, data=data, employees=employees, computed=computed)
                 run.done += len(computed)
                 run.heartbeat_at = timezone.now()
-                run.save(update_fields=["done", "heartbeat_at"])
+                _save_progress(run, ["done", "heartbeat_at"])
     except ComputationError as error:
         return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
     except ComponentError as error:
@@ -387,7 +397,8 @@ def save_structure_version(
         if locked_later.exists():
             raise PayrollConflict("An approved payroll already uses this month; save the change from a later month.")
         _invalidate_ready_runs(Payslip.objects.filter(structure_version=version))
-        version.components.all().delete()
+        for component in version.components.all():  # one by one, so the audit trail records each removal
+            component.delete()
         version.note = note
         version.created_by = user
         version.save()
@@ -400,9 +411,13 @@ def save_structure_version(
             structure=structure, effective_from=effective_from, note=note, created_by=user
         )
         _invalidate_ready_runs(Payslip.objects.filter(run__month__gte=effective_from))
-    Component.objects.bulk_create(
-        Component(version=version, order=i, code=c.code.strip(), name=c.name, kind=c.kind, formula=c.formula)
-        for i, c in enumerate(components, start=1)
+    bulk_create_with_history(
+        [
+            Component(version=version, order=i, code=c.code.strip(), name=c.name, kind=c.kind, formula=c.formula)
+            for i, c in enumerate(components, start=1)
+        ],
+        Component,
+        default_user=user if getattr(user, "is_authenticated", False) else None,
     )
     return version
 
@@ -638,6 +653,8 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
         if getattr(policy, name) > Decimal("0.5"):
             raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
     if policy.is_default:
-        InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True).update(is_default=False)
+        for other in InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True):
+            other.is_default = False
+            other.save(update_fields=["is_default"])
     policy.save()
     return policy
