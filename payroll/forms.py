@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from roles.models import Department, Employee
 
 from .choices import AdjustmentKind, ComponentKind
+from .models import InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
 
@@ -81,3 +82,36 @@ ComponentFormSet = forms.formset_factory(ComponentForm, extra=1, can_delete=True
 class VersionForm(forms.Form):
     effective_from = MonthField(label=_("Effective from (month)"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class InsurancePolicyForm(forms.Form):
+    """The policy's fields as the model defines them; uniqueness, bounds and the one default are the service's
+    to check (with a message on the field), and the database's to guarantee."""
+
+    def __init__(self, *args, instance: InsurancePolicy | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = forms.model_to_dict(instance, exclude=["updated_by"])
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(InsurancePolicy, exclude=["updated_by"]))
+
+
+class PayProfileForm(forms.ModelForm):
+    class Meta:
+        model = PayProfile
+        fields = ["base_salary", "contribution_base", "special_additional_deduction", "insurance_policy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        role = self.instance.employee.role
+        self.fields["base_salary"].help_text = _("Pay grade of %(role)s: %(low)s to %(high)s.") % {
+            "role": role.title,
+            "low": f"{role.pay_grade_min:,.2f}",
+            "high": f"{role.pay_grade_max:,.2f}",
+        }
+
+
+class PoolRuleForm(forms.ModelForm):
+    class Meta:
+        model = ProfitPoolRule
+        fields = ["rate"]
+        help_texts = {"rate": _("A share between 0 and 1: 0.40 means 40 per cent of the company's gross profit.")}

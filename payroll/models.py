@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -98,6 +99,9 @@ class InsurancePolicy(models.Model):
     def __str__(self) -> str:
         return self.city
 
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:insurance-list") + f"#policy-{self.pk}"
+
 
 class PayProfile(models.Model):
     """An employee's pay settings: base salary within the role's pay grade, contribution base, tax deductions."""
@@ -150,6 +154,9 @@ class PayProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:profile-list") + "?" + urlencode({"q": self.employee.employee_number})
 
 
 class SalaryStructure(models.Model):
@@ -301,6 +308,9 @@ class ProfitPoolRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}: {self.rate:.0%}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:pool-rule-list")
 
 
 class Attendance(models.Model):

@@ -602,14 +602,19 @@ def save_attendance(
     return attendance
 
 
+def _reopen_ready_runs() -> None:
+    """A pay setting changed: computed, unapproved runs go back to draft, so nobody approves stale figures."""
+    for run in PayrollRun.objects.select_for_update().filter(status=RunStatus.READY):
+        _move(run, RunStatus.DRAFT)
+        run.save(update_fields=["status"])
+
+
 @transaction.atomic
 def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPoolRule:
     """The share of company gross profit that goes to a department's profit pool."""
     if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1) or rate.as_tuple().exponent < -4:
         raise PayrollError("The share is between 0 and 1 (0.40 = 40%).", field="rate")
-    for run in PayrollRun.objects.select_for_update().filter(status=RunStatus.READY):
-        _move(run, RunStatus.DRAFT)
-        run.save(update_fields=["status"])
+    _reopen_ready_runs()
     rule, _ = ProfitPoolRule.objects.update_or_create(
         department=department, defaults={"rate": rate, "updated_by": user}
     )
@@ -635,6 +640,7 @@ def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
         )
     profile.updated_by = user
     profile.full_clean()
+    _reopen_ready_runs()
     profile.save()
     return profile
 
@@ -647,11 +653,15 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
         setattr(policy, name, value)
     policy.updated_by = user
     policy.full_clean(validate_constraints=False)
-    if policy.si_base_floor > policy.si_base_ceiling or policy.hf_base_floor > policy.hf_base_ceiling:
-        raise PayrollError("A base floor must not be above its ceiling.", field="si_base_floor")
+    for floor, ceiling in (("si_base_floor", "si_base_ceiling"), ("hf_base_floor", "hf_base_ceiling")):
+        if getattr(policy, floor) < 0:
+            raise PayrollError("A base floor cannot be negative.", field=floor)
+        if getattr(policy, floor) > getattr(policy, ceiling):
+            raise PayrollError("A base floor must not be above its ceiling.", field=floor)
     for name in INSURANCE_RATE_FIELDS:
         if getattr(policy, name) > Decimal("0.5"):
             raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
+    _reopen_ready_runs()
     if policy.is_default:
         for other in InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True):
             other.is_default = False

@@ -20,5 +20,12 @@ urlpatterns = [
     path("structures/<int:pk>/edit/", views.StructureEditView.as_view(), name="structure-edit"),
     path("inputs/template.xlsx", views.ImportTemplateView.as_view(), name="import-template"),
     path("inputs/<str:month>/", views.InputsView.as_view(), name="inputs"),
+    path("settings/insurance/", views.InsurancePolicyListView.as_view(), name="insurance-list"),
+    path("settings/insurance/new/", views.InsurancePolicyFormView.as_view(), name="insurance-new"),
+    path("settings/insurance/<int:pk>/edit/", views.InsurancePolicyFormView.as_view(), name="insurance-edit"),
+    path("settings/profiles/", views.PayProfileListView.as_view(), name="profile-list"),
+    path("settings/profiles/<int:pk>/edit/", views.PayProfileFormView.as_view(), name="profile-edit"),
+    path("settings/pools/", views.PoolRuleListView.as_view(), name="pool-rule-list"),
+    path("settings/pools/<slug:code>/edit/", views.PoolRuleFormView.as_view(), name="pool-rule-edit"),
     path("adjustments/<int:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
 ]

@@ -229,19 +229,24 @@ def server_error(request):
 
 
 def make_text_fields_strict() -> None:
-    """DRF turns a JSON number into text for a text field ({"name": 0} becomes "0"). A client sending a number
-    where text belongs has a bug worth telling it about, so text fields accept only strings. Called once at
-    start-up (roles.apps)."""
+    """DRF turns a JSON number into text for a text field ({"name": 0} becomes "0"), and takes a JSON number for a
+    decimal (money) field that the schema documents as a string. A client sending a number where a string belongs
+    has a bug worth telling it about — for money, a float on its way to becoming an amount — so both accept only
+    strings. Called once at start-up (roles.apps)."""
     from rest_framework import serializers
 
-    if getattr(serializers.CharField, "_shopops_strict", False):
-        return
-    lenient = serializers.CharField.to_internal_value
+    decimal_message = 'Send this number as a string, such as "1234.50" (a JSON number may lose digits).'
+    for field_class, message in ((serializers.CharField, None), (serializers.DecimalField, decimal_message)):
+        if getattr(field_class, "_shopops_strict", False):
+            continue
+        lenient = field_class.to_internal_value
 
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return lenient(self, data)
+        def to_internal_value(self, data, lenient=lenient, message=message):
+            if not isinstance(data, str):
+                if message:
+                    raise serializers.ValidationError(message, code="invalid")
+                self.fail("invalid")
+            return lenient(self, data)
 
-    serializers.CharField.to_internal_value = to_internal_value
-    serializers.CharField._shopops_strict = True
+        field_class.to_internal_value = to_internal_value
+        field_class._shopops_strict = True

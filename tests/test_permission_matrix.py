@@ -198,6 +198,13 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:structure-detail": ("structure", MANAGERS_FINANCE),
     "payroll:structure-edit": ("structure", MANAGERS),
     "payroll:adjustment-delete": ("adjustment", MANAGERS),
+    "payroll:insurance-list": (None, MANAGERS_FINANCE),
+    "payroll:insurance-new": (None, FINANCE_ONLY),
+    "payroll:insurance-edit": ("insurance_policy", FINANCE_ONLY),
+    "payroll:profile-list": (None, MANAGERS_FINANCE),
+    "payroll:profile-edit": ("other_employee", MANAGERS),
+    "payroll:pool-rule-list": (None, MANAGERS_FINANCE),
+    "payroll:pool-rule-edit": ("department_code", FINANCE_ONLY),
     # Payroll API
     "payroll-payslip-list": (None, API_EVERYONE),  # own payslips only: tests/payroll/test_api.py
     "payroll-payslip-detail": ("manager_payslip", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),

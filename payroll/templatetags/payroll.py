@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from ..money import format_money
@@ -20,3 +22,12 @@ def money(value) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def percent(rate) -> str:
+    """A rate stored as a share (0.0850) shown as a percentage (8.5%), exactly: no float in between."""
+    if rate is None or rate == "":
+        return "—"
+    value = (Decimal(rate) * 100).normalize()
+    return f"{value:f}%"

@@ -66,3 +66,25 @@ def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data
     expect(page.locator(".messages")).to_contain_text("You do not have permission")
     page.goto(f"{live_server.url}/payroll/")
     expect(page).to_have_url(re.compile("/payroll/payslips/"))
+
+
+def test_manager_changes_a_base_salary_in_the_pay_settings(page, live_server, demo_data):
+    from payroll.models import PayProfile
+    from roles.models import Employee
+
+    person = Employee.objects.select_related("role").get(user__username="cs")
+    log_in(page, live_server, "manager")
+    page.get_by_role("link", name="Payroll", exact=True).click()
+    page.get_by_role("link", name="Pay profiles").first.click()
+    page.get_by_role("searchbox").fill(person.full_name)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_test_id(f"edit-profile-{person.employee_number}").click()
+    page.get_by_label("monthly base salary").fill(str(person.role.pay_grade_max + 1))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert").first).to_contain_text("pay grade")  # refused, with the grade named
+    page.get_by_label("monthly base salary").fill(str(person.role.pay_grade_max))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id(f"profile-{person.employee_number}")).to_contain_text(
+        f"{person.role.pay_grade_max:,.2f}"
+    )
+    assert PayProfile.objects.get(employee=person).base_salary == person.role.pay_grade_max
