@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from roles.models import Department, Employee
 
 from .choices import AdjustmentKind, ComponentKind
-from .models import InsurancePolicy, PayProfile, ProfitPoolRule
+from .models import InsurancePolicy, PayProfile, ProfitPoolRule, TaxOpeningBalance
 from .money import MAX_INPUT_AMOUNT
 
 
@@ -89,8 +89,8 @@ class InsurancePolicyForm(forms.Form):
     to check (with a message on the field), and the database's to guarantee."""
 
     def __init__(self, *args, instance: InsurancePolicy | None = None, **kwargs):
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = forms.model_to_dict(instance, exclude=["updated_by"])
+        if instance is not None:
+            kwargs["initial"] = {**forms.model_to_dict(instance, exclude=["updated_by"]), **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(InsurancePolicy, exclude=["updated_by"]))
 
@@ -115,3 +115,20 @@ class PoolRuleForm(forms.ModelForm):
         model = ProfitPoolRule
         fields = ["rate"]
         help_texts = {"rate": _("A share between 0 and 1: 0.40 means 40 per cent of the company's gross profit.")}
+
+
+class TaxOpeningBalanceForm(forms.Form):
+    employee = forms.ModelChoiceField(queryset=Employee.objects.current(), label=_("Employee"))
+    year = forms.IntegerField(label=_("Tax year"), min_value=2000, max_value=2100)
+    income = money_field(_("Cumulative income"))
+    special_deductions = money_field(_("Cumulative special deductions (insurance, housing fund)"))
+    additional_deductions = money_field(_("Cumulative special additional deductions"))
+    tax_withheld = money_field(_("Tax withheld"))
+
+    def __init__(self, *args, instance: TaxOpeningBalance | None = None, **kwargs):
+        if instance is not None:
+            kwargs["initial"] = {**forms.model_to_dict(instance, exclude=["entered_by"]), **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        if instance is not None:  # an edit replaces this employee's year: who and which year stay
+            for name in ("employee", "year"):
+                self.fields[name].disabled = True

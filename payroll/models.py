@@ -423,6 +423,9 @@ class TaxOpeningBalance(models.Model):
     def __str__(self) -> str:
         return f"{self.employee} {self.year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:tax-opening-list") + f"?year={self.year}"
+
 
 class PayrollRun(models.Model):
     """The payroll of one month: computed by a Celery task (progress on this row), then approved and paid."""

@@ -42,9 +42,13 @@ from .models import (
     SalaryStructure,
     SalesFigure,
     StructureVersion,
+    TaxOpeningBalance,
     month_label,
 )
 from .money import MAX_INPUT_AMOUNT
+
+# Year-to-date figures (a tax opening balance) are bounded like inputs, by a year's worth of them.
+MAX_YEAR_AMOUNT = MAX_INPUT_AMOUNT * 12
 
 BATCH_SIZE = 2000
 # A run whose worker has not reported progress for this long may be restarted by finance.
@@ -668,3 +672,48 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
             other.save(update_fields=["is_default"])
     policy.save()
     return policy
+
+
+@transaction.atomic
+def save_tax_opening_balance(
+    *,
+    employee: Employee,
+    year: int,
+    income: Decimal,
+    special_deductions: Decimal,
+    additional_deductions: Decimal,
+    tax_withheld: Decimal,
+    user,
+) -> TaxOpeningBalance:
+    """An employee's year-to-date income, deductions and tax from before ShopOps ran their payroll this year
+    (adopting it mid-year), so the cumulative withholding continues from the right totals. Replaces an earlier
+    entry; refused once a month of that year was approved with ShopOps for them."""
+    if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
+        raise PayrollError("The tax year must be this year or an earlier one.", field="year")
+    amounts = {
+        "income": income,
+        "special_deductions": special_deductions,
+        "additional_deductions": additional_deductions,
+        "tax_withheld": tax_withheld,
+    }
+    for name, value in amounts.items():
+        _bounded(value, field=name, maximum=MAX_YEAR_AMOUNT)
+    if tax_withheld > income:
+        raise PayrollError("The tax withheld cannot be more than the income.", field="tax_withheld")
+    locked = PayrollRun.objects.filter(
+        month__year=year, status__in=LOCKED_STATUSES, payslips__employee=employee
+    ).order_by("month")
+    if locked.exists():
+        raise PayrollConflict(
+            f"{employee}'s payroll of {locked.first().label} is already approved: an opening balance of {year} must "
+            "come before the first approved month; correct later months with an adjustment."
+        )
+    _reopen_ready_runs()
+    balance = TaxOpeningBalance.objects.select_for_update().filter(employee=employee, year=year).first()
+    balance = balance or TaxOpeningBalance(employee=employee, year=year)
+    for name, value in amounts.items():
+        setattr(balance, name, value)
+    balance.entered_by = user if getattr(user, "is_authenticated", False) else None
+    balance.full_clean()
+    balance.save()
+    return balance

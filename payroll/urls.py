@@ -27,5 +27,8 @@ urlpatterns = [
     path("settings/profiles/<int:pk>/edit/", views.PayProfileFormView.as_view(), name="profile-edit"),
     path("settings/pools/", views.PoolRuleListView.as_view(), name="pool-rule-list"),
     path("settings/pools/<slug:code>/edit/", views.PoolRuleFormView.as_view(), name="pool-rule-edit"),
+    path("settings/tax-openings/", views.TaxOpeningBalanceListView.as_view(), name="tax-opening-list"),
+    path("settings/tax-openings/new/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-new"),
+    path("settings/tax-openings/<int:pk>/edit/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-edit"),
     path("adjustments/<int:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
 ]

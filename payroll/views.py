@@ -33,6 +33,7 @@ from .forms import (
     PoolRuleForm,
     SalesFigureForm,
     StartRunForm,
+    TaxOpeningBalanceForm,
     VersionForm,
 )
 from .models import (
@@ -44,6 +45,7 @@ from .models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    TaxOpeningBalance,
 )
 from .permissions import (
     can_edit_structures,
@@ -587,3 +589,51 @@ class PoolRuleFormView(ServiceFormView):
 
     def save(self, data):
         return services.save_pool_rule(department=self.object.department, user=self.request.user, **data)
+
+
+class TaxOpeningBalanceListView(RuleRequiredMixin, TemplateView):
+    """Manager, Finance: year-to-date tax figures carried in from before ShopOps (adopting it mid-year)."""
+
+    rule = staticmethod(can_view_payroll_inputs)
+    template_name = "payroll/tax_opening_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        balances = TaxOpeningBalance.objects.select_related("employee", "entered_by").order_by(
+            "-year", "employee__employee_number"
+        )
+        year = self.request.GET.get("year", "")
+        if year.isdigit():
+            balances = balances.filter(year=int(year))
+        context.update(
+            page=Paginator(balances, 50).get_page(self.request.GET.get("page")),
+            year=year,
+            query=f"year={year}" if year.isdigit() else "",
+            can_edit=can_run_payroll(self.request.user),
+        )
+        return context
+
+
+class TaxOpeningBalanceFormView(ServiceFormView):
+    """Finance: enter (or replace) an employee's opening balance for a tax year."""
+
+    rule = staticmethod(can_run_payroll)
+    form_class = TaxOpeningBalanceForm
+
+    def get_object(self):
+        return get_object_or_404(TaxOpeningBalance, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    @property
+    def title(self):
+        if self.object:
+            return _("Tax opening balance: %(employee)s, %(year)s") % {
+                "employee": self.object.employee,
+                "year": self.object.year,
+            }
+        return _("New tax opening balance")
+
+    def get_cancel_url(self) -> str:
+        return reverse("payroll:tax-opening-list")
+
+    def save(self, data):
+        return services.save_tax_opening_balance(user=self.request.user, **data)

@@ -7,6 +7,7 @@ user may not see. A URL missing from the table fails the test, so a new endpoint
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -205,6 +206,9 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:profile-edit": ("other_employee", MANAGERS),
     "payroll:pool-rule-list": (None, MANAGERS_FINANCE),
     "payroll:pool-rule-edit": ("department_code", FINANCE_ONLY),
+    "payroll:tax-opening-list": (None, MANAGERS_FINANCE),
+    "payroll:tax-opening-new": (None, FINANCE_ONLY),
+    "payroll:tax-opening-edit": ("tax_opening", FINANCE_ONLY),
     # Payroll API
     "payroll-payslip-list": (None, API_EVERYONE),  # own payslips only: tests/payroll/test_api.py
     "payroll-payslip-detail": ("manager_payslip", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
@@ -229,6 +233,8 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
             ("pay-profile-detail", "pay_profile"),
             ("pool-rule-list", None),
             ("pool-rule-detail", "pool_rule"),
+            ("tax-opening-list", None),
+            ("tax-opening-detail", "tax_opening"),
         ]
     },
 }
@@ -334,7 +340,19 @@ def payroll_objects() -> dict:
         "insurance_policy": first(pay.InsurancePolicy),
         "pay_profile": first(pay.PayProfile),
         "pool_rule": first(pay.ProfitPoolRule),
+        "tax_opening": {"pk": tax_opening().pk},
     }
+
+
+def tax_opening():
+    from payroll import services
+    from roles.models import Employee
+
+    employee = Employee.objects.get(user__username="cs")
+    money = {name: Decimal("0.00") for name in ("special_deductions", "additional_deductions", "tax_withheld")}
+    return services.save_tax_opening_balance(
+        employee=employee, year=2025, income=Decimal("1000.00"), user=None, **money
+    )
 
 
 def inventory_objects() -> dict:

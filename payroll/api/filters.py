@@ -1,7 +1,8 @@
 import django_filters
+from django import forms
 
 from ..choices import AdjustmentKind, RunStatus
-from ..models import Adjustment, Attendance, Component, PayrollRun, Payslip, SalesFigure
+from ..models import Adjustment, Attendance, Component, PayrollRun, Payslip, SalesFigure, TaxOpeningBalance
 
 
 class MonthFilter(django_filters.CharFilter):
@@ -62,3 +63,17 @@ class PayslipFilterSet(django_filters.FilterSet):
     class Meta:
         model = Payslip
         fields = ["month", "employee", "department_code"]
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """NumberFilter takes ?year=0.5 (a decimal) where the schema promises an integer: this one wants a whole number."""
+
+    field_class = forms.IntegerField
+
+
+class TaxOpeningBalanceFilterSet(django_filters.FilterSet):
+    year = WholeNumberFilter(field_name="year", min_value=2000, max_value=2100)
+
+    class Meta:
+        model = TaxOpeningBalance
+        fields = ["employee", "year"]

@@ -17,6 +17,7 @@ from ..models import (
     SalaryStructure,
     SalesFigure,
     StructureVersion,
+    TaxOpeningBalance,
 )
 from ..selectors import explain_line
 
@@ -244,4 +245,25 @@ class PoolRuleSerializer(serializers.ModelSerializer):
         model = ProfitPoolRule
         fields = ["id", "department", "rate", "updated_at"]
         read_only_fields = ["id", "updated_at"]
+        validators = []
+
+
+class TaxOpeningBalanceSerializer(serializers.ModelSerializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = TaxOpeningBalance
+        fields = [
+            "id",
+            "employee",
+            "year",
+            "income",
+            "special_deductions",
+            "additional_deductions",
+            "tax_withheld",
+            "entered_by",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "entered_by", "updated_at"]
         validators = []

@@ -22,6 +22,7 @@ from ..models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    TaxOpeningBalance,
 )
 from ..permissions import (
     can_edit_structures,
@@ -39,6 +40,7 @@ from .filters import (
     PayslipFilterSet,
     RunFilterSet,
     SalesFigureFilterSet,
+    TaxOpeningBalanceFilterSet,
 )
 from .serializers import (
     AdjustmentSerializer,
@@ -54,6 +56,7 @@ from .serializers import (
     SalesFigureSerializer,
     StartRunSerializer,
     StructureSerializer,
+    TaxOpeningBalanceSerializer,
     VersionSerializer,
 )
 
@@ -319,3 +322,17 @@ class PoolRuleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.save_pool_rule(user=self.request.user, **serializer.validated_data)
+
+
+class TaxOpeningBalanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Year-to-date tax figures from before ShopOps (adopting it mid-year). Read: Manager, Finance. Write (create
+    or replace an employee's year): Finance; refused (409) once a month of that year was approved for them."""
+
+    queryset = TaxOpeningBalance.objects.select_related("employee", "entered_by")
+    serializer_class = TaxOpeningBalanceSerializer
+    permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
+    filterset_class = TaxOpeningBalanceFilterSet
+    ordering = ["-year", "employee__employee_number"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_tax_opening_balance(user=self.request.user, **serializer.validated_data)

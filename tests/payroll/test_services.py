@@ -309,7 +309,8 @@ def test_queries_per_run_do_not_grow_with_employees(sales_employee):
         PayslipLine.objects.all().delete()
         Payslip.objects.all().delete()
         PayrollRun.objects.all().delete()
-        inserts = [q for q in queries if q["sql"].startswith("INSERT")]
+        # The audit trail's rows for the run's state changes are not payslip writing.
+        inserts = [q for q in queries if q["sql"].startswith("INSERT") and "historical" not in q["sql"]]
         return len(queries) - len(inserts), len(inserts)
 
     small, small_inserts = count_queries()

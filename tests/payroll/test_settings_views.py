@@ -65,6 +65,8 @@ def test_editing_a_policy_sends_a_computed_run_back_to_draft(client_as, finance,
     run = run_month()
     assert run.status == RunStatus.READY
     policy = InsurancePolicy.objects.get()
+    form = client_as(finance).get(reverse("payroll:insurance-edit", args=[policy.pk])).context["form"]
+    assert form["city"].value() == policy.city and form["pension_employee"].value() == policy.pension_employee
     response = client_as(finance).post(
         reverse("payroll:insurance-edit", args=[policy.pk]), policy_form(city=policy.city, pension_employee="0.07")
     )

@@ -1,0 +1,110 @@
+"""Tax opening balances: carried-in year-to-date figures for adopting ShopOps mid-year (page, API, rules)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from payroll import services
+from payroll.exceptions import PayrollConflict, PayrollError
+from payroll.models import Payslip, TaxOpeningBalance
+
+from .conftest import MONTH, run_month
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+ZEROES = {"special_deductions": D("0"), "additional_deductions": D("0")}
+
+
+def test_opening_balance_continues_the_cumulative_tax(sales_employee, finance):
+    employee = sales_employee(base="30000.00")
+    without = run_month()
+    tax_without = Payslip.objects.get(run=without, employee=employee).income_tax
+    services.save_tax_opening_balance(
+        employee=employee, year=2026, income=D("60000.00"), tax_withheld=D("1000.00"), user=finance.user, **ZEROES
+    )
+    without.refresh_from_db()
+    assert without.status == "draft"  # the computed run went back to draft: its figures are stale
+    with_opening = run_month()
+    slip = Payslip.objects.get(run=with_opening, employee=employee)
+    # More income earlier in the year pushes this month into a higher bracket of the cumulative table.
+    assert slip.income_tax > tax_without
+    assert slip.ytd_taxable > D("60000.00") - D("1")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"year": datetime.date.today().year + 1}, "year"),
+        ({"income": D("-1")}, "income"),
+        ({"tax_withheld": D("5000.00")}, "tax_withheld"),  # more tax than income
+        ({"income": D("999999999999.00")}, "income"),
+    ],
+)
+def test_bad_opening_balances_are_refused(sales_employee, finance, changes, field):
+    employee = sales_employee()
+    values = {"year": 2026, "income": D("1000.00"), "tax_withheld": D("0"), **ZEROES, **changes}
+    with pytest.raises(PayrollError) as refused:
+        services.save_tax_opening_balance(employee=employee, user=finance.user, **values)
+    assert refused.value.field == field
+    assert not TaxOpeningBalance.objects.exists()
+
+
+def test_an_approved_month_locks_the_opening_balance_of_its_year(sales_employee, finance):
+    employee = sales_employee()
+    services.approve_run(run=run_month(), user=finance.user)
+    with pytest.raises(PayrollConflict, match=f"{MONTH:%Y-%m} is already approved"):
+        services.save_tax_opening_balance(
+            employee=employee, year=2026, income=D("1.00"), tax_withheld=D("0"), user=finance.user, **ZEROES
+        )
+    # An earlier year is still open for it.
+    services.save_tax_opening_balance(
+        employee=employee, year=2025, income=D("1.00"), tax_withheld=D("0"), user=finance.user, **ZEROES
+    )
+
+
+def test_finance_enters_and_replaces_one_through_the_page(client_as, finance, manager, sales_employee):
+    employee = sales_employee()
+    client = client_as(finance)
+    form = {
+        "employee": employee.pk,
+        "year": "2026",
+        "income": "45000.00",
+        "special_deductions": "4500.00",
+        "additional_deductions": "6000.00",
+        "tax_withheld": "300.00",
+    }
+    assert client.post(reverse("payroll:tax-opening-new"), form).status_code == 302
+    balance = TaxOpeningBalance.objects.get()
+    assert (balance.income, balance.entered_by) == (D("45000.00"), finance.user)
+    edit = reverse("payroll:tax-opening-edit", args=[balance.pk])
+    refused = client.post(edit, {**form, "tax_withheld": "50000.00"})
+    assert "cannot be more than the income" in refused.content.decode(), refused.context["form"].errors
+    assert client.post(edit, {**form, "tax_withheld": "350.00", "year": "2020"}).status_code == 302
+    balance.refresh_from_db()
+    assert (balance.year, balance.tax_withheld) == (2026, D("350.00"))  # the year of an entry stays
+    page = client_as(manager).get(reverse("payroll:tax-opening-list"), {"year": "2026"}).content.decode()
+    assert "45,000.00" in page and edit not in page  # managers read; Finance enters
+
+
+def test_api_creates_or_replaces_and_409s_a_locked_year(api_as, finance, manager, sales_employee):
+    employee = sales_employee()
+    body = {
+        "employee": employee.pk,
+        "year": 2026,
+        "income": "1000.00",
+        "special_deductions": "0.00",
+        "additional_deductions": "0.00",
+        "tax_withheld": "0.00",
+    }
+    assert api_as(manager).post("/api/payroll/tax-openings/", body, format="json").status_code == 403
+    response = api_as(finance).post("/api/payroll/tax-openings/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["entered_by"] == finance.user.username
+    again = api_as(finance).post("/api/payroll/tax-openings/", {**body, "income": "2000.00"}, format="json")
+    assert again.status_code == 201 and TaxOpeningBalance.objects.get().income == D("2000.00")
+    services.approve_run(run=run_month(), user=finance.user)
+    locked = api_as(finance).post("/api/payroll/tax-openings/", body, format="json")
+    assert locked.status_code == 409
+    assert TaxOpeningBalance.objects.get().income == D("2000.00")
