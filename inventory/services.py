@@ -52,7 +52,7 @@ from .permissions import can_override_negative
 
 # Counts with more lines than this close in a background job with a progress bar; smaller ones close at once.
 COUNT_CLOSE_INLINE_LINES = 500
-COUNT_CLOSE_CHUNK = 500
+COUNT_CLOSE_CHUNK = settings.INVENTORY_COUNT_CLOSE_CHUNK
 
 
 @dataclass(frozen=True)

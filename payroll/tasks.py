@@ -13,7 +13,7 @@ from .exceptions import PayrollConflict
 @shared_task(name="payroll.compute_run", acks_late=True)
 def compute_payroll_run(run_id: int, attempt: int) -> str:
     """Compute the payslips of a running payroll; a redelivered message starts that attempt over cleanly."""
-    return services.compute_run(run_id=run_id, attempt=attempt)
+    return services.compute_run(run_id=run_id, attempt=attempt, batch_size=settings.PAYROLL_BATCH_SIZE)
 
 
 @shared_task(name="payroll.start_scheduled_run")

@@ -241,10 +241,10 @@ CELERY_TASK_ROUTES = {
     "inventory.*": {"queue": env.str("CELERY_STOCK_QUEUE", default="stock")},
 }
 # With Redis, a task taken by a worker that then dies is handed out again after this many seconds; it must be
-# longer than the longest task (a 100,000-person payroll run), or a running task could be started twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": read_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
-}
+# longer than the longest task (a 100,000-person payroll run), or a running task could be started twice. The
+# consuming worker restores such tasks when it starts and then about every 100 s (kombu); the fault tests in
+# tests/integration run their workers with a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": read_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1)}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -270,9 +270,13 @@ CELERY_BEAT_SCHEDULE = {
 PAYROLL_RUN_DAY = read_int("PAYROLL_RUN_DAY", default=5, minimum=1)
 if PAYROLL_RUN_DAY > 28:
     raise ImproperlyConfigured("Environment variable PAYROLL_RUN_DAY must be between 1 and 28.")
+# Employees computed and stored per transaction of a payroll run (memory per batch vs. progress granularity).
+PAYROLL_BATCH_SIZE = read_int("PAYROLL_BATCH_SIZE", default=2000, minimum=1)
 
 # Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
 INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
+# Lines corrected per transaction when a big count closes as a job.
+INVENTORY_COUNT_CLOSE_CHUNK = read_int("INVENTORY_COUNT_CLOSE_CHUNK", default=500, minimum=1)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 if LOG_FORMAT not in {"text", "json"}:

@@ -1,3 +1,5 @@
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -98,6 +100,54 @@ def celery_worker_process(redis_url, request):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        client.close()
+
+
+def start_worker(*, queue: str, environment: dict, log: Path, pool: str = "solo") -> subprocess.Popen:
+    """A `celery worker` for one queue, in a process group of its own so a test can SIGKILL it together with its
+    pool children (`kill_worker`); its log goes to a file (a pipe nobody reads would block a chatty worker)."""
+    command = [sys.executable, "-m", "celery", "-A", "shop_ops", "worker", f"--pool={pool}", "--concurrency=1"]
+    command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with log.open("a") as output:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and every process of its group (a crash or the OOM killer: nothing is cleaned up)."""
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=20)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The ids of the processes whose parent is `pid` (a prefork worker's pool processes)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return children
+
+
+def unacked_since(redis_url: str, task_id: str) -> float | None:
+    """When a worker took the task's message, while the message is still unacknowledged in Redis (kombu keeps
+    such messages in the `unacked` hash, scored by delivery time in `unacked_index`); None once acknowledged."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for tag, raw in client.hgetall("unacked").items():
+            message = json.loads(raw)[0]
+            if message.get("headers", {}).get("id") == task_id:
+                return client.zscore("unacked_index", tag)
+        return None
+    finally:
         client.close()
 
 
