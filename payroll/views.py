@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 
 from . import imports, selectors, services
@@ -82,7 +83,10 @@ class RunListView(RuleRequiredMixin, TemplateView):
             except ShopOpsError as error:
                 form.add_error("month", error.message)
             else:
-                messages.success(request, _("The payroll of %(month)s has started.") % {"month": run.label})
+                if selectors.run_waiting_for_queue(run=run):
+                    messages.warning(request, jobs.QUEUE_UNAVAILABLE)
+                else:
+                    messages.success(request, _("The payroll of %(month)s has started.") % {"month": run.label})
                 return redirect(run.get_absolute_url())
         return self.render_to_response(self.get_context_data(form=form))
 
@@ -111,6 +115,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             q=self.request.GET.get("q", ""),
             query=f"q={self.request.GET.get('q', '')}",
             can_run=can_run_payroll(self.request.user),
+            waiting_for_queue=selectors.run_waiting_for_queue(run=run),
         )
         return context
 
@@ -127,6 +132,7 @@ class RunProgressView(RuleRequiredMixin, TemplateView):
         if run is None:
             raise Http404
         context["run"] = run
+        context["waiting_for_queue"] = selectors.run_waiting_for_queue(run=run)
         return context
 
     def render_to_response(self, context, **kwargs):
