@@ -15,7 +15,7 @@ from django.urls import reverse
 from kombu import Connection
 
 from inventory import services as inventory_services
-from inventory.choices import JobStatus
+from inventory.choices import CountStatus, JobStatus, MovementKind
 from inventory.models import InventoryJob
 from payroll import services as payroll_services
 from payroll.models import PayrollRun
@@ -24,6 +24,7 @@ from shop_ops.celery import app
 from shop_ops.models import OutboxMessage
 from shop_ops.tasks import flush_job_outbox
 
+from ..inventory.conftest import bin_a, main_warehouse, stock, tshirt  # noqa: F401 (fixtures)
 from ..payroll.conftest import MONTH, payroll_world, sales_employee  # noqa: F401 (fixtures)
 from .conftest import free_port
 
@@ -72,7 +73,10 @@ def _published(queue: str) -> list[tuple[str, list]]:
             message.ack()
 
 
-def test_eager_mode_runs_the_job_after_commit_and_keeps_no_row(db, finance, django_capture_on_commit_callbacks):
+def test_eager_mode_runs_the_job_after_commit_and_keeps_no_row(
+    db, finance, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=True):
         job = inventory_services.request_summary_export(month=MONTH, user=finance.user)
     job.refresh_from_db()
@@ -221,3 +225,29 @@ def test_export_and_job_pages_say_the_job_waits(
         api_as(finance).post("/api/inventory/summary/export/", {"month": "2026-04"}, format="json")
     listing = api_as(finance).get("/api/inventory/jobs/").json()["results"]
     assert [item["waiting_for_queue"] for item in listing] == [True, True]
+
+
+def test_closing_a_big_count_says_the_job_waits(
+    broker_down,
+    api_as,
+    warehouse,
+    tshirt,  # noqa: F811
+    bin_a,  # noqa: F811
+    stock,  # noqa: F811
+    main_warehouse,  # noqa: F811
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    monkeypatch.setattr(inventory_services, "COUNT_CLOSE_INLINE_LINES", 0)
+    stock(tshirt, bin_a, MovementKind.RECEIPT, 3)
+    count = inventory_services.open_stock_count(warehouse=main_warehouse, period=MONTH, user=warehouse.user)
+    inventory_services.record_count(line=count.lines.get(), counted_quantity=2, user=warehouse.user)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(warehouse).post(f"/api/inventory/counts/{count.pk}/close/")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 202
+    job = response.json()["job"]
+    assert (job["status"], job["waiting_for_queue"], job["queue_message"]) == ("queued", True, QUEUE_UNAVAILABLE)
+    assert response.json()["status"] == CountStatus.CLOSING
+    assert jobs.is_waiting("inventory.close_stock_count_job", args=[job["id"]])
