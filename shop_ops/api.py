@@ -177,7 +177,6 @@ ERROR_STATUSES = {
     "409": "Clashes with the current state (e.g. a closed period).",
     "415": "The request body's content type is not accepted.",
     "429": "Too many failed log-ins.",
-    "503": "The database is unavailable for a moment; try again.",
 }
 
 
@@ -190,7 +189,7 @@ def document_error_responses(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            wanted = ["400", "401", "403", "404", "503"]
+            wanted = ["400", "401", "403", "404"]
             if method != "get":
                 wanted.extend(["409", "415"])
             if path.endswith("/auth/token/"):
