@@ -190,7 +190,12 @@ class WebApp:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        if not wait_for(self._up, timeout=60, interval=0.2):
+        try:
+            up = wait_for(self._up, timeout=60, interval=0.2)
+        except BaseException:
+            stop(self.process)  # never leave a server behind
+            raise
+        if not up:
             raise RuntimeError(f"gunicorn did not start:\n{stop(self.process)}")
 
     def _up(self) -> bool:
