@@ -9,7 +9,9 @@ from decimal import Decimal
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .choices import CountStatus, MovementKind
+from shop_ops import jobs
+
+from .choices import CountStatus, JobStatus, MovementKind
 from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
 
 
@@ -217,3 +219,13 @@ def monthly_summary(*, month: datetime.date, text: str = "") -> MonthlySummary:
     total_qty = {c: sum(r.qty[c] for r in rows) for c in SUMMARY_COLUMNS}
     total_value = {c: sum((r.value[c] for r in rows), Decimal("0")) for c in SUMMARY_COLUMNS}
     return MonthlySummary(month=month.replace(day=1), rows=rows, total_qty=total_qty, total_value=total_value)
+
+
+def jobs_waiting_for_queue(job_list) -> set[int]:
+    """Ids of those jobs whose message is held in the job outbox because the job queue (Redis) was unreachable.
+    One query however many jobs a page shows, none when no job is queued."""
+    queued = {job.pk for job in job_list if job is not None and job.status == JobStatus.QUEUED}
+    if not queued:
+        return set()
+    waiting = jobs.waiting_args("inventory.close_stock_count_job", "inventory.export_summary_job")
+    return {args[0] for args in waiting if args and args[0] in queued}

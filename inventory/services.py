@@ -18,6 +18,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shop_ops import jobs
+
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
     INBOUND_KINDS,
@@ -605,7 +607,7 @@ def close_stock_count(*, count: StockCount, user) -> InventoryJob | None:
         job = InventoryJob.objects.create(kind=JobKind.COUNT_CLOSE, count=count, total=total, requested_by=user)
         from .tasks import close_stock_count_job  # the task module imports services; import here avoids the cycle
 
-        transaction.on_commit(lambda: close_stock_count_job.delay(job.pk))
+        jobs.enqueue(close_stock_count_job, args=[job.pk])
         return job
 
 
@@ -1124,7 +1126,7 @@ def request_summary_export(*, month: datetime.date, user, text: str = "") -> Inv
         job = InventoryJob.objects.create(
             kind=JobKind.SUMMARY_EXPORT, month=month_start(month), search=text, requested_by=user
         )
-        transaction.on_commit(lambda: export_summary_job.delay(job.pk))
+        jobs.enqueue(export_summary_job, args=[job.pk])
     return job
 
 

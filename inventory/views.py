@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
 from roles.permissions import RuleRequiredMixin
+from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 
 from . import selectors, services
@@ -476,6 +477,7 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
             can_count=can_operate_stock(self.request.user) and count.status == CountStatus.OPEN,
             job=count.jobs.first(),
         )
+        context["waiting_jobs"] = selectors.jobs_waiting_for_queue([context["job"]])
         return context
 
 
@@ -512,8 +514,10 @@ class CountCloseView(RuleRequiredMixin, TemplateView):
             if action == "cancel":
                 services.cancel_stock_count(count=count, user=request.user)
                 messages.success(request, _("The count was cancelled."))
-            elif services.close_stock_count(count=count, user=request.user) is None:
+            elif (job := services.close_stock_count(count=count, user=request.user)) is None:
                 messages.success(request, _("The count is closed; corrections are posted."))
+            elif selectors.jobs_waiting_for_queue([job]):
+                messages.warning(request, jobs.QUEUE_UNAVAILABLE)
             else:
                 messages.success(request, _("Closing the count in the background; this page shows the progress."))
         except ShopOpsError as exc:
@@ -530,6 +534,7 @@ class JobProgressView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["job"] = get_object_or_404(InventoryJob, pk=self.kwargs["pk"])
+        context["waiting_jobs"] = selectors.jobs_waiting_for_queue([context["job"]])
         return context
 
 
@@ -620,10 +625,13 @@ class SummaryView(RuleRequiredMixin, TemplateView):
             bars=[
                 {"label": label, "value": value, "width": round(300 * abs(value) / biggest)} for label, value in flows
             ],
-            exports=InventoryJob.objects.filter(
-                kind=JobKind.SUMMARY_EXPORT, requested_by=self.request.user, month=month
-            ).order_by("-created_at")[:5],
+            exports=list(
+                InventoryJob.objects.filter(
+                    kind=JobKind.SUMMARY_EXPORT, requested_by=self.request.user, month=month
+                ).order_by("-created_at")[:5]
+            ),
         )
+        context["waiting_jobs"] = selectors.jobs_waiting_for_queue(context["exports"])
         return context
 
 
@@ -637,11 +645,16 @@ class SummaryExportView(RuleRequiredMixin, View):
         month = parse_month(request.POST.get("month"))
         q = request.POST.get("q", "").strip()
         try:
-            services.request_summary_export(month=month, text=q, user=request.user)
+            job = services.request_summary_export(month=month, text=q, user=request.user)
         except ShopOpsError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("The Excel file is being written; the link appears below when it is ready."))
+            if selectors.jobs_waiting_for_queue([job]):
+                messages.warning(request, jobs.QUEUE_UNAVAILABLE)
+            else:
+                messages.success(
+                    request, _("The Excel file is being written; the link appears below when it is ready.")
+                )
         query = urlencode({"month": f"{month:%Y-%m}", **({"q": q} if q else {})})
         return redirect(f"{reverse('inventory:summary')}?{query}#exports")
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from shop_ops import jobs
+
 from .choices import LOCKED_STATUSES, RunStatus
 from .formula import FormulaError, format_value, parse
 from .models import PayrollRun, Payslip, PayslipLine
@@ -107,3 +109,8 @@ def run_for_month(month) -> PayrollRun | None:
         .filter(month=month)
         .first()
     )
+
+
+def run_waiting_for_queue(*, run: PayrollRun) -> bool:
+    """Whether the run's computation is held in the job outbox because the job queue (Redis) was unreachable."""
+    return run.status == RunStatus.RUNNING and jobs.is_waiting("payroll.compute_run", args=[run.pk, run.attempt])

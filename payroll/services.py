@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
+from shop_ops import jobs
 
 from .calculation import MonthData
 from .choices import LOCKED_STATUSES, AdjustmentKind, RunStatus
@@ -169,8 +170,7 @@ def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
     if queue:
         from .tasks import compute_payroll_run
 
-        run_id, attempt = run.pk, run.attempt
-        transaction.on_commit(lambda: compute_payroll_run.delay(run_id, attempt))
+        jobs.enqueue(compute_payroll_run, args=[run.pk, run.attempt])
     return run
 
 

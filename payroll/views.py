@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from roles.models import Department, Employee
 from roles.permissions import RuleRequiredMixin
 from roles.views.org import ServiceFormView
+from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 
 from . import imports, selectors, services
@@ -100,7 +101,10 @@ class RunListView(RuleRequiredMixin, TemplateView):
             except ShopOpsError as error:
                 form.add_error("month", error.message)
             else:
-                messages.success(request, _("The payroll of %(month)s has started.") % {"month": run.label})
+                if selectors.run_waiting_for_queue(run=run):
+                    messages.warning(request, jobs.QUEUE_UNAVAILABLE)
+                else:
+                    messages.success(request, _("The payroll of %(month)s has started.") % {"month": run.label})
                 return redirect(run.get_absolute_url())
         return self.render_to_response(self.get_context_data(form=form))
 
@@ -129,6 +133,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             q=self.request.GET.get("q", ""),
             query=f"q={self.request.GET.get('q', '')}",
             can_run=can_run_payroll(self.request.user),
+            waiting_for_queue=selectors.run_waiting_for_queue(run=run),
         )
         return context
 
@@ -145,6 +150,7 @@ class RunProgressView(RuleRequiredMixin, TemplateView):
         if run is None:
             raise Http404
         context["run"] = run
+        context["waiting_for_queue"] = selectors.run_waiting_for_queue(run=run)
         return context
 
     def render_to_response(self, context, **kwargs):

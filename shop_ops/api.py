@@ -6,10 +6,15 @@ fields are at fault), so a client needs one code path for all of them.
 
 from __future__ import annotations
 
+import sys
+
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
@@ -221,8 +226,25 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def service_unavailable(request):
+    """503 while the database is unreachable: the API's JSON error under /api/, a plain page elsewhere. Rendered
+    without the request context, whose user and session would need the database."""
+    retry_after = "30"
+    if _wants_json(request):
+        response = JsonResponse(
+            {"detail": _("The database is unavailable for a moment; try again in a minute.")}, status=503
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = retry_after
+    return response
+
+
 def server_error(request):
-    """500 as the API's JSON error under /api/, Django's page elsewhere."""
+    """500 as the API's JSON error under /api/, Django's page elsewhere; 503 when the database is unreachable
+    (an error outside the views, e.g. while saving the session)."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return service_unavailable(request)
     if _wants_json(request):
         return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
     return defaults.server_error(request)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "shop_ops",
     "roles",
     "payroll",
     "inventory",
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request that finds the database down gets a clean 503 page (JSON under /api/), not a 500 traceback.
+    "shop_ops.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,7 +102,11 @@ TEMPLATES = [
 
 DATABASES = {"default": read_database("DATABASE_URL", default_sqlite=BASE_DIR / "db.sqlite3")}
 DATABASES["default"]["CONN_MAX_AGE"] = read_int("DB_CONN_MAX_AGE", default=60)
+# A connection kept across requests is checked before reuse, so the first request after a PostgreSQL restart
+# reconnects instead of failing; a database that does not answer fails the request after DB_CONNECT_TIMEOUT.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = read_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several requests (and the live-server browser tests) share the file; wait for a lock instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -138,7 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Files the app writes (inventory's Excel exports); served only through views that check permissions, never by URL.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
@@ -244,7 +251,20 @@ CELERY_TASK_ROUTES = {
 # longer than the longest task (a 100,000-person payroll run), or a running task could be started twice. The
 # consuming worker restores such tasks when it starts and then about every 100 s (kombu); the fault tests in
 # tests/integration run their workers with a few seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": read_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1)}
+# A broker that does not answer must not hold a request: connecting gives up after CELERY_PUBLISH_TIMEOUT seconds
+# and publishing retries CELERY_PUBLISH_RETRIES times, then the message waits in the outbox (shop_ops/jobs.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = read_int("CELERY_PUBLISH_TIMEOUT", default=1, minimum=1)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": read_int("CELERY_PUBLISH_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": read_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -261,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
     "healthcheck-every-10-minutes": {
         "task": "shop_ops.healthcheck",
         "schedule": crontab(minute="*/10"),
+    },
+    # Job messages the broker could not take (it was down) are sent once it is back.
+    "flush-job-outbox-every-minute": {
+        "task": "shop_ops.flush_job_outbox",
+        "schedule": crontab(),
     },
     **ROLES_SCHEDULE,
     **PAYROLL_SCHEDULE,

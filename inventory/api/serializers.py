@@ -3,6 +3,8 @@ import datetime
 from django.urls import reverse
 from rest_framework import serializers
 
+from shop_ops import jobs
+
 from ..choices import MANUAL_KINDS, CountStatus
 from ..models import (
     InventoryJob,
@@ -19,6 +21,7 @@ from ..models import (
     StockMovement,
     Warehouse,
 )
+from ..selectors import jobs_waiting_for_queue
 
 
 class SkuSerializer(serializers.ModelSerializer):
@@ -281,6 +284,10 @@ class SummaryExportSerializer(serializers.Serializer):
 class InventoryJobSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True)
+    waiting_for_queue = serializers.SerializerMethodField(
+        help_text="True while the job waits for the job queue (Redis was unreachable when it was requested)."
+    )
+    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
 
     class Meta:
         model = InventoryJob
@@ -298,7 +305,20 @@ class InventoryJobSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
             "download_url",
+            "waiting_for_queue",
+            "queue_message",
         ]
+
+    def get_waiting_for_queue(self, job) -> bool:
+        # One outbox query for a whole list (none without a queued job), kept in the list's shared context.
+        if "_waiting_jobs" not in self.context:
+            parent = self.parent
+            shown = parent.instance if isinstance(parent, serializers.ListSerializer) else [self.instance]
+            self.context["_waiting_jobs"] = jobs_waiting_for_queue(list(shown or [job]))
+        return job.pk in self.context["_waiting_jobs"]
+
+    def get_queue_message(self, job) -> str | None:
+        return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None
 
     def get_download_url(self, job) -> str | None:
         if job.kind != "summary_export" or job.status != "done" or not job.file:

@@ -12,6 +12,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop_ops import jobs
+
 from .. import selectors, services
 from ..choices import JobKind, JobStatus
 from ..exceptions import ImportRejected
@@ -198,7 +200,10 @@ class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = self.get_serializer(self.get_queryset().get(pk=pk)).data
         if job is None:
             return Response(data)
-        return Response(data | {"job": {"id": job.pk, "status": job.status, "total": job.total}}, status=202)
+        waiting = bool(selectors.jobs_waiting_for_queue([job]))
+        job_data = {"id": job.pk, "status": job.status, "total": job.total, "waiting_for_queue": waiting}
+        job_data["queue_message"] = str(jobs.QUEUE_UNAVAILABLE) if waiting else None
+        return Response(data | {"job": job_data}, status=202)
 
     @extend_schema(request=None, responses=s.StockCountSerializer)
     @action(detail=True, methods=["post"])

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roles.models import Department, Employee
+from shop_ops import jobs
 
 from ..choices import AdjustmentKind, ComponentKind
 from ..models import (
@@ -19,7 +20,7 @@ from ..models import (
     StructureVersion,
     TaxOpeningBalance,
 )
-from ..selectors import explain_line
+from ..selectors import explain_line, run_waiting_for_queue
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-05"})
@@ -132,6 +133,10 @@ class RunSerializer(serializers.ModelSerializer):
     started_by = serializers.CharField(source="started_by.username", read_only=True, default=None, allow_null=True)
     approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None, allow_null=True)
     paid_by = serializers.CharField(source="paid_by.username", read_only=True, default=None, allow_null=True)
+    waiting_for_queue = serializers.SerializerMethodField(
+        help_text="True while the run's computation waits for the job queue (Redis was unreachable when it started)."
+    )
+    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
 
     class Meta:
         model = PayrollRun
@@ -152,8 +157,16 @@ class RunSerializer(serializers.ModelSerializer):
             "approved_at",
             "paid_by",
             "paid_at",
+            "waiting_for_queue",
+            "queue_message",
         ]
         read_only_fields = fields
+
+    def get_waiting_for_queue(self, run) -> bool:
+        return run_waiting_for_queue(run=run)  # no query unless the run is running
+
+    def get_queue_message(self, run) -> str | None:
+        return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(run) else None
 
 
 class StartRunSerializer(serializers.Serializer):
