@@ -104,11 +104,26 @@ def export_in_child(run: PayrollRun, path: str) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU time (user + sys) of this connection's PostgreSQL backend, when the server runs on this machine and its
+    /proc entry is readable; None otherwise."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--employees", type=int, default=10_000, help="employees to pay (default 10,000)")
     parser.add_argument("--batch-size", type=int, default=services.BATCH_SIZE, help="employees per batch")
-    parser.add_argument("--skip-export", action="store_true", help="time the run only")
+    parser.add_argument("--skip-export", "--no-export", action="store_true", help="time the run only")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("note: not PostgreSQL; the figures will not be comparable with the targets")
@@ -129,10 +144,12 @@ def main() -> None:
 
     run = services.start_run(month=month, user=None, queue=False)
     reset_queries()  # the set-up's queries would fill the (bounded) debug query log
+    backend_started = backend_cpu_seconds()
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         outcome = services.compute_run(run_id=run.pk, attempt=run.attempt, batch_size=args.batch_size)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    backend_finished = backend_cpu_seconds()
     run.refresh_from_db()
     if outcome != "ready":
         raise SystemExit(f"run ended {outcome}: {run.error_message}")
@@ -141,6 +158,12 @@ def main() -> None:
     per_batch = len(queries) / batches
     rate = run.done / elapsed
     print(f"  computed and stored {run.done} payslips ({lines} lines) in {elapsed:.2f} s: {rate:,.0f} payslips/s")
+    print(f"  CPU time (user + sys) of this process: {cpu:.2f} s", end="")
+    if backend_started is not None and backend_finished is not None:
+        print(f", of its PostgreSQL backend: {backend_finished - backend_started:.2f} s")
+    else:
+        print()
+    print(f"  load average at the end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print(f"  queries: {len(queries)} in all, {per_batch:.1f} per batch of {args.batch_size} (constant: see the tests)")
 
     if not args.skip_export:

@@ -11,6 +11,7 @@ import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -68,6 +69,69 @@ def completion_rates(*, month: datetime.date, employee_ids: Sequence[int]) -> di
     return checklist_completion_rates(start=month, end=month_end(month), employee_ids=employee_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class PayPerson:
+    """What a payroll run needs of one employee, read as plain values: model instances with their role and pay
+    profile cost more to build than the payslip does to compute."""
+
+    pk: int
+    role_id: int
+    department_id: int
+    role_title: str
+    hire_date: datetime.date
+    leave_date: datetime.date | None
+    base: Decimal
+    contribution_base: Decimal
+    special_additional_deduction: Decimal
+    insurance_policy_id: int | None
+
+
+PAY_PERSON_FIELDS = (
+    "pk",
+    "role_id",
+    "role__department_id",
+    "role__title_zh",
+    "hire_date",
+    "leave_date",
+    "role__pay_grade_min",
+    "pay_profile__id",
+    "pay_profile__base_salary",
+    "pay_profile__contribution_base",
+    "pay_profile__special_additional_deduction",
+    "pay_profile__insurance_policy",
+)
+
+
+def _pay_person(row: tuple) -> PayPerson:
+    pk, role_id, department_id, title, hired, left, grade_min = row[:7]
+    profile_id, salary, contribution, additional, policy = row[7:]
+    # Without a pay profile: the role's pay grade minimum, no deductions, the default policy.
+    base = salary if profile_id is not None else grade_min
+    return PayPerson(
+        pk=pk,
+        role_id=role_id,
+        department_id=department_id,
+        role_title=title,
+        hire_date=hired,
+        leave_date=left,
+        base=base,
+        contribution_base=contribution if contribution is not None else base,
+        special_additional_deduction=additional if profile_id is not None else ZERO,
+        insurance_policy_id=policy,
+    )
+
+
+def _id_filter(field: str, ids: Sequence[int]) -> Q:
+    """Rows whose `field` is one of `ids`, or a few more. A batch of a run is every eligible employee in an id
+    range, so the range itself selects them, cheaper than an IN list of thousands of ids; rows of others in the
+    range are simply not looked up. Sparse ids (a preview's selection) fall back to the list."""
+    if ids:
+        low, high = min(ids), max(ids)
+        if high - low < 2 * len(ids):
+            return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return Q(**{f"{field}__in": list(ids)})
+
+
 def _uses(components: list[CompiledComponent], name: str) -> bool:
     return any(name in component.formula.names for component in components)
 
@@ -80,6 +144,7 @@ class MonthData:
         self.end = month_end(month)
         self.calendar = WorkCalendar.load(start=month, end=self.end)
         self.working_days = Decimal(working_days(month, self.calendar))
+        self._spans: dict[tuple[datetime.date, datetime.date], Decimal] = {}
         self._load_policies()
         self._load_structures(overrides or {})
         self._load_sales()
@@ -137,28 +202,45 @@ class MonthData:
                 version = self.version_by_employee.get(pk) or self.version_by_role.get(role_id)
                 self.pool_headcount += version is not None and version.pk in sharing
 
+    def _working_days_between(self, start: datetime.date, end: datetime.date) -> Decimal:
+        """Working days of [start, end], counted once per distinct span: most people share the whole month."""
+        span = (start, end)
+        if span not in self._spans:
+            self._spans[span] = Decimal(self.calendar.working_days_between(start, end))
+        return self._spans[span]
+
     def employee_ids(self) -> list[int]:
         return list(eligible_employees(self.month).order_by("pk").values_list("pk", flat=True))
 
-    def version_for(self, employee: Employee) -> StructureVersion | None:
+    def version_for(self, employee: Employee | PayPerson) -> StructureVersion | None:
         return self.version_by_employee.get(employee.pk) or self.version_by_role.get(employee.role_id)
 
     # --- per batch ----------------------------------------------------------------------------------------------
 
-    def load_employees(self, ids: Iterable[int]) -> list[Employee]:
-        return list(Employee.objects.filter(pk__in=list(ids)).select_related("role", "pay_profile").order_by("pk"))
+    def load_people(self, ids: Iterable[int]) -> list[PayPerson]:
+        """The employees with their role and pay profile, in one query, in id order."""
+        wanted = set(ids)
+        rows = Employee.objects.filter(_id_filter("pk", list(wanted))).order_by("pk").values_list(*PAY_PERSON_FIELDS)
+        return [_pay_person(row) for row in rows if row[0] in wanted]
 
-    def batch(self, employees: list[Employee]) -> list[EmployeeMonth]:
-        """Engine inputs for these employees, in four or five queries whatever their number."""
+    def batch(self, employees: list[PayPerson]) -> list[EmployeeMonth]:
+        """Engine inputs for these employees, in five queries whatever their number."""
         ids = [e.pk for e in employees]
-        attendance = {a.employee_id: a for a in Attendance.objects.filter(month=self.month, employee_id__in=ids)}
+        mine = _id_filter("employee_id", ids)
+        attendance = {
+            row[0]: row[1:]
+            for row in Attendance.objects.filter(mine, month=self.month).values_list(
+                "employee_id", "working_days", "days_worked", "unpaid_leave_days"
+            )
+        }
         adjustments: dict[int, dict[str, Decimal]] = defaultdict(dict)
-        for row in (
-            Adjustment.objects.filter(month=self.month, employee_id__in=ids)
+        for employee_id, kind, total in (
+            Adjustment.objects.filter(mine, month=self.month)
             .values("employee_id", "kind")
             .annotate(total=Sum("amount"))
+            .values_list("employee_id", "kind", "total")
         ):
-            adjustments[row["employee_id"]][row["kind"]] = row["total"]
+            adjustments[employee_id][kind] = total
         prior = {
             row["employee_id"]: tax.YearToDate(
                 income=row["income"] or ZERO,
@@ -167,7 +249,7 @@ class MonthData:
                 tax=row["tax"] or ZERO,
             )
             for row in Payslip.objects.filter(
-                employee_id__in=ids,
+                mine,
                 run__month__gte=self.month.replace(month=1),
                 run__month__lt=self.month,
                 run__status__in=LOCKED_STATUSES,
@@ -181,28 +263,30 @@ class MonthData:
                 tax=Sum("income_tax"),
             )
         }
-        for opening in TaxOpeningBalance.objects.filter(employee_id__in=ids, year=self.month.year):
-            before = prior.get(opening.employee_id, tax.YearToDate())
-            prior[opening.employee_id] = tax.YearToDate(
-                income=before.income + opening.income,
-                special=before.special + opening.special_deductions,
-                additional=before.additional + opening.additional_deductions,
-                tax=before.tax + opening.tax_withheld,
+        openings = TaxOpeningBalance.objects.filter(mine, year=self.month.year).values_list(
+            "employee_id", "income", "special_deductions", "additional_deductions", "tax_withheld"
+        )
+        for employee_id, income, special, additional, withheld in openings:
+            before = prior.get(employee_id, tax.YearToDate())
+            prior[employee_id] = tax.YearToDate(
+                income=before.income + income,
+                special=before.special + special,
+                additional=before.additional + additional,
+                tax=before.tax + withheld,
             )
         rates = completion_rates(month=self.month, employee_ids=ids)
         return [self._employee_month(e, attendance, adjustments, prior, rates) for e in employees]
 
-    def _employee_month(self, employee, attendance, adjustments, prior, rates) -> EmployeeMonth:
+    def _employee_month(self, employee: PayPerson, attendance, adjustments, prior, rates) -> EmployeeMonth:
         version = self.version_for(employee)
         if version is None:
             raise ComputationError(
-                f"no salary structure for the role '{employee.role.title_zh}' or for the employee",
+                f"no salary structure for the role '{employee.role_title}' or for the employee",
                 employee_id=employee.pk,
                 component="structure",
             )
-        profile = getattr(employee, "pay_profile", None)
-        base = profile.base_salary if profile else employee.role.pay_grade_min
-        policy_id = (profile.insurance_policy_id if profile else None) or self.default_policy_id
+        base = employee.base
+        policy_id = employee.insurance_policy_id or self.default_policy_id
         if policy_id is None:
             raise ComputationError(
                 "no insurance policy: mark one city's policy as the default",
@@ -211,18 +295,13 @@ class MonthData:
             )
         entry = attendance.get(employee.pk)
         if entry is not None:
-            month_days, worked, unpaid = entry.working_days, entry.days_worked, entry.unpaid_leave_days
+            month_days, worked, unpaid = entry
         else:
             start = max(employee.hire_date, self.month)
             end = min(employee.leave_date or self.end, self.end)
-            month_days, worked, unpaid = (
-                self.working_days,
-                Decimal(self.calendar.working_days_between(start, end)),
-                ZERO,
-            )
+            month_days, worked, unpaid = self.working_days, self._working_days_between(start, end), ZERO
         own = adjustments.get(employee.pk, {})
-        department_id = employee.role.department_id
-        team_sales, team_profit = self.team.get(department_id, (ZERO, ZERO))
+        team_sales, team_profit = self.team.get(employee.department_id, (ZERO, ZERO))
         variables = {
             "base": base,
             "working_days": month_days,
@@ -243,11 +322,9 @@ class MonthData:
             components=self.compiled[version.pk],
             policy=self.policies[policy_id],
             variables=variables,
-            contribution_base=(
-                profile.contribution_base if profile and profile.contribution_base is not None else base
-            ),
+            contribution_base=employee.contribution_base,
             corrections=own.get(AdjustmentKind.CORRECTION, ZERO),
-            special_additional_deduction=profile.special_additional_deduction if profile else ZERO,
+            special_additional_deduction=employee.special_additional_deduction,
             prior=prior.get(employee.pk, tax.YearToDate()),
             months_employed=tax.months_employed(hire_date=employee.hire_date, month=self.month),
         )

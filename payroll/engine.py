@@ -37,6 +37,8 @@ VARIABLES: dict[str, str] = {
     "pool_headcount": _("people this month whose structure shares the profit pool, to split it equally"),
 }
 
+KINDS = tuple(ComponentKind.values)
+
 SYSTEM_NAMES = {
     SystemLine.CORRECTION: "补发/补扣 Corrections",
     SystemLine.SOCIAL_INSURANCE: "社保个人 Social insurance",
@@ -258,7 +260,7 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
         months_employed=month.months_employed,
     )
     env = dict(month.variables)
-    sums = dict.fromkeys(ComponentKind.values, ZERO)
+    sums = dict.fromkeys(KINDS, ZERO)
     order = 0
     for component in month.components:
         exact = _evaluate(component.formula, env, employee_id=month.employee_id, code=component.code)

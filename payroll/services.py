@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from roles.models import Department, Employee
 from shop_ops import jobs
 
-from .calculation import MonthData
+from .calculation import MonthData, PayPerson
 from .choices import LOCKED_STATUSES, AdjustmentKind, RunStatus
 from .engine import (
     ComponentError,
@@ -218,17 +220,32 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
                 return "stale"
             run.total, run.done, run.heartbeat_at = len(ids), 0, timezone.now()
             _save_progress(run, ["total", "done", "heartbeat_at"])
-        for start in range(0, len(ids), batch_size):
-            employees = data.load_employees(ids[start : start + batch_size])
-            computed = [compute_payslip(item) for item in data.batch(employees)]
-            with transaction.atomic():
-                run = _lock_own_run(run_id, attempt)
-                if run is None:
-                    return "stale"
-                store_payslips(run=run, data=data, employees=employees, computed=computed)
-                run.done += len(computed)
-                run.heartbeat_at = timezone.now()
-                _save_progress(run, ["done", "heartbeat_at"])
+        batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+        # A pipeline of three steps: while batch k is stored and batch k + 2 is read (this thread, the database
+        # working on its own core), batch k + 1 is computed in a second thread, which needs no database.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payroll-compute") as computer:
+
+            def compute_later(prepared):
+                if prepared is None:
+                    return None
+                return computer.submit(_compute_all, prepared[1], decimal.getcontext().copy())
+
+            current = _prepare_batch(data, batches, 0)
+            computing = compute_later(current)
+            following = _prepare_batch(data, batches, 1)
+            for index in range(len(batches)):
+                employees, computed = current[0], computing.result()
+                current, computing = following, compute_later(following)
+                with transaction.atomic():
+                    _commit_without_waiting_for_disk()
+                    run = _lock_own_run(run_id, attempt)
+                    if run is None:
+                        return "stale"
+                    store_payslips(run=run, data=data, employees=employees, computed=computed)
+                    run.done += len(computed)
+                    run.heartbeat_at = timezone.now()
+                    _save_progress(run, ["done", "heartbeat_at"])
+                following = _prepare_batch(data, batches, index + 2)
     except ComputationError as error:
         return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
     except ComponentError as error:
@@ -245,6 +262,32 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at"])
     return "ready"
+
+
+def _prepare_batch(data: MonthData, batches: list[list[int]], index: int) -> tuple[list, list] | None:
+    """The people of one batch and their engine inputs (a fixed number of queries); None past the last batch."""
+    if index >= len(batches):
+        return None
+    employees = data.load_people(batches[index])
+    return employees, data.batch(employees)
+
+
+def _compute_all(items: list, context: decimal.Context) -> list[ComputedPayslip]:
+    """The payslips of a batch, in the caller's decimal context (a thread starts with the default one)."""
+    with decimal.localcontext(context):
+        return [compute_payslip(item) for item in items]
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """On PostgreSQL, let this transaction's COMMIT return before its WAL reaches the disk.
+
+    Safe for a batch of payslips: a database crash can lose only the last batches, together with the progress
+    counted in the same transactions, and the run's final move to ready commits normally, which flushes every batch
+    before it. The attempt restarts cleanly either way, as after a killed worker.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fail(run_id: int, attempt: int, message: str, *, employee_id: int | None = None, component: str = "") -> str:
@@ -265,30 +308,29 @@ def _fail(run_id: int, attempt: int, message: str, *, employee_id: int | None = 
     return "failed"
 
 
-def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[Employee], computed) -> None:
-    """Two bulk inserts per batch: the payslips, then all their lines."""
+def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[PayPerson], computed) -> None:
+    """Two statements per batch: one INSERT for the payslips, then all their lines (COPY on PostgreSQL)."""
     by_id = {e.pk: e for e in employees}
     slips = []
     for item in computed:
         employee = by_id[item.employee_id]
-        version = data.version_for(employee)
         slips.append(
-            Payslip(
-                run=run,
-                employee=employee,
-                structure_version_id=version.pk,
-                role_id=employee.role_id,
-                department_id=employee.role.department_id,
-                working_days=item.working_days,
-                days_worked=item.days_worked,
-                months_employed=item.months_employed,
-                **item.totals(),
+            (
+                run.pk,
+                employee.pk,
+                data.version_for(employee).pk,
+                employee.role_id,
+                employee.department_id,
+                item.working_days,
+                item.days_worked,
+                item.months_employed,
+                *(getattr(item, name) for name in ComputedPayslip.TOTALS),
             )
         )
-    Payslip.objects.bulk_create(slips, batch_size=2000)
+    ids = _insert_payslips(slips)
     rows = [
         (
-            slip.pk,
+            ids[item.employee_id],
             line.order,
             line.code,
             line.name,
@@ -299,28 +341,82 @@ def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[Empl
             line.exact,
             line.amount,
         )
-        for slip, item in zip(slips, computed, strict=True)
+        for item in computed
         for line in item.lines
     ]
     _insert_lines(rows)
 
 
+SLIP_COLUMNS = (
+    "run_id",
+    "employee_id",
+    "structure_version_id",
+    "role_id",
+    "department_id",
+    "working_days",
+    "days_worked",
+    "months_employed",
+    *ComputedPayslip.TOTALS,
+)
+# PostgreSQL types of the columns above, for the arrays the INSERT unnests.
+SLIP_TYPES = ("bigint",) * 5 + ("numeric", "numeric", "smallint") + ("numeric",) * len(ComputedPayslip.TOTALS)
 LINE_COLUMNS = ("payslip_id", "order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount")
+
+
+def _insert_payslips(rows: list[tuple]) -> dict[int, int]:
+    """Insert the batch's payslips in one statement; returns the new payslip id of each employee id.
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest() of one array per column: the statement stays the same size
+    whatever the batch, where a multi-row VALUES list (bulk_create) costs Django and psycopg a placeholder per value.
+    """
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Payslip._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(name) for name in SLIP_COLUMNS)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in SLIP_TYPES)
+        with connection.cursor() as cursor:
+            cursor.execute(  # names from the model, every value a parameter
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) RETURNING employee_id, id",  # noqa: S608
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return dict(cursor.fetchall())
+    slips = Payslip.objects.bulk_create(
+        [Payslip(**dict(zip(SLIP_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )
+    return {slip.employee_id: slip.pk for slip in slips}
 
 
 def _insert_lines(rows: list[tuple]) -> None:
     """All lines of a batch in one statement: COPY on PostgreSQL (the bulk of a run's writing), else bulk_create."""
     if connection.vendor == "postgresql":
-        columns = ", ".join(f'"{name}"' for name in LINE_COLUMNS)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {PayslipLine._meta.db_table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row((*row[:7], json.dumps(row[7]), *row[8:]))
+        columns = ", ".join(connection.ops.quote_name(name) for name in LINE_COLUMNS)
+        table = connection.ops.quote_name(PayslipLine._meta.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(_copy_text(rows))
         return
     PayslipLine.objects.bulk_create(
         [PayslipLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows], batch_size=5000
+    )
+
+
+# COPY's text format: a tab between values, a newline after each row, and these four escaped within a value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[tuple]) -> str:
+    """The lines in COPY's text format, built in one go (psycopg's write_row costs more per value)."""
+    escaped: dict[str, str] = {}  # codes, names and formulas repeat on every payslip: escape each once
+
+    def text(value: str) -> str:
+        if value not in escaped:
+            escaped[value] = value.translate(_COPY_ESCAPES)
+        return escaped[value]
+
+    return "".join(
+        f"{payslip_id}\t{order}\t{text(code)}\t{text(name)}\t{text(kind)}\t{'t' if is_system else 'f'}\t"
+        f"{text(formula)}\t{json.dumps(inputs).translate(_COPY_ESCAPES)}\t{exact}\t{amount!s}\n"
+        for payslip_id, order, code, name, kind, is_system, formula, inputs, exact, amount in rows
     )
 
 
@@ -464,14 +560,15 @@ def preview_structure_change(
     compiled = check_components(components)
     before = MonthData(month)
     after = MonthData(month, overrides={version.pk: compiled})
-    employees = [
-        e
-        for e in before.load_employees(before.employee_ids())
-        if (v := before.version_for(e)) is not None and v.pk == version.pk
+    people = [
+        person
+        for person in before.load_people(before.employee_ids())
+        if (v := before.version_for(person)) is not None and v.pk == version.pk
     ][:limit]
+    employees = Employee.objects.in_bulk([person.pk for person in people])
     rows = []
-    for current, changed, employee in zip(before.batch(employees), after.batch(employees), employees, strict=True):
-        row = PreviewRow(employee=employee, before=None, after=None)
+    for current, changed, person in zip(before.batch(people), after.batch(people), people, strict=True):
+        row = PreviewRow(employee=employees[person.pk], before=None, after=None)
         try:
             row.before = compute_payslip(current)
         except ComputationError as error:

@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from payroll import services
+from payroll import calculation, services
 from payroll.calculation import working_days
 from payroll.choices import AdjustmentKind, ComponentKind, RunStatus
 from payroll.engine import ComponentError, ComponentSpec
@@ -321,6 +321,58 @@ def test_queries_per_run_do_not_grow_with_employees(sales_employee):
     # One INSERT for the payslips per batch (the lines go in by COPY on PostgreSQL); SQLite splits at 999 parameters.
     if connection.vendor == "postgresql":
         assert inserts == small_inserts == 1
+
+
+def test_queries_per_batch_are_the_same_for_every_batch(sales_employee):
+    def count_queries(batch_size):
+        run = services.start_run(month=MONTH, user=None, queue=False)
+        with CaptureQueriesContext(connection) as queries:
+            assert services.compute_run(run_id=run.pk, attempt=run.attempt, batch_size=batch_size) == "ready"
+        PayslipLine.objects.all().delete()
+        Payslip.objects.all().delete()
+        PayrollRun.objects.all().delete()
+        return len(queries)
+
+    for _ in range(6):
+        sales_employee()
+    people = len(calculation.eligible_employees(MONTH))  # the finance and manager fixtures are paid too
+    one_batch = count_queries(people)
+    per_batch = count_queries(people // 2 + 1) - one_batch  # two batches: one more
+    assert 0 < per_batch <= 12
+    assert count_queries(1) == one_batch + (people - 1) * per_batch
+
+
+def test_people_between_a_batchs_ids_who_are_not_paid_change_nothing(sales_employee):
+    first = sales_employee()
+    gone = sales_employee(hire_date=datetime.date(2024, 1, 1))
+    last = sales_employee()
+    services.add_adjustment(
+        month=MONTH, employee=gone, kind=AdjustmentKind.BONUS, amount=D("900.00"), reason="before leaving", user=None
+    )
+    services.save_attendance(month=MONTH, employee=gone, days_worked=D("3"), user=None)
+    gone.leave_date = MONTH - datetime.timedelta(days=1)
+    gone.save(update_fields=["leave_date"])
+    run = run_month()
+    assert not Payslip.objects.filter(run=run, employee=gone).exists()
+    for employee in (first, last):
+        slip = slip_of(employee)
+        assert line(slip, "rewards").amount == D("0.00")
+        assert slip.days_worked == D("22")
+    # The batch's queries select by id range when the ids are dense, by list when they are sparse.
+    assert "employee_id__gte" in str(calculation._id_filter("employee_id", [first.pk, last.pk]))
+    assert "employee_id__in" in str(calculation._id_filter("employee_id", [1, 1000]))
+
+
+def test_a_line_keeps_tabs_backslashes_and_line_breaks_of_its_name_and_formula(sales_employee, payroll_world):
+    employee = sales_employee(base="10000.00")
+    odd = ComponentSpec("odd", "Tab\there \\ back\\slash\nnew line", ComponentKind.EARNING, "base\n*\t0.01")
+    services.save_structure_version(
+        structure=payroll_world["structure"], effective_from=MONTH, components=[*COMPONENTS, odd]
+    )
+    run_month()
+    stored = line(slip_of(employee), "odd")
+    assert (stored.name, stored.formula) == (odd.name, odd.formula)
+    assert (stored.inputs, stored.exact, stored.amount) == ({"base": "10000.00"}, "100.0000", D("100.00"))
 
 
 # --- Structures and bad input --------------------------------------------------------------------------------------
