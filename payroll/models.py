@@ -495,7 +495,10 @@ _NET_PAY = F("gross_pay") - F("deductions") - F("social_insurance") - F("housing
 class Payslip(models.Model):
     """One employee's pay for a run; the totals are sums of its lines, kept for lists, exports and tax."""
 
-    run = models.ForeignKey(PayrollRun, on_delete=models.PROTECT, related_name="payslips", verbose_name=_("run"))
+    # No index of its own: the unique (run, employee) index serves every lookup by run.
+    run = models.ForeignKey(
+        PayrollRun, on_delete=models.PROTECT, related_name="payslips", verbose_name=_("run"), db_index=False
+    )
     employee = models.ForeignKey(
         Employee, on_delete=models.PROTECT, related_name="payslips", verbose_name=_("employee")
     )
@@ -552,8 +555,11 @@ class Payslip(models.Model):
 class PayslipLine(models.Model):
     """One explained line: its formula, the values it used, the exact result and the rounded amount."""
 
-    # DO_NOTHING keeps deleting a run's payslips one fast statement: services delete the lines first.
-    payslip = models.ForeignKey(Payslip, on_delete=models.DO_NOTHING, related_name="lines", verbose_name=_("payslip"))
+    # DO_NOTHING keeps deleting a run's payslips one fast statement: services delete the lines first. No index of
+    # its own: the unique (payslip, order) index serves every lookup by payslip, one index less to fill per line.
+    payslip = models.ForeignKey(
+        Payslip, on_delete=models.DO_NOTHING, related_name="lines", verbose_name=_("payslip"), db_index=False
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
