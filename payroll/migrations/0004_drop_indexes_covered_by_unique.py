@@ -17,7 +17,7 @@ INDEXES = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payroll", "0002_locked_run_guard"),
+        ("payroll", "0003_audit_history"),
     ]
 
     operations = [
