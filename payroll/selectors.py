@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
-from .choices import LOCKED_STATUSES, RunStatus
+from .choices import LOCKED_STATUSES, ExportStatus, RunStatus
+from .exceptions import PayrollConflict
 from .formula import FormulaError, format_value, parse
-from .models import PayrollRun, Payslip, PayslipLine
+from .models import PayrollExport, PayrollRun, Payslip, PayslipLine
 from .money import format_money
 from .permissions import can_view_all_payslips
 
@@ -107,3 +109,17 @@ def run_for_month(month) -> PayrollRun | None:
         .filter(month=month)
         .first()
     )
+
+
+def downloadable_export(*, job: PayrollExport) -> PayrollExport:
+    """A finished export of the run's current computation, or a clear refusal (still being written, failed, stale)."""
+    if job.status != ExportStatus.DONE or not job.file:
+        raise PayrollConflict(_("This export is not finished: %(status)s.") % {"status": job.get_status_display()})
+    if not job.is_current or job.run.status not in VISIBLE_RUN_STATUSES:
+        raise PayrollConflict(_("The payroll was computed again after this file was written; ask for a new export."))
+    return job
+
+
+def current_exports(*, run: PayrollRun, limit: int = 5) -> list[PayrollExport]:
+    """The latest exports of the run's current computation, for its page (older computations' files are stale)."""
+    return list(run.exports.filter(attempt=run.attempt).select_related("run", "requested_by")[:limit])

@@ -1,15 +1,17 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roles.models import Department, Employee
 
-from ..choices import AdjustmentKind, ComponentKind
+from ..choices import AdjustmentKind, ComponentKind, ExportStatus
 from ..models import (
     Adjustment,
     Attendance,
     Component,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     Payslip,
     PayslipLine,
@@ -154,6 +156,41 @@ class RunSerializer(serializers.ModelSerializer):
             "paid_at",
         ]
         read_only_fields = fields
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    """An Excel export job: poll it until `status` is `done`, then GET `download_url`."""
+
+    month = MonthField(source="run.month", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayrollExport
+        fields = [
+            "id",
+            "run",
+            "month",
+            "attempt",
+            "is_current",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ExportStatus.DONE or not job.file or not job.is_current:
+            return None
+        return reverse("payroll-export-download", kwargs={"pk": job.pk})
 
 
 class StartRunSerializer(serializers.Serializer):
