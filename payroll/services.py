@@ -791,6 +791,9 @@ def write_export(*, job_id: int) -> PayrollExport:
         _finish_export(job.pk, ExportStatus.FAILED, error=stale)
         job.refresh_from_db()
         return job
+    replaced = PayrollExport.objects.filter(run=job.run, attempt=job.attempt, status__in=OPEN_EXPORT_STATUSES)
+    if replaced.exclude(pk=job.pk).exists():
+        return job  # a late delivery of a job that was given up on: its replacement writes the file
     PayrollExport.objects.filter(pk=job.pk).update(
         status=ExportStatus.RUNNING, error="", done=0, heartbeat_at=timezone.now(), finished_at=None
     )
