@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
 
