@@ -7,6 +7,7 @@ from .models import (
     Adjustment,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     Payslip,
     ProfitPoolRule,
@@ -91,6 +92,13 @@ class AdjustmentAdmin(ReadOnlyAdmin):
 @admin.register(PayrollRun)
 class PayrollRunAdmin(ReadOnlyAdmin):
     list_display = ["month", "status", "done", "total", "started_by", "approved_by", "paid_by"]
+
+
+@admin.register(PayrollExport)
+class PayrollExportAdmin(ReadOnlyAdmin):
+    list_display = ["run", "attempt", "status", "done", "total", "requested_by", "created_at", "finished_at"]
+    list_select_related = ["run", "requested_by"]
+    exclude = ["file"]  # downloaded through the finance-only page, never a media URL
 
 
 @admin.register(Payslip)

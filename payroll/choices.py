@@ -38,3 +38,12 @@ class RunStatus(models.TextChoices):
 
 
 LOCKED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)
+
+
+class ExportStatus(models.TextChoices):
+    """The life of a workbook export: queued → running → done (or failed, and then it may be run again)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -10,12 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roles.models import Department, Employee, Role
 
-from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, RunStatus
+from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus
 from .money import MAX_INPUT_AMOUNT, MONEY
 
 RATE = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -578,3 +579,55 @@ class PayslipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.amount}"
+
+
+class PayrollExport(models.Model):
+    """The workbook of a run, written by a Celery task (or at once for a small run) while the page polls the
+    progress; the file is downloadable by finance only. It belongs to the run's computation it was written from
+    (`attempt`): a run computed again makes it stale, and it is no longer offered."""
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="exports", verbose_name=_("run"))
+    attempt = models.PositiveIntegerField(_("computation"))
+    status = models.CharField(_("status"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    done = models.PositiveIntegerField(_("payslips written"), default=0)
+    total = models.PositiveIntegerField(_("payslips"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(_("file"), upload_to="payroll/exports/%Y/%m/", max_length=200, blank=True)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payroll export")
+        verbose_name_plural = _("payroll exports")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="payroll_export_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="payroll_export_done_le_total"),
+            models.CheckConstraint(
+                condition=~Q(status=ExportStatus.DONE) | ~Q(file=""), name="payroll_export_done_has_file"
+            ),
+            # One export at a time per computation of a run: asking again while one is written returns that one.
+            models.UniqueConstraint(
+                fields=["run", "attempt"],
+                condition=Q(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]),
+                name="one_open_export_per_run_attempt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Export')} {self.run.label} {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+    @property
+    def is_current(self) -> bool:
+        """Written from the run's latest computation (a rerun makes older files stale)."""
+        return self.attempt == self.run.attempt
+
+    @property
+    def filename(self) -> str:
+        return f"payroll-{self.run.label}.xlsx"

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from shop_ops import jobs
 
-from .choices import LOCKED_STATUSES, RunStatus
+from .choices import LOCKED_STATUSES, ExportStatus, RunStatus
+from .exceptions import PayrollConflict
 from .formula import FormulaError, format_value, parse
-from .models import PayrollRun, Payslip, PayslipLine
+from .models import PayrollExport, PayrollRun, Payslip, PayslipLine
 from .money import format_money
 from .permissions import can_view_all_payslips
 
@@ -114,3 +116,26 @@ def run_for_month(month) -> PayrollRun | None:
 def run_waiting_for_queue(*, run: PayrollRun) -> bool:
     """Whether the run's computation is held in the job outbox because the job queue (Redis) was unreachable."""
     return run.status == RunStatus.RUNNING and jobs.is_waiting("payroll.compute_run", args=[run.pk, run.attempt])
+
+
+def exports_waiting_for_queue(job_list) -> set[int]:
+    """Ids of those exports whose message is held in the job outbox because the job queue (Redis) was unreachable:
+    one query however many jobs a page shows, none when no job is queued."""
+    queued = {job.pk for job in job_list if job is not None and job.status == ExportStatus.QUEUED}
+    if not queued:
+        return set()
+    return {args[0] for args in jobs.waiting_args("payroll.write_export") if args and args[0] in queued}
+
+
+def downloadable_export(*, job: PayrollExport) -> PayrollExport:
+    """A finished export of the run's current computation, or a clear refusal (still being written, failed, stale)."""
+    if job.status != ExportStatus.DONE or not job.file:
+        raise PayrollConflict(_("This export is not finished: %(status)s.") % {"status": job.get_status_display()})
+    if not job.is_current or job.run.status not in VISIBLE_RUN_STATUSES:
+        raise PayrollConflict(_("The payroll was computed again after this file was written; ask for a new export."))
+    return job
+
+
+def current_exports(*, run: PayrollRun, limit: int = 5) -> list[PayrollExport]:
+    """The latest exports of the run's current computation, for its page (older computations' files are stale)."""
+    return list(run.exports.filter(attempt=run.attempt).select_related("run", "requested_by")[:limit])

@@ -5,23 +5,29 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.files import File
+from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
 from shop_ops import jobs
 
 from .calculation import MonthData, PayPerson
-from .choices import LOCKED_STATUSES, AdjustmentKind, RunStatus
+from .choices import LOCKED_STATUSES, AdjustmentKind, ExportStatus, RunStatus
 from .engine import (
     ComponentError,
     ComponentSpec,
@@ -38,6 +44,7 @@ from .models import (
     Component,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     Payslip,
     PayslipLine,
@@ -49,6 +56,9 @@ from .models import (
     month_label,
 )
 from .money import MAX_INPUT_AMOUNT
+from .selectors import VISIBLE_RUN_STATUSES
+
+logger = logging.getLogger(__name__)
 
 # Year-to-date figures (a tax opening balance) are bounded like inputs, by a year's worth of them.
 MAX_YEAR_AMOUNT = MAX_INPUT_AMOUNT * 12
@@ -814,3 +824,93 @@ def save_tax_opening_balance(
     balance.full_clean()
     balance.save()
     return balance
+
+
+# --- Excel export of a run (a job row the run's page polls) ---------------------------------------------------------
+
+EXPORTABLE_STATUSES = VISIBLE_RUN_STATUSES
+OPEN_EXPORT_STATUSES = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+def request_export(*, run: PayrollRun, user) -> PayrollExport:
+    """Ask for a computed run's workbook. A run of at most PAYROLL_EXPORT_INLINE_MAX payslips is written at once (the
+    job comes back done, or failed with its error); a larger one is queued for the payroll worker and the page polls
+    the job. Asking again while an export of the same computation is open returns that job."""
+    with transaction.atomic():
+        run = PayrollRun.objects.select_for_update().get(pk=run.pk)  # one request at a time per run
+        if run.status not in EXPORTABLE_STATUSES:
+            raise PayrollConflict(_("Only a computed payroll can be exported."))
+        job = run.exports.filter(attempt=run.attempt, status__in=OPEN_EXPORT_STATUSES).first()
+        if job is not None:
+            if timezone.now() - job.heartbeat_at < STALE_RUN_AFTER:
+                return job
+            # Its worker gave no sign of life (lost message, killed worker): let a new export take its place.
+            _finish_export(
+                job.pk, ExportStatus.FAILED, error=_("The export stopped without finishing; it was replaced.")
+            )
+        job = PayrollExport.objects.create(run=run, attempt=run.attempt, total=run.payslips.count(), requested_by=user)
+        inline = job.total <= settings.PAYROLL_EXPORT_INLINE_MAX
+        if not inline:
+            _queue_export(job)
+    if not inline:
+        return job
+    try:
+        return write_export(job_id=job.pk)
+    except Exception:  # recorded on the job, which the page shows; the traceback goes to the log
+        logger.exception("payroll export %s failed", job.pk)
+        job.refresh_from_db()
+        return job
+
+
+def _queue_export(job: PayrollExport) -> None:
+    """The one place an export is handed to the worker: after the job row is committed."""
+    from .tasks import write_payroll_export
+
+    jobs.enqueue(write_payroll_export, args=[job.pk])
+
+
+def _finish_export(job_id: int, status: str, **fields) -> None:
+    PayrollExport.objects.filter(pk=job_id).update(status=status, finished_at=timezone.now(), **fields)
+
+
+def write_export(*, job_id: int) -> PayrollExport:
+    """Worker side of an export: write the run's workbook with progress every 1 000 payslips and store the file on
+    the job. Safe to run twice: a finished job is left alone, a failed or interrupted one is written again; a job
+    whose run was computed again (or is no longer computed) fails with a message instead of writing stale figures."""
+    from . import exports
+
+    job = PayrollExport.objects.select_related("run").get(pk=job_id)
+    if job.status == ExportStatus.DONE:
+        return job
+    stale = _("The payroll was computed again after this export was asked for; ask for a new one.")
+    if not job.is_current or job.run.status not in EXPORTABLE_STATUSES:
+        _finish_export(job.pk, ExportStatus.FAILED, error=stale)
+        job.refresh_from_db()
+        return job
+    replaced = PayrollExport.objects.filter(run=job.run, attempt=job.attempt, status__in=OPEN_EXPORT_STATUSES)
+    if replaced.exclude(pk=job.pk).exists():
+        return job  # a late delivery of a job that was given up on: its replacement writes the file
+    PayrollExport.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, error="", done=0, heartbeat_at=timezone.now(), finished_at=None
+    )
+
+    def progress(done: int, total: int) -> None:
+        PayrollExport.objects.filter(pk=job.pk).update(done=min(done, total), total=total, heartbeat_at=timezone.now())
+
+    handle, path = tempfile.mkstemp(prefix=f"payroll-{job.run.label}-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        exports.export_run(run=job.run, path=path, progress=progress)
+        run = PayrollRun.objects.get(pk=job.run_id)
+        if run.attempt != job.attempt or run.status not in EXPORTABLE_STATUSES:
+            raise PayrollConflict(stale)  # recomputed while the rows were read: the file may mix two computations
+        with open(path, "rb") as written:
+            job.file.save(f"payroll-{run.label}-{job.pk}.xlsx", File(written), save=False)
+    except Exception as exc:
+        _finish_export(job.pk, ExportStatus.FAILED, error=str(getattr(exc, "message", exc))[:1000])
+        raise
+    finally:
+        os.unlink(path)
+    _finish_export(job.pk, ExportStatus.DONE, done=models.F("total"), file=job.file.name, error="")
+    job.refresh_from_db()
+    return job

@@ -16,6 +16,13 @@ def compute_payroll_run(run_id: int, attempt: int) -> str:
     return services.compute_run(run_id=run_id, attempt=attempt, batch_size=settings.PAYROLL_BATCH_SIZE)
 
 
+@shared_task(name="payroll.write_export", acks_late=True)
+def write_payroll_export(export_id: int) -> str:
+    """Write a run's Excel workbook for an export job, with progress; a finished job is left alone, a redelivered
+    message writes an interrupted one again."""
+    return services.write_export(job_id=export_id).status
+
+
 @shared_task(name="payroll.start_scheduled_run")
 def start_scheduled_run(day: str | None = None) -> str:
     """On the configured day of the month (PAYROLL_RUN_DAY) start the previous month's payroll, once."""

@@ -13,6 +13,8 @@ urlpatterns = [
     path("runs/<str:month>/approve/", views.RunActionView.as_view(action="approve"), name="run-approve"),
     path("runs/<str:month>/paid/", views.RunActionView.as_view(action="paid"), name="run-paid"),
     path("runs/<str:month>/export/", views.RunExportView.as_view(), name="run-export"),
+    path("exports/<int:pk>/", views.ExportProgressView.as_view(), name="export-progress"),
+    path("exports/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export-download"),
     path("payslips/", views.PayslipListView.as_view(), name="payslip-list"),
     path("payslips/<int:pk>/", views.PayslipDetailView.as_view(), name="payslip-detail"),
     path("structures/", views.StructureListView.as_view(), name="structure-list"),

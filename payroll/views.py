@@ -20,9 +20,9 @@ from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 
 from . import imports, selectors, services
-from .api.views import export_response
+from .api.views import export_file_response
 from .calculation import working_days
-from .choices import RunStatus
+from .choices import ExportStatus, RunStatus
 from .engine import VARIABLES, ComponentError, ComponentSpec
 from .forms import (
     AdjustmentForm,
@@ -42,6 +42,7 @@ from .models import (
     Attendance,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     ProfitPoolRule,
     SalaryStructure,
@@ -125,6 +126,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             queryset=selectors.payslips_visible_to(user=self.request.user).filter(run=run),
             text=self.request.GET.get("q", ""),
         ).order_by("employee__employee_number")
+        exports = selectors.current_exports(run=run) if can_run_payroll(self.request.user) else []
         context.update(
             run=run,
             departments=departments,
@@ -134,6 +136,8 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             query=f"q={self.request.GET.get('q', '')}",
             can_run=can_run_payroll(self.request.user),
             waiting_for_queue=selectors.run_waiting_for_queue(run=run),
+            exports=exports,
+            waiting_exports=selectors.exports_waiting_for_queue(exports),
         )
         return context
 
@@ -195,16 +199,57 @@ class RunActionView(RuleRequiredMixin, TemplateView):
 
 
 class RunExportView(RuleRequiredMixin, View):
-    """Finance only (the workbook carries full bank account numbers)."""
+    """Finance only (the workbook carries full bank account numbers): ask for the run's workbook. A small run's file
+    comes back at once; a large one is written by the payroll worker while the run's page shows the progress and
+    then the link."""
 
     rule = staticmethod(can_run_payroll)
 
-    def get(self, request, month):
+    def post(self, request, month):
         run = get_object_or_404(PayrollRun, month=_month(month))
-        if run.status not in selectors.VISIBLE_RUN_STATUSES:
-            messages.error(request, _("Only a computed payroll can be exported."))
+        try:
+            job = services.request_export(run=run, user=request.user)
+        except ShopOpsError as error:
+            messages.error(request, error.message)
             return redirect(run.get_absolute_url())
-        return export_response(run)
+        if job.status == ExportStatus.DONE:
+            return export_file_response(job)
+        if job.status == ExportStatus.FAILED:
+            messages.error(request, _("The export failed: %(error)s") % {"error": job.error})
+        elif selectors.exports_waiting_for_queue([job]):
+            messages.warning(request, jobs.QUEUE_UNAVAILABLE)
+        else:
+            messages.success(request, _("The workbook is being written; the link appears below when it is ready."))
+        return redirect(f"{run.get_absolute_url()}#exports")
+
+
+class ExportProgressView(RuleRequiredMixin, TemplateView):
+    """Finance: an export's progress box, polled by htmx until the file is written."""
+
+    rule = staticmethod(can_run_payroll)
+    template_name = "payroll/includes/export_progress.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = get_object_or_404(PayrollExport.objects.select_related("run", "requested_by"), pk=self.kwargs["pk"])
+        context["job"] = job
+        context["waiting_exports"] = selectors.exports_waiting_for_queue([job])
+        return context
+
+
+class ExportDownloadView(RuleRequiredMixin, View):
+    """Finance: the file of a finished export of the run's current computation (never served by a public URL)."""
+
+    rule = staticmethod(can_run_payroll)
+
+    def get(self, request, pk):
+        job = get_object_or_404(PayrollExport.objects.select_related("run"), pk=pk)
+        try:
+            selectors.downloadable_export(job=job)
+        except ShopOpsError as error:
+            messages.error(request, error.message)
+            return redirect(f"{job.run.get_absolute_url()}#exports")
+        return export_file_response(job)
 
 
 class PayslipListView(RuleRequiredMixin, TemplateView):

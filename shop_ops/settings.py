@@ -298,6 +298,10 @@ if PAYROLL_RUN_DAY > 28:
 # Employees computed and stored per transaction of a payroll run (memory per batch vs. progress granularity).
 PAYROLL_BATCH_SIZE = read_int("PAYROLL_BATCH_SIZE", default=2000, minimum=1)
 
+# Payroll: a run with at most this many payslips is exported to Excel at once (the browser downloads it); a larger
+# one is written by a Celery job on the payroll queue while the run's page shows its progress.
+PAYROLL_EXPORT_INLINE_MAX = read_int("PAYROLL_EXPORT_INLINE_MAX", default=2000, minimum=0)
+
 # Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
 INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)
 # Lines corrected per transaction when a big count closes as a job.

@@ -192,7 +192,8 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:run-progress": ("month", MANAGERS_FINANCE),
     "payroll:run-approve": ("month", FINANCE_ONLY),
     "payroll:run-paid": ("month", FINANCE_ONLY),
-    "payroll:run-export": ("month", FINANCE_ONLY),
+    "payroll:export-progress": ("payroll_export", FINANCE_ONLY),
+    "payroll:export-download": ("payroll_export", FINANCE_ONLY),
     "payroll:inputs": ("month", MANAGERS_FINANCE),
     "payroll:import-template": (None, MANAGERS_FINANCE),
     "payroll:structure-list": (None, MANAGERS_FINANCE),
@@ -212,7 +213,14 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     # Payroll API
     "payroll-payslip-list": (None, API_EVERYONE),  # own payslips only: tests/payroll/test_api.py
     "payroll-payslip-detail": ("manager_payslip", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
-    "payroll-run-export": ("run", row(anonymous="401", staff="403", warehouse="403", finance="ok", manager="403")),
+    **{
+        f"payroll-{name}": (key, row(anonymous="401", staff="403", warehouse="403", finance="ok", manager="403"))
+        for name, key in [
+            ("export-list", None),
+            ("export-detail", "payroll_export"),
+            ("export-download", "payroll_export"),
+        ]
+    },
     **{
         f"payroll-{name}": (key, API_PAYROLL_INPUTS)
         for name, key in [
@@ -269,6 +277,8 @@ POST_ONLY = {
     "inventory-summary-export",
     "inventory-transfer",
     "payroll-run-start",
+    "payroll-run-export",
+    "payroll:run-export",
     "payroll-run-approve",
     "payroll-run-mark-paid",
     "payroll-structure-preview",
@@ -326,9 +336,15 @@ def payroll_objects() -> dict:
     def first(model, **filters):
         return {"pk": model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()}
 
+    from django.contrib.auth import get_user_model
+
+    from payroll.services import request_export
+
     run = pay.PayrollRun.objects.filter(status="paid").order_by("pk").first()
     adjustment = pay.Adjustment.objects.order_by("pk").first()
+    export = request_export(run=run, user=get_user_model().objects.get(username="finance"))  # small: written at once
     return {
+        "payroll_export": {"pk": export.pk},
         "month": {"month": run.label},
         "run": {"pk": run.pk},
         "manager_payslip": first(pay.Payslip, employee__user__username="manager", run=run),
@@ -419,7 +435,8 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.mark.django_db
-def test_permission_matrix(client):
+def test_permission_matrix(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the export files the table downloads
     call_command("load_demo", password="matrix-pass-123", stdout=StringIO())
     from django.contrib.auth import get_user_model
 

@@ -1,8 +1,17 @@
 import django_filters
 from django import forms
 
-from ..choices import AdjustmentKind, RunStatus
-from ..models import Adjustment, Attendance, Component, PayrollRun, Payslip, SalesFigure, TaxOpeningBalance
+from ..choices import AdjustmentKind, ExportStatus, RunStatus
+from ..models import (
+    Adjustment,
+    Attendance,
+    Component,
+    PayrollExport,
+    PayrollRun,
+    Payslip,
+    SalesFigure,
+    TaxOpeningBalance,
+)
 
 
 class MonthFilter(django_filters.CharFilter):
@@ -54,6 +63,15 @@ class RunFilterSet(django_filters.FilterSet):
     class Meta:
         model = PayrollRun
         fields = ["status"]
+
+
+class ExportFilterSet(django_filters.FilterSet):
+    month = MonthFilter(field_name="run__month")
+    status = django_filters.MultipleChoiceFilter(choices=ExportStatus.choices)
+
+    class Meta:
+        model = PayrollExport
+        fields = ["run", "month", "status"]
 
 
 class PayslipFilterSet(django_filters.FilterSet):

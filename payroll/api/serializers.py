@@ -1,16 +1,18 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roles.models import Department, Employee
 from shop_ops import jobs
 
-from ..choices import AdjustmentKind, ComponentKind
+from ..choices import AdjustmentKind, ComponentKind, ExportStatus
 from ..models import (
     Adjustment,
     Attendance,
     Component,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     Payslip,
     PayslipLine,
@@ -20,7 +22,7 @@ from ..models import (
     StructureVersion,
     TaxOpeningBalance,
 )
-from ..selectors import explain_line, run_waiting_for_queue
+from ..selectors import explain_line, exports_waiting_for_queue, run_waiting_for_queue
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-05"})
@@ -167,6 +169,58 @@ class RunSerializer(serializers.ModelSerializer):
 
     def get_queue_message(self, run) -> str | None:
         return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(run) else None
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    """An Excel export job: poll it until `status` is `done`, then GET `download_url`."""
+
+    month = MonthField(source="run.month", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+    waiting_for_queue = serializers.SerializerMethodField(
+        help_text="True while the export waits for the job queue (Redis was unreachable when it was requested)."
+    )
+    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
+
+    class Meta:
+        model = PayrollExport
+        fields = [
+            "id",
+            "run",
+            "month",
+            "attempt",
+            "is_current",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "download_url",
+            "waiting_for_queue",
+            "queue_message",
+        ]
+        read_only_fields = fields
+
+    def get_waiting_for_queue(self, job) -> bool:
+        # One outbox query for a whole list (none without a queued job), kept in the list's shared context.
+        if "_waiting_exports" not in self.context:
+            parent = self.parent
+            shown = parent.instance if isinstance(parent, serializers.ListSerializer) else [self.instance]
+            self.context["_waiting_exports"] = exports_waiting_for_queue(list(shown or [job]))
+        return job.pk in self.context["_waiting_exports"]
+
+    def get_queue_message(self, job) -> str | None:
+        return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ExportStatus.DONE or not job.file or not job.is_current:
+            return None
+        return reverse("payroll-export-download", kwargs={"pk": job.pk})
 
 
 class StartRunSerializer(serializers.Serializer):

@@ -10,14 +10,16 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import exports, selectors, services
+from .. import selectors, services
 from ..engine import ComponentError, ComponentSpec
+from ..exports import XLSX_CONTENT_TYPE
 from ..models import (
     Adjustment,
     Attendance,
     Component,
     InsurancePolicy,
     PayProfile,
+    PayrollExport,
     PayrollRun,
     ProfitPoolRule,
     SalaryStructure,
@@ -37,6 +39,7 @@ from .filters import (
     AdjustmentFilterSet,
     AttendanceFilterSet,
     ComponentFilterSet,
+    ExportFilterSet,
     PayslipFilterSet,
     RunFilterSet,
     SalesFigureFilterSet,
@@ -46,6 +49,7 @@ from .serializers import (
     AdjustmentSerializer,
     AttendanceSerializer,
     ComponentSerializer,
+    ExportSerializer,
     InsurancePolicySerializer,
     PayProfileSerializer,
     PayslipDetailSerializer,
@@ -233,28 +237,39 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         """Record that an approved run has been paid."""
         return Response(RunSerializer(services.mark_paid(run=self.get_object(), user=request.user)).data)
 
+    @extend_schema(request=None, responses={202: ExportSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[rule(can_run_payroll, can_run_payroll)])
+    def export(self, request, pk=None):
+        """Ask for the run's workbook (summary, payslips, bank transfer, employer cost, 工资条): 202 with the export
+        job; poll `exports/{id}/` until `status` is `done`, then GET its `download_url`. A small run comes back
+        done at once. Finance only (the workbook carries full bank account numbers)."""
+        job = services.request_export(run=self.get_object(), user=request.user)
+        return Response(ExportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Excel exports of payroll runs with status and progress; `download/` gives a finished one's file. Finance."""
+
+    queryset = PayrollExport.objects.select_related("run", "requested_by")
+    serializer_class = ExportSerializer
+    permission_classes = [rule(can_run_payroll, can_run_payroll)]
+    filterset_class = ExportFilterSet
+    ordering = ["-created_at", "-pk"]
+
     @extend_schema(
-        request=None,
         responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
-                OpenApiTypes.BINARY
-            )
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+            409: OpenApiResponse(description="not finished, failed, or the run was computed again"),
         },
     )
-    @action(detail=True, methods=["get"], permission_classes=[rule(can_run_payroll, can_run_payroll)])
-    def export(self, request, pk=None):
-        """The run's workbook for finance (summary, payslips, bank transfer, employer cost, 工资条)."""
-        return export_response(self.get_object())
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The workbook of a finished export of the run's current computation."""
+        return export_file_response(selectors.downloadable_export(job=self.get_object()))
 
 
-def export_response(run: PayrollRun) -> FileResponse:
-    path = exports.export_run(run=run)
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=f"payroll-{run.label}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+def export_file_response(job: PayrollExport) -> FileResponse:
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX_CONTENT_TYPE)
 
 
 class PayslipViewSet(viewsets.ReadOnlyModelViewSet):

@@ -15,7 +15,8 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo_data, tmp_path):
+def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo_data, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the export jobs' files
     _first, second = demo_months()
     month = second.strftime("%Y-%m")
     log_in(page, live_server, "finance")
@@ -48,6 +49,20 @@ def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo
     paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row))
     assert paid == total
     assert bank.cell(bank.max_row, 5).value.startswith("=SUM(")
+
+    # A large run is written by the worker: the page shows the job's progress until it is done, then the link.
+    settings.PAYROLL_EXPORT_INLINE_MAX = 0
+    page.get_by_test_id("export").click()
+    expect(page.locator(".messages")).to_contain_text("The workbook is being written")
+    progress = page.get_by_test_id("export-progress").first
+    expect(progress.get_by_test_id("export-status")).to_have_text("Done", timeout=30_000)
+    with page.expect_download() as download_info:
+        progress.get_by_test_id("export-download").click()
+    assert download_info.value.suggested_filename == f"payroll-{month}.xlsx"
+    path = tmp_path / "payroll-job.xlsx"
+    download_info.value.save_as(path)
+    strips = openpyxl.load_workbook(path)["工资条 Payslip strips"]
+    assert strips.cell(1, 1).value == "工号 No." and strips.max_row == 3 * run.payslips.count() - 1
 
 
 def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data):

@@ -251,3 +251,27 @@ def test_closing_a_big_count_says_the_job_waits(
     assert (job["status"], job["waiting_for_queue"], job["queue_message"]) == ("queued", True, QUEUE_UNAVAILABLE)
     assert response.json()["status"] == CountStatus.CLOSING
     assert jobs.is_waiting("inventory.close_stock_count_job", args=[job["id"]])
+
+
+def test_a_payroll_export_asked_for_while_redis_is_down_says_it_waits(
+    broker_down,
+    client_as,
+    api_as,
+    payroll_world,  # noqa: F811
+    sales_employee,  # noqa: F811
+    finance,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.PAYROLL_EXPORT_INLINE_MAX = 0  # every export is a job
+    sales_employee()
+    run = payroll_services.start_run(month=MONTH, user=finance.user, queue=False)
+    payroll_services.compute_run(run_id=run.pk, attempt=run.attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(finance).post(reverse("payroll:run-export", args=[run.label]), follow=True)
+    assert response.content.decode().count(QUEUE_UNAVAILABLE) == 2  # the message and the export's progress box
+    assert OutboxMessage.objects.get().task_name == "payroll.write_export"
+    listing = api_as(finance).get("/api/payroll/exports/").json()["results"]
+    assert [(item["waiting_for_queue"], item["queue_message"]) for item in listing] == [(True, QUEUE_UNAVAILABLE)]

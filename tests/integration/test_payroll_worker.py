@@ -7,12 +7,13 @@ import sys
 import uuid
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from celery import Celery
 from django.db import connection
 
 from payroll import services
-from payroll.choices import RunStatus
+from payroll.choices import ExportStatus, RunStatus
 from payroll.models import PayrollRun, Payslip
 
 from ..payroll.conftest import MONTH, payroll_world, sales_employee  # noqa: F401 (fixtures)
@@ -22,7 +23,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def payroll_worker(redis_url, transactional_db):
+def media_dir(tmp_path):
+    """MEDIA_ROOT of the worker and of this process: the worker writes export files that the test then reads."""
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def payroll_worker(redis_url, transactional_db, media_dir):
     if connection.vendor != "postgresql":
         pytest.skip(
             "The payroll worker test needs PostgreSQL: a worker process cannot see SQLite's in-memory test database "
@@ -30,7 +37,11 @@ def payroll_worker(redis_url, transactional_db):
         )
     queue = f"shopops-payroll-{uuid.uuid4().hex[:8]}"
     environment = dict(
-        os.environ, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, DATABASE_URL=worker_database_url()
+        os.environ,
+        CELERY_BROKER_URL=redis_url,
+        CELERY_RESULT_BACKEND=redis_url,
+        DATABASE_URL=worker_database_url(),
+        MEDIA_ROOT=str(media_dir),
     )
     command = [sys.executable, "-m", "celery", "-A", "shop_ops", "worker", "--pool=solo", "--concurrency=1"]
     command += ["-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"]
@@ -80,4 +91,36 @@ def test_a_real_worker_runs_a_month(payroll_worker, payroll_world, sales_employe
     client.send_task("payroll.compute_run", args=[run.pk, run.attempt], queue=queue)
     assert wait_for(lambda: PayrollRun.objects.get(pk=run.pk).status == RunStatus.READY, timeout=90), _log(process)
     assert dict(Payslip.objects.filter(run=run).values_list("employee_id", "net_pay")) == figures
+    assert process.poll() is None, "the worker should still be running"
+
+
+def test_a_real_worker_writes_the_export(
+    payroll_worker,
+    media_dir,
+    sales_employee,  # noqa: F811 (the fixture)
+    finance,
+    settings,
+    monkeypatch,
+):
+    client, queue, process = payroll_worker
+    settings.MEDIA_ROOT = media_dir
+    settings.PAYROLL_EXPORT_INLINE_MAX = 0  # a "large" run: the export is the worker's job
+    for index in range(3):
+        sales_employee(base=f"{7000 + 1000 * index}.00")
+    run = services.start_run(month=MONTH, user=finance.user, queue=False)
+    services.compute_run(run_id=run.pk, attempt=run.attempt)
+    # Hand the job to the real worker's queue instead of the eager dispatch of this process.
+    monkeypatch.setattr("payroll.tasks.write_payroll_export.delay", lambda export_id: None)
+    job = services.request_export(run=run, user=finance.user)
+    assert job.status == ExportStatus.QUEUED
+    result = client.send_task("payroll.write_export", args=[job.pk], queue=queue)
+    assert result.get(timeout=90) == ExportStatus.DONE, _log(process)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (ExportStatus.DONE, 5, 5)
+    with job.file.open("rb") as handle:
+        bank = openpyxl.load_workbook(handle)["银行转账 Bank transfer"]
+    paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row))
+    assert paid == sum(Payslip.objects.filter(run=run).values_list("net_pay", flat=True))
+    again = client.send_task("payroll.write_export", args=[job.pk], queue=queue)
+    assert again.get(timeout=90) == ExportStatus.DONE  # a second delivery leaves the finished job alone
     assert process.poll() is None, "the worker should still be running"

@@ -40,6 +40,13 @@ COMPONENTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Export files go to a temporary MEDIA_ROOT, never the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def payroll_world(db, finance, manager):
     """A department with a role on a salary structure, a 40% pool and a default policy."""

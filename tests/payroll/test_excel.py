@@ -92,11 +92,14 @@ def test_export_download_is_finance_only(client_as, finance, manager, sales_empl
     sales_employee()
     run_month()
     url = reverse("payroll:run-export", args=["2026-03"])
-    response = client_as(finance).get(url)
+    response = client_as(finance).post(url)  # a small run: written at once and downloaded
     assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-03.xlsx"'
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert "银行转账 Bank transfer" in workbook.sheetnames
-    assert client_as(manager).get(url).status_code == 302
+    refused = client_as(manager).post(url)
+    assert refused.status_code == 302 and refused.url == reverse("home")
+    assert client_as(finance).get(url).status_code == 405  # asking for a file writes a job row: POST only
 
 
 def _upload(sheets: dict[str, list[list]], name="inputs.xlsx") -> SimpleUploadedFile:

@@ -25,10 +25,12 @@ def approved(sales_employee, finance, staff):
 def test_pages_by_role(client_as, approved, manager, finance, staff, warehouse):
     run, employee = approved
     slip = Payslip.objects.get(run=run, employee=employee)
+    export = services.request_export(run=run, user=finance.user)  # a small run: written at once
     pages = {
         reverse("payroll:run-list"): {"manager", "finance"},
         reverse("payroll:run-detail", args=["2026-03"]): {"manager", "finance"},
-        reverse("payroll:run-export", args=["2026-03"]): {"finance"},
+        reverse("payroll:export-progress", args=[export.pk]): {"finance"},
+        reverse("payroll:export-download", args=[export.pk]): {"finance"},
         reverse("payroll:structure-list"): {"manager", "finance"},
         reverse("payroll:inputs", args=["2026-03"]): {"manager", "finance"},
         reverse("payroll:structure-edit", args=[run.payslips.first().structure_version.structure_id]): {"manager"},
