@@ -2,7 +2,7 @@
 dashboards and finance reading payslips. Prints requests/s and p50/p95/p99 latency; bounded in time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shopops_load .venv/bin/python bench/load.py \\
-        --users 50 --seconds 30 --workers 4
+        --users 50 --seconds 30 --workers 2
 
 It migrates and loads the demo data into that database, adds `--staff` synthetic staff with a checklist each,
 starts gunicorn on 127.0.0.1, signs every virtual user in (a session per user), then each user loops: pick a
@@ -189,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--staff", type=int, default=200, help="synthetic staff whose checklists are ticked")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
