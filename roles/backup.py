@@ -23,7 +23,9 @@ from shop_ops.exceptions import ConflictError
 # Everything except what `migrate` recreates (content types, permissions) and what is transient (sessions,
 # admin log, login-failure counters).
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
-BUSINESS_APPS = ["auth", "authtoken", "roles", "payroll", "inventory", "django_celery_beat"]
+# shop_ops holds the job outbox: jobs started while the broker was away travel with the backup and are sent
+# after a restore (their job rows are in the backup too).
+BUSINESS_APPS = ["auth", "authtoken", "roles", "payroll", "inventory", "django_celery_beat", "shop_ops"]
 
 
 def business_models():
