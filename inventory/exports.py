@@ -12,18 +12,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from shop_ops.excel import excel_text
+
 from .selectors import SUMMARY_COLUMNS, MonthlySummary
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QTY_FORMAT = "#,##0;-#,##0"
 MONEY_FORMAT = "#,##0.00;-#,##0.00"
-
-
-def excel_text(value) -> str:
-    """User text for a cell: a leading = + - @ tab or CR would make Excel run it as a formula (CSV/formula
-    injection), so such text gets a leading apostrophe and stays plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def column_labels() -> dict[str, str]:

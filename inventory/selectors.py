@@ -224,8 +224,5 @@ def monthly_summary(*, month: datetime.date, text: str = "") -> MonthlySummary:
 def jobs_waiting_for_queue(job_list) -> set[int]:
     """Ids of those jobs whose message is held in the job outbox because the job queue (Redis) was unreachable.
     One query however many jobs a page shows, none when no job is queued."""
-    queued = {job.pk for job in job_list if job is not None and job.status == JobStatus.QUEUED}
-    if not queued:
-        return set()
-    waiting = jobs.waiting_args("inventory.close_stock_count_job", "inventory.export_summary_job")
-    return {args[0] for args in waiting if args and args[0] in queued}
+    queued = [job.pk for job in job_list if job is not None and job.status == JobStatus.QUEUED]
+    return jobs.waiting_job_ids("inventory.close_stock_count_job", "inventory.export_summary_job", job_ids=queued)

@@ -34,6 +34,8 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shop_ops.excel import excel_text
+
 from .choices import SystemLine
 from .models import PayrollRun, Payslip, PayslipLine
 from .selectors import run_totals
@@ -41,27 +43,16 @@ from .selectors import run_totals
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "0.0"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR; lone surrogates; U+FFFE/U+FFFF).
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FONT = Font(bold=True)
 PROGRESS_EVERY = 1000  # payslips between two progress reports
-ROW = "\x00"  # stands for the row number in a prepared row; never in a cell's text (NOT_XML removes it)
-
-
-def safe_text(value) -> str:
-    """User text for a cell: without characters XML cannot carry, and never a formula."""
-    text = "" if value is None else str(value)
-    if NOT_XML.search(text):
-        text = NOT_XML.sub("", text)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+ROW = "\x00"  # stands for the row number in a prepared row; never in a cell's text (excel_text removes it)
 
 
 def _text_cell(reference: str, style: int | None, value) -> str:
     style_attr = f' s="{style}"' if style else ""
-    text = escape(safe_text(value))
+    text = escape(excel_text(value))
     return f'<c r="{reference}"{style_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -85,7 +76,7 @@ def xml_number(value) -> str:
 
 def xml_text(value) -> str:
     """A text cell's content, escaped and neutralised."""
-    return escape(safe_text(value))
+    return escape(excel_text(value))
 
 
 @dataclass(frozen=True)

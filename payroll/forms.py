@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from roles.models import Department, Employee
 
 from .choices import AdjustmentKind, ComponentKind
-from .models import InsurancePolicy, PayProfile, ProfitPoolRule, TaxOpeningBalance
+from .models import InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
 
@@ -84,15 +84,28 @@ class VersionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
-class InsurancePolicyForm(forms.Form):
+class InstanceForm(forms.Form):
+    """A plain form filled in from the instance a ServiceFormView edits (the service, not the form, saves it)."""
+
+    not_from_instance: tuple[str, ...] = ()
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None:
+            filled = forms.model_to_dict(instance, exclude=self.not_from_instance)
+            kwargs["initial"] = {**filled, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+
+
+class InsurancePolicyForm(InstanceForm):
     """The policy's fields as the model defines them; uniqueness, bounds and the one default are the service's
     to check (with a message on the field), and the database's to guarantee."""
 
-    def __init__(self, *args, instance: InsurancePolicy | None = None, **kwargs):
-        if instance is not None:
-            kwargs["initial"] = {**forms.model_to_dict(instance, exclude=["updated_by"]), **kwargs.get("initial", {})}
+    not_from_instance = ("updated_by",)
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(forms.fields_for_model(InsurancePolicy, exclude=["updated_by"]))
+        self.fields.update(forms.fields_for_model(InsurancePolicy, exclude=self.not_from_instance))
 
 
 class PayProfileForm(forms.ModelForm):
@@ -117,7 +130,7 @@ class PoolRuleForm(forms.ModelForm):
         help_texts = {"rate": _("A share between 0 and 1: 0.40 means 40 per cent of the company's gross profit.")}
 
 
-class TaxOpeningBalanceForm(forms.Form):
+class TaxOpeningBalanceForm(InstanceForm):
     employee = forms.ModelChoiceField(queryset=Employee.objects.current(), label=_("Employee"))
     year = forms.IntegerField(label=_("Tax year"), min_value=2000, max_value=2100)
     income = money_field(_("Cumulative income"))
@@ -125,10 +138,10 @@ class TaxOpeningBalanceForm(forms.Form):
     additional_deductions = money_field(_("Cumulative special additional deductions"))
     tax_withheld = money_field(_("Tax withheld"))
 
-    def __init__(self, *args, instance: TaxOpeningBalance | None = None, **kwargs):
-        if instance is not None:
-            kwargs["initial"] = {**forms.model_to_dict(instance, exclude=["entered_by"]), **kwargs.get("initial", {})}
+    not_from_instance = ("entered_by",)
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if instance is not None:  # an edit replaces this employee's year: who and which year stay
+        if self.instance is not None:  # an edit replaces this employee's year: who and which year stay
             for name in ("employee", "year"):
                 self.fields[name].disabled = True

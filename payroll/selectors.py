@@ -121,10 +121,8 @@ def run_waiting_for_queue(*, run: PayrollRun) -> bool:
 def exports_waiting_for_queue(job_list) -> set[int]:
     """Ids of those exports whose message is held in the job outbox because the job queue (Redis) was unreachable:
     one query however many jobs a page shows, none when no job is queued."""
-    queued = {job.pk for job in job_list if job is not None and job.status == ExportStatus.QUEUED}
-    if not queued:
-        return set()
-    return {args[0] for args in jobs.waiting_args("payroll.write_export") if args and args[0] in queued}
+    queued = [job.pk for job in job_list if job is not None and job.status == ExportStatus.QUEUED]
+    return jobs.waiting_job_ids("payroll.write_export", job_ids=queued)
 
 
 def downloadable_export(*, job: PayrollExport) -> PayrollExport:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -272,3 +272,29 @@ def make_text_fields_strict() -> None:
 
         field_class.to_internal_value = to_internal_value
         field_class._shopops_strict = True
+
+
+class QueueWaitFields(serializers.Serializer):
+    """`waiting_for_queue` and `queue_message` of a job: whether its message waits in the job outbox because the job
+    queue (Redis) was unreachable. One outbox query for a whole list of jobs, kept in the list's shared context.
+    A subclass names the selector that picks the waiting ones: `waiting_ids(list_of_jobs) -> set of ids`."""
+
+    waiting_for_queue = serializers.SerializerMethodField(
+        help_text="True while the job waits for the job queue (Redis was unreachable when it was requested)."
+    )
+    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
+
+    waiting_ids = None
+
+    def get_waiting_for_queue(self, job) -> bool:
+        key = f"_waiting_{type(self).__name__}"
+        if key not in self.context:
+            parent = self.parent
+            shown = parent.instance if isinstance(parent, serializers.ListSerializer) else [self.instance]
+            self.context[key] = type(self).waiting_ids(list(shown or [job]))
+        return job.pk in self.context[key]
+
+    def get_queue_message(self, job) -> str | None:
+        from .jobs import QUEUE_UNAVAILABLE
+
+        return str(QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None

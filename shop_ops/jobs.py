@@ -117,6 +117,15 @@ def waiting_args(*tasks) -> list[list]:
     return list(OutboxMessage.objects.filter(task_name__in=names).values_list("args", flat=True))
 
 
+def waiting_job_ids(*tasks, job_ids: Iterable[int]) -> set[int]:
+    """Of these job ids, those whose message (the job's id as its one argument) still waits in the outbox:
+    one query, none when there are no ids."""
+    ids = set(job_ids)
+    if not ids:
+        return set()
+    return {args[0] for args in waiting_args(*tasks) if args and args[0] in ids}
+
+
 def is_waiting(task, *, args: Iterable) -> bool:
     """Whether `task(*args)` is held in the outbox because the broker was unreachable."""
     return list(args) in waiting_args(task)

@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 from rest_framework import serializers
 
-from shop_ops import jobs
+from shop_ops.api import QueueWaitFields
 
 from ..choices import MANUAL_KINDS, CountStatus
 from ..models import (
@@ -281,13 +281,9 @@ class SummaryExportSerializer(serializers.Serializer):
         return value.replace(day=1)
 
 
-class InventoryJobSerializer(serializers.ModelSerializer):
+class InventoryJobSerializer(QueueWaitFields, serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True)
-    waiting_for_queue = serializers.SerializerMethodField(
-        help_text="True while the job waits for the job queue (Redis was unreachable when it was requested)."
-    )
-    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
 
     class Meta:
         model = InventoryJob
@@ -309,16 +305,7 @@ class InventoryJobSerializer(serializers.ModelSerializer):
             "queue_message",
         ]
 
-    def get_waiting_for_queue(self, job) -> bool:
-        # One outbox query for a whole list (none without a queued job), kept in the list's shared context.
-        if "_waiting_jobs" not in self.context:
-            parent = self.parent
-            shown = parent.instance if isinstance(parent, serializers.ListSerializer) else [self.instance]
-            self.context["_waiting_jobs"] = jobs_waiting_for_queue(list(shown or [job]))
-        return job.pk in self.context["_waiting_jobs"]
-
-    def get_queue_message(self, job) -> str | None:
-        return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None
+    waiting_ids = staticmethod(jobs_waiting_for_queue)
 
     def get_download_url(self, job) -> str | None:
         if job.kind != "summary_export" or job.status != "done" or not job.file:

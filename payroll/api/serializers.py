@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from roles.models import Department, Employee
 from shop_ops import jobs
+from shop_ops.api import QueueWaitFields
 
 from ..choices import AdjustmentKind, ComponentKind, ExportStatus
 from ..models import (
@@ -171,7 +172,7 @@ class RunSerializer(serializers.ModelSerializer):
         return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(run) else None
 
 
-class ExportSerializer(serializers.ModelSerializer):
+class ExportSerializer(QueueWaitFields, serializers.ModelSerializer):
     """An Excel export job: poll it until `status` is `done`, then GET `download_url`."""
 
     month = MonthField(source="run.month", read_only=True)
@@ -179,10 +180,6 @@ class ExportSerializer(serializers.ModelSerializer):
     is_current = serializers.BooleanField(read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     download_url = serializers.SerializerMethodField()
-    waiting_for_queue = serializers.SerializerMethodField(
-        help_text="True while the export waits for the job queue (Redis was unreachable when it was requested)."
-    )
-    queue_message = serializers.SerializerMethodField(help_text="What to tell the user while waiting_for_queue.")
 
     class Meta:
         model = PayrollExport
@@ -206,16 +203,7 @@ class ExportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_waiting_for_queue(self, job) -> bool:
-        # One outbox query for a whole list (none without a queued job), kept in the list's shared context.
-        if "_waiting_exports" not in self.context:
-            parent = self.parent
-            shown = parent.instance if isinstance(parent, serializers.ListSerializer) else [self.instance]
-            self.context["_waiting_exports"] = exports_waiting_for_queue(list(shown or [job]))
-        return job.pk in self.context["_waiting_exports"]
-
-    def get_queue_message(self, job) -> str | None:
-        return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None
+    waiting_ids = staticmethod(exports_waiting_for_queue)
 
     def get_download_url(self, job) -> str | None:
         if job.status != ExportStatus.DONE or not job.file or not job.is_current:

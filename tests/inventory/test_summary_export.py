@@ -7,8 +7,9 @@ from openpyxl import load_workbook
 
 from inventory import selectors
 from inventory.choices import MovementKind
-from inventory.exports import excel_text, summary_workbook
+from inventory.exports import summary_workbook
 from inventory.services import MovementInput, post_movements
+from shop_ops.excel import excel_text
 
 from .factories import SkuFactory
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from payroll import imports, services
 from payroll.exceptions import PayrollError
-from payroll.exports import export_run, safe_text
+from payroll.exports import export_run
 from payroll.imports import ADJUSTMENTS, ATTENDANCE, SALES, ImportRejected, import_inputs
 from payroll.models import Adjustment, Attendance, Payslip, SalesFigure
+from shop_ops.excel import excel_text as safe_text
 
 from .conftest import MONTH, run_month
 
