@@ -77,7 +77,7 @@ def prepare(staff: int) -> dict:
         user = User.objects.get(username=username)
         store = SessionStore()
         store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_backend"] = "shop_ops.auth.ModelBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
         store.create()
         return store.session_key

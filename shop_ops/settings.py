@@ -77,8 +77,11 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend that reads the signed-in user with employee, role and groups in one query.
+    "shop_ops.auth.ModelBackend",
 ]
+# Django's database sessions, read with a query compiled once per process (shop_ops/sessions.py).
+SESSION_ENGINE = "shop_ops.sessions"
 
 ROOT_URLCONF = "shop_ops.urls"
 WSGI_APPLICATION = "shop_ops.wsgi.application"
