@@ -10,20 +10,31 @@ errors handled as any other query).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+
+def _adapt(connection, value):
+    """A value as the database adapter receives it among a compiled query's parameters."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 class PreparedQuery:
-    """`make_queryset(*markers)` built and compiled once per database alias; `rows(*values)` runs that SQL with
-    each marker replaced by the value in its place and returns the rows as the queryset would (values_list
-    tuples, after the database's converters).
+    """`make_queryset(*markers)` built and compiled once per database; `rows(*values)` (a `values_list` query)
+    or `objects(*values)` (a model query, `select_related` followed) runs that SQL with each marker replaced by
+    the value in its place and returns what the queryset would have.
 
-    Markers must be values that occur nowhere else among the query's parameters (the constructor checks it);
-    the queryset must be a `values_list` query, so its rows are plain tuples.
+    A marker is a value that occurs among the query's parameters only where it was passed (a date may be passed
+    several times); compiling fails if a marker is not found.
     """
 
     def __init__(self, make_queryset: Callable[..., QuerySet], *markers: Any):
@@ -41,19 +52,46 @@ class PreparedQuery:
             params = list(params)
             positions = []
             for marker in self.markers:
-                found = [i for i, param in enumerate(params) if param == marker]
-                if len(found) != 1:
+                found = [i for i, param in enumerate(params) if param == _adapt(connection, marker)]
+                if not found or (len(found) > 1 and not isinstance(marker, datetime.date)):
                     raise ValueError(f"Marker {marker!r} appears {len(found)} times in the parameters: {params!r}")
-                positions.append(found[0])
-            compiled = self._compiled[key] = (compiler, sql, params, positions)
+                positions.append(found)
+            klass_info = compiler.klass_info  # None for a values_list query
+            populators = get_related_populators(klass_info, compiler.select, using) if klass_info else []
+            compiled = self._compiled[key] = (compiler, sql, params, positions, populators)
         return compiled
 
-    def rows(self, *values: Any, using: str = "default") -> list[tuple]:
-        compiler, sql, params, positions = self._compile(using)
+    def _run(self, values, using):
+        compiled = self._compile(using)
+        compiler, sql, params, positions = compiled[:4]
+        connection = connections[using]
         params = list(params)
-        for position, value in zip(positions, values, strict=True):
-            params[position] = value
-        with connections[using].cursor() as cursor:
+        for found, value in zip(positions, values, strict=True):
+            for position in found:
+                params[position] = _adapt(connection, value)
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        return compiled, compiler.results_iter(results=[fetched], tuple_expected=True)
+
+    def rows(self, *values: Any, using: str = "default") -> list[tuple]:
+        return list(self._run(values, using)[1])
+
+    def objects(self, *values: Any, using: str = "default") -> list:
+        """Model instances, as iterating the queryset gives them (related objects of `select_related` filled in,
+        fields left out by `only` deferred, annotations set)."""
+        (compiler, *_, populators), rows = self._run(values, using)
+        klass_info, select = compiler.klass_info, compiler.select
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        annotations = compiler.annotation_col_map.items()
+        found = []
+        for row in rows:
+            instance = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found

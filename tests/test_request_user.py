@@ -128,3 +128,57 @@ def test_prepared_query_returns_what_the_queryset_returns(db):
         expected = list(Role.objects.filter(code=role.code).values_list("code", "pay_grade_min", "department__code"))
         assert query.rows(role.code) == expected
     assert query.rows("no-such-role") == []
+
+
+def test_prepared_objects_match_the_queryset_with_related_objects_and_dates(staff, django_assert_num_queries):
+    from roles import selectors
+    from roles.choices import ItemKind, ItemStatus
+    from roles.models import ChecklistItem
+
+    today = datetime.date(2026, 3, 10)
+    made = []
+    for due, status in [
+        (today, ItemStatus.OPEN),
+        (today, ItemStatus.DONE),
+        (today - datetime.timedelta(days=2), ItemStatus.OPEN),
+        (today - datetime.timedelta(days=2), ItemStatus.DONE),
+        (today + datetime.timedelta(days=1), ItemStatus.OPEN),
+    ]:
+        made.append(
+            ChecklistItem.objects.create(
+                employee=staff,
+                kind=ItemKind.AD_HOC,
+                period_start=min(due, today),
+                due_date=due,
+                status=status,
+                title_zh="任务",
+                title_en="Task",
+                done_by=staff.user if status == ItemStatus.DONE else None,
+                done_on=due if status == ItemStatus.DONE else None,
+                done_at=timezone.now() if status == ItemStatus.DONE else None,
+            )
+        )
+    expected = list(selectors.my_checklist(employee=staff, today=today))
+    assert len(expected) == 4  # the older done item is not shown; the future ad-hoc task is
+    with django_assert_num_queries(1):
+        found = selectors.my_checklist_items(employee=staff, today=today)
+        assert [(i.pk, i.due_date, i.status) for i in found] == [(i.pk, i.due_date, i.status) for i in expected]
+        assert {i.done_by.username for i in found if i.done_by_id} == {staff.user.username}
+    # Another day is another parameter, not the first day's answer.
+    assert [i.pk for i in selectors.my_checklist_items(employee=staff, today=today + datetime.timedelta(days=1))] == [
+        i.pk for i in selectors.my_checklist(employee=staff, today=today + datetime.timedelta(days=1))
+    ]
+
+
+def test_prepared_objects_defer_what_only_leaves_out(db, django_assert_num_queries):
+    from roles.models import Role
+
+    role = RoleFactory(title_en="Packer")
+    query = PreparedQuery(
+        lambda pk: Role.objects.filter(pk=pk).only("code", "department").select_related("department"), -424242
+    )
+    with django_assert_num_queries(1):
+        (found,) = query.objects(role.pk)
+        assert found.code == role.code and found.department.code == role.department.code
+    with django_assert_num_queries(1):
+        assert found.title_en == "Packer"  # deferred: read when asked for

@@ -12,6 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shop_ops.prepared import PreparedQuery
+
 from .. import cadence
 from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
 from ..exceptions import ChecklistError, NotYourItem
@@ -209,9 +211,11 @@ def refresh_day_summaries(*, due_date: datetime.date, employee_id: int | None = 
 
 def _refresh_one(item: ChecklistItem) -> None:
     """Recount one person's day after a change to one of its items, serialised by a lock on the summary row so
-    that two ticks at the same moment cannot overwrite each other's count."""
-    ChecklistDaySummary.objects.get_or_create(employee_id=item.employee_id, due_date=item.due_date)
-    ChecklistDaySummary.objects.select_for_update().filter(employee_id=item.employee_id, due_date=item.due_date).first()
+    that two ticks at the same moment cannot overwrite each other's count: the first statement makes the row if
+    it is missing and locks it either way (an upsert locks the row it updates); the recount runs after it, so it
+    sees every tick committed before the lock was granted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SUMMARY_LOCK_SQL, [item.employee_id, item.due_date])
     refresh_day_summaries(due_date=item.due_date, employee_id=item.employee_id)
 
 
@@ -238,6 +242,10 @@ _SUMMARY_UPSERT = """
     ON CONFLICT (employee_id, due_date)
     DO UPDATE SET total = excluded.total, done = excluded.done, on_time = excluded.on_time
 """
+_SUMMARY_LOCK_SQL = f"""
+    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time) VALUES (%s, %s, 0, 0, 0)
+    ON CONFLICT (employee_id, due_date) DO UPDATE SET total = {_SUMMARY}.total
+"""  # noqa: S608
 _ELIGIBLE = "e.status = %s AND e.hire_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
 # Table names come from model metadata; every value is a query parameter.
 _ROLE_HOLDERS_SQL = (
@@ -314,8 +322,19 @@ def add_ad_hoc_task(
     return item
 
 
+# Ticking is the most frequent write of all: its row lock is a query compiled once per process.
+_LOCKED_ITEM = PreparedQuery(
+    lambda item_id: ChecklistItem.objects.select_for_update(of=("self",)).select_related("employee").filter(pk=item_id),
+    -424242,
+)
+
+
 def _locked_item(item_id: int) -> ChecklistItem:
-    return ChecklistItem.objects.select_for_update().select_related("employee").get(pk=item_id)
+    """The item, locked until the transaction ends (its employee read along, not locked)."""
+    found = _LOCKED_ITEM.objects(int(item_id))
+    if not found:
+        raise ChecklistItem.DoesNotExist(f"No checklist item {item_id}.")
+    return found[0]
 
 
 def _check_may_tick(item: ChecklistItem, user) -> None:

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from shop_ops.exceptions import ShopOpsError
 
 from .. import cadence, selectors, services
-from ..choices import Cadence, ItemStatus, Period
+from ..choices import ItemStatus, Period
 from ..exceptions import NotYourItem
 from ..forms import AdHocTaskForm, AssignmentForm, DutyForm, HolidayForm
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
@@ -43,14 +43,14 @@ class MyChecklistView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         employee = self.request.user.employee
         today = timezone.localdate()
-        items = list(selectors.my_checklist(employee=employee, today=today))
+        items = selectors.my_checklist_items(employee=employee, today=today)
         context.update(
             today=today,
             overdue=[i for i in items if i.is_overdue(today)],
             due_today=[i for i in items if i.due_date == today],
             upcoming=[i for i in items if i.due_date > today],
             done_earlier=[i for i in items if i.due_date < today and i.status == ItemStatus.DONE],
-            on_demand=DutyTemplate.objects.filter(role_id=employee.role_id, cadence=Cadence.ON_DEMAND, is_active=True),
+            on_demand=selectors.on_demand_duties(role_id=employee.role_id),
             done_count=sum(1 for i in items if i.status == ItemStatus.DONE),
             total=len(items),
         )

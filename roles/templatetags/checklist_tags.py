@@ -1,0 +1,66 @@
+"""Checklist dashboard tables rendered in Python.
+
+The dashboard shows up to 50 people, every role and every department per page, and the template engine spent
+about 85 µs on each row (a fifth of the dashboard's time): here a row is one `format_html`. The markup is the same
+as a template would give, escaped the same way.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+_PK_PLACEHOLDER = 987654321
+
+
+def url_maker(name: str):
+    """`make(pk)` gives `reverse(name, args=[pk])` for an integer pk, reversing once instead of once per row."""
+    pattern = reverse(name, args=[_PK_PLACEHOLDER])
+    before, after = pattern.split(str(_PK_PLACEHOLDER))
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
+def _bar_row(row, testid: str, person_url):
+    percent = row.percent
+    label = format_html('<a href="{}">{}</a>', person_url(row.key), row.label) if person_url else row.label
+    on_time = f"{row.on_time_percent}%" if row.total else "—"
+    overdue = format_html('<span class="late">{}</span>', row.overdue) if row.overdue else "0"
+    return (
+        testid,
+        row.key,
+        label,
+        row.done,
+        row.total,
+        percent,
+        percent,
+        percent,
+        on_time,
+        overdue,
+    )
+
+
+@register.simple_tag
+def completion_bars(rows, heading: str, testid: str, link: bool = False):
+    """A completion table: label (a link to the person's history when `link`), done / total, a bar, on time,
+    overdue; an empty-state row when there is nothing."""
+    person_url = url_maker("roles:person-history") if link else None
+    body = format_html_join(
+        "\n",
+        '<tr data-testid="{}-{}"><td>{}</td><td>{} / {}</td><td class="bar-col"><div class="bar" role="img" '
+        'aria-label="{}%"><span style="width: {}%"></span></div> {}%</td><td>{}</td><td>{}</td></tr>',
+        (_bar_row(row, testid, person_url) for row in rows),
+    ) or format_html('<tr><td colspan="5" class="empty">{}</td></tr>', _("No items due in this period."))
+    return format_html(
+        '<div class="overflow-auto">\n<table class="bars">\n  <thead><tr><th>{}</th><th>{}</th>'
+        '<th class="bar-col">{}</th><th>{}</th><th>{}</th></tr></thead>\n  <tbody>\n{}\n  </tbody>\n</table>\n</div>',
+        heading,
+        _("Done"),
+        _("Completion"),
+        _("On time"),
+        _("Overdue"),
+        body,
+    )
