@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
+from shop_ops.prepared import PreparedQuery
 
 from .choices import LOCKED_STATUSES, ExportStatus, RunStatus
 from .exceptions import PayrollConflict
@@ -46,6 +47,39 @@ def payslips_visible_to(*, user) -> QuerySet[Payslip]:
     if not getattr(user, "is_authenticated", False):
         return slips.none()
     return slips.filter(employee__user_id=user.pk, run__status__in=LOCKED_STATUSES)
+
+
+def _payslip_page_query(payslip_id, user_id=None):
+    slips = Payslip.objects.select_related("run", "employee", "role", "department", "structure_version__structure")
+    if user_id is None:
+        return slips.filter(pk=payslip_id, run__status__in=VISIBLE_RUN_STATUSES)
+    return slips.filter(pk=payslip_id, employee__user_id=user_id, run__status__in=LOCKED_STATUSES)
+
+
+# The payslip page is read all month long by everyone: its two queries are compiled once per process.
+_ANY_PAYSLIP = PreparedQuery(_payslip_page_query, -424242)
+_OWN_PAYSLIP = PreparedQuery(_payslip_page_query, -424242, -434343)
+_PAYSLIP_LINES = PreparedQuery(lambda payslip_id: PayslipLine.objects.filter(payslip_id=payslip_id), -424242)
+
+
+def payslip_for_page(*, user, pk: int) -> Payslip | None:
+    """The payslip `pk` with run, employee, role, department and salary structure, if `user` may see it (the
+    rule of `payslips_visible_to`), else None."""
+    if can_view_all_payslips(user):
+        found = _ANY_PAYSLIP.objects(int(pk))
+    elif getattr(user, "is_authenticated", False):
+        found = _OWN_PAYSLIP.objects(int(pk), user.pk)
+    else:
+        found = []
+    return found[0] if found else None
+
+
+def payslip_lines(payslip: Payslip) -> list[PayslipLine]:
+    """The payslip's lines in order, each knowing its payslip."""
+    lines = _PAYSLIP_LINES.objects(payslip.pk)
+    for line in lines:
+        line.payslip = payslip
+    return lines
 
 
 def search_payslips(*, queryset: QuerySet[Payslip], text: str) -> QuerySet[Payslip]:

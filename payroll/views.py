@@ -288,17 +288,12 @@ class PayslipDetailView(RuleRequiredMixin, TemplateView):
     template_name = "payroll/payslip_detail.html"
 
     def has_access(self) -> bool:
-        self.payslip = (
-            selectors.payslips_visible_to(user=self.request.user)
-            .select_related("structure_version__structure")
-            .filter(pk=self.kwargs["pk"])
-            .first()
-        )
+        self.payslip = selectors.payslip_for_page(user=self.request.user, pk=self.kwargs["pk"])
         return self.payslip is not None and can_view_payslip(self.request.user, self.payslip)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        lines = list(self.payslip.lines.all())
+        lines = selectors.payslip_lines(self.payslip)
         for line in lines:
             line.explanation = selectors.explain_line(line)
         tax_line = next((line for line in lines if line.code == "income_tax"), None)

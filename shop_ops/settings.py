@@ -110,6 +110,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = read_int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = read_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+    # Parameters travel apart from the SQL, so the same query has the same text every time and psycopg prepares
+    # it on the connection after a few runs: PostgreSQL then skips parsing and planning (most of its work for
+    # the small queries of a page). Off for a pooler in transaction mode (PgBouncer), which cannot keep them.
+    if read_bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several requests (and the live-server browser tests) share the file; wait for a lock instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -182,3 +182,16 @@ def test_prepared_objects_defer_what_only_leaves_out(db, django_assert_num_queri
         assert found.code == role.code and found.department.code == role.department.code
     with django_assert_num_queries(1):
         assert found.title_en == "Packer"  # deferred: read when asked for
+
+
+def test_postgres_prepares_repeated_queries(manager):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Prepared statements are PostgreSQL's (SQLite has no server to prepare them on).")
+    for _ in range(6):
+        load_signed_in_user(manager.user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any("auth_user" in statement and "JSON_AGG" in statement for statement in statements), statements

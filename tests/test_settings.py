@@ -98,3 +98,19 @@ def test_languages_are_chinese_first_then_english():
     assert project_settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in project_settings.LANGUAGES] == ["zh-hans", "en"]
     assert project_settings.TIME_ZONE == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(("flag", "expected"), [(None, "True 5"), ("false", "None None")])
+def test_postgres_uses_prepared_statements_unless_switched_off(flag, expected):
+    environment = {k: v for k, v in os.environ.items() if k != "DB_PREPARED_STATEMENTS"}
+    environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"
+    if flag is not None:
+        environment["DB_PREPARED_STATEMENTS"] = flag
+    code = (
+        "import django; django.setup(); from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
+        " print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == expected, result.stderr

@@ -118,18 +118,10 @@ class CompletionTable:
         return {"department": self.by_department, "role": self.by_role, "employee": self.by_person}[group_by]
 
 
-def completion_table(
-    *, start: datetime.date, end: datetime.date, today: datetime.date, department_id: int | None = None
-) -> CompletionTable:
-    """Completion overall and by department, role and person, in one query whatever the size.
-
-    The day summaries are summed per employee in the database; the roll-up to roles and departments happens
-    here over at most one row per employee.
-    """
-    from django.utils.translation import get_language
-
-    people = (
-        _days_due(start, end, today)
+def _people_figures(start: datetime.date, last: datetime.date, today: datetime.date):
+    """Per person with items due in [start, last]: name, number, role and department, and the summed figures."""
+    return (
+        ChecklistDaySummary.objects.filter(due_date__gte=start, due_date__lte=last)
         .values_list(
             "employee_id",
             "employee__full_name",
@@ -144,6 +136,25 @@ def completion_table(
         .annotate(**_figures(today))
         .order_by()
     )
+
+
+# The managers' dashboard runs this on every view: compiled once per process.
+_PEOPLE_FIGURES = PreparedQuery(
+    _people_figures, datetime.date(1901, 1, 1), datetime.date(1901, 1, 2), datetime.date(1901, 1, 3)
+)
+
+
+def completion_table(
+    *, start: datetime.date, end: datetime.date, today: datetime.date, department_id: int | None = None
+) -> CompletionTable:
+    """Completion overall and by department, role and person, in one query whatever the size.
+
+    The day summaries are summed per employee in the database; the roll-up to roles and departments happens
+    here over at most one row per employee.
+    """
+    from django.utils.translation import get_language
+
+    people = _PEOPLE_FIGURES.rows(start, min(end, today), today)
     chinese = (get_language() or "zh").startswith("zh")
     overall = CompletionRow(None, "", 0, 0, 0, 0)
     departments: dict[int, CompletionRow] = {}

@@ -168,3 +168,36 @@ def test_user_text_is_escaped(client_as, staff, manager):
     body = client_as(staff).get(reverse("roles:my-checklist")).content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;" in body
+
+
+def test_dashboard_tables_show_figures_and_links_and_escape_text(client_as, manager):
+    today = timezone.localdate()
+    person = EmployeeFactory(full_name="<b>Zhang</b>")
+    services.tick_item(item_id=give(person, manager, "done task").pk, user=manager.user)
+    give(person, manager, "open task")
+    late = give(person, manager, "<i>late</i> task")
+    ChecklistItem.objects.filter(pk=late.pk).update(
+        period_start=today - datetime.timedelta(days=3), due_date=today - datetime.timedelta(days=2)
+    )
+    services.refresh_day_summaries(due_date=today)
+    services.refresh_day_summaries(due_date=today - datetime.timedelta(days=2))
+    body = client_as(manager).get(reverse("roles:checklist-dashboard")).content.decode()
+    history = reverse("roles:person-history", args=[person.pk])
+    row = body.split(f'data-testid="person-{person.pk}"')[1].split("</tr>")[0]
+    assert f'<a href="{history}">&lt;b&gt;Zhang&lt;/b&gt; ({person.employee_number})</a>' in row
+    assert "<td>1 / 2</td>" in row and 'style="width: 50%"' in row and "<td>50%</td>" in row and "<td>0</td>" in row
+    department = body.split(f'data-testid="department-{person.role.department_id}"')[1].split("</tr>")[0]
+    assert "<td>1 / 2</td>" in department
+    overdue = body.split('id="overdue"')[1].split("</table>")[0]
+    assert (
+        f'<td class="late">{today - datetime.timedelta(days=2)}</td>'
+        f'<td><a href="{history}">&lt;b&gt;Zhang&lt;/b&gt;</a></td>'
+        f"<td>{person.role.department.name}</td><td>&lt;i&gt;late&lt;/i&gt; task</td>" in overdue
+    )
+    assert "<b>Zhang</b>" not in body and "<i>late</i>" not in body
+
+
+def test_dashboard_empty_states(client_as, manager):
+    body = client_as(manager).get(reverse("roles:checklist-dashboard")).content.decode()
+    assert body.count("No items due in this period.") == 3
+    assert "Nothing is overdue." in body

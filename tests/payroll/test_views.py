@@ -199,3 +199,19 @@ def test_inputs_page_of_a_bad_month_is_404(client_as, manager):
 def test_empty_run_list(client_as, finance):
     response = client_as(finance).get(reverse("payroll:run-list"))
     assert "No payroll has been run yet." in response.content.decode()
+
+
+def test_payslip_page_costs_four_queries_and_hides_others_slips(
+    client_as, approved, staff, finance, django_assert_num_queries
+):
+    run, employee = approved
+    own = Payslip.objects.get(run=run, employee=staff)
+    other = Payslip.objects.get(run=run, employee=employee)
+    client = client_as(staff)
+    client.get(reverse("payroll:payslip-detail", args=[own.pk]))
+    with django_assert_num_queries(4):  # session, user (with employee, role, groups), payslip, its lines
+        page = client.get(reverse("payroll:payslip-detail", args=[own.pk])).content.decode()
+    assert f"{own.net_pay:,.2f}" in page and staff.full_name in page
+    assert client.get(reverse("payroll:payslip-detail", args=[other.pk])).status_code == 302
+    finance_page = client_as(finance).get(reverse("payroll:payslip-detail", args=[other.pk]))
+    assert finance_page.status_code == 200 and employee.full_name in finance_page.content.decode()
