@@ -41,9 +41,11 @@ LOCKED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)
 
 
 class ExportStatus(models.TextChoices):
-    """The life of a workbook export: queued → running → done (or failed, and then it may be run again)."""
+    """The life of a workbook export: queued → running → done (or failed, and then it may be run again); a done
+    export's file is removed after PAYROLL_EXPORT_KEEP_DAYS, or once the run is computed again (removed)."""
 
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Being written")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    REMOVED = "removed", _("File removed")

@@ -8,4 +8,9 @@ BEAT_SCHEDULE: dict = {
         "task": "payroll.start_scheduled_run",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Nightly at 03:30: salary workbooks are not kept on the server longer than PAYROLL_EXPORT_KEEP_DAYS.
+    "payroll-remove-old-export-files": {
+        "task": "payroll.remove_old_export_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -161,6 +162,14 @@ def exports_waiting_for_queue(job_list) -> set[int]:
 
 def downloadable_export(*, job: PayrollExport) -> PayrollExport:
     """A finished export of the run's current computation, or a clear refusal (still being written, failed, stale)."""
+    if job.status == ExportStatus.REMOVED:
+        raise PayrollConflict(
+            _(
+                "This file was removed: an export is kept %(days)s days, or until the payroll is computed again. "
+                "Ask for a new export."
+            )
+            % {"days": settings.PAYROLL_EXPORT_KEEP_DAYS}
+        )
     if job.status != ExportStatus.DONE or not job.file:
         raise PayrollConflict(_("This export is not finished: %(status)s.") % {"status": job.get_status_display()})
     if not job.is_current or job.run.status not in VISIBLE_RUN_STATUSES:

@@ -873,6 +873,25 @@ def _finish_export(job_id: int, status: str, **fields) -> None:
     PayrollExport.objects.filter(pk=job_id).update(status=status, finished_at=timezone.now(), **fields)
 
 
+def remove_old_export_files(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored workbook of every finished export written more than PAYROLL_EXPORT_KEEP_DAYS ago or from
+    an earlier computation of its run; the export's record stays, marked "file removed". Returns how many were
+    removed. Safe to run twice or to be interrupted: a record is marked only after its file is gone."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.PAYROLL_EXPORT_KEEP_DAYS)
+    old = PayrollExport.objects.filter(status=ExportStatus.DONE).filter(
+        models.Q(finished_at__lt=cutoff) | ~models.Q(attempt=models.F("run__attempt"))
+    )
+    removed = 0
+    for job in old.only("pk", "file").iterator(chunk_size=500):
+        job.file.storage.delete(job.file.name)  # a file already gone is no error
+        removed += PayrollExport.objects.filter(pk=job.pk, status=ExportStatus.DONE).update(
+            status=ExportStatus.REMOVED, file=""
+        )
+    if removed:
+        logger.info("payroll: removed %s old export files", removed)
+    return removed
+
+
 def write_export(*, job_id: int) -> PayrollExport:
     """Worker side of an export: write the run's workbook with progress every 1 000 payslips and store the file on
     the job. Safe to run twice: a finished job is left alone, a failed or interrupted one is written again; a job

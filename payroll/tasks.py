@@ -23,6 +23,12 @@ def write_payroll_export(export_id: int) -> str:
     return services.write_export(job_id=export_id).status
 
 
+@shared_task(name="payroll.remove_old_export_files")
+def remove_old_export_files() -> int:
+    """Nightly: delete the workbooks kept longer than PAYROLL_EXPORT_KEEP_DAYS or made stale by a new computation."""
+    return services.remove_old_export_files()
+
+
 @shared_task(name="payroll.start_scheduled_run")
 def start_scheduled_run(day: str | None = None) -> str:
     """On the configured day of the month (PAYROLL_RUN_DAY) start the previous month's payroll, once."""

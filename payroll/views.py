@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -138,6 +139,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             waiting_for_queue=selectors.run_waiting_for_queue(run=run),
             exports=exports,
             waiting_exports=selectors.exports_waiting_for_queue(exports),
+            keep_days=settings.PAYROLL_EXPORT_KEEP_DAYS,
         )
         return context
 
@@ -234,6 +236,7 @@ class ExportProgressView(RuleRequiredMixin, TemplateView):
         job = get_object_or_404(PayrollExport.objects.select_related("run", "requested_by"), pk=self.kwargs["pk"])
         context["job"] = job
         context["waiting_exports"] = selectors.exports_waiting_for_queue([job])
+        context["keep_days"] = settings.PAYROLL_EXPORT_KEEP_DAYS
         return context
 
 

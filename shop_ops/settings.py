@@ -309,6 +309,9 @@ PAYROLL_BATCH_SIZE = read_int("PAYROLL_BATCH_SIZE", default=2000, minimum=1)
 # Payroll: a run with at most this many payslips is exported to Excel at once (the browser downloads it); a larger
 # one is written by a Celery job on the payroll queue while the run's page shows its progress.
 PAYROLL_EXPORT_INLINE_MAX = read_int("PAYROLL_EXPORT_INLINE_MAX", default=2000, minimum=0)
+# Payroll workbooks hold every salary and bank account: a nightly job removes each file this many days after it
+# was written, or as soon as the run is computed again (the export's record stays: who exported what, and when).
+PAYROLL_EXPORT_KEEP_DAYS = read_int("PAYROLL_EXPORT_KEEP_DAYS", default=7, minimum=1)
 
 # Inventory: the day of the month the monthly stock count opens (0 = the last day of the month).
 INVENTORY_COUNT_DAY = read_int("INVENTORY_COUNT_DAY", default=0)

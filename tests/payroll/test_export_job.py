@@ -149,6 +149,45 @@ def test_a_rerun_makes_the_file_stale(client_as, api_as, computed, finance):
     assert api_as(finance).get(f"/api/payroll/exports/{job.pk}/").json()["download_url"] is None
 
 
+def test_old_and_stale_files_are_removed_and_the_record_stays(client_as, api_as, computed, finance, settings):
+    settings.PAYROLL_EXPORT_KEEP_DAYS = 7
+    old = services.request_export(run=computed, user=finance.user)
+    PayrollExport.objects.filter(pk=old.pk).update(finished_at=old.finished_at - datetime.timedelta(days=8))
+    kept = services.request_export(run=computed, user=finance.user)
+    storage, old_name = old.file.storage, old.file.name
+    assert storage.exists(old_name) and storage.exists(kept.file.name)
+
+    assert tasks.remove_old_export_files() == 1
+    old.refresh_from_db()
+    assert old.status == ExportStatus.REMOVED and not old.file and old.requested_by == finance.user
+    assert not storage.exists(old_name)
+    assert storage.exists(kept.file.name)
+    assert tasks.remove_old_export_files() == 0  # nothing more to do: safe to run again
+
+    page = client_as(finance).get(reverse("payroll:export-download", args=[old.pk]), follow=True).content.decode()
+    assert "This file was removed: an export is kept 7 days" in page
+    api = api_as(finance)
+    answer = api.get(f"/api/payroll/exports/{old.pk}/download/")
+    assert answer.status_code == 409 and "kept 7 days" in answer.json()["detail"]
+    assert api.get(f"/api/payroll/exports/{old.pk}/").json()["download_url"] is None
+    assert [row["id"] for row in api.get("/api/payroll/exports/?status=removed").json()["results"]] == [old.pk]
+    run_page = client_as(finance).get(reverse("payroll:run-detail", args=["2026-03"])).content.decode()
+    assert 'data-testid="export-removed"' in run_page
+
+    run_month()  # computed again: the kept file is stale now, and goes at once
+    assert tasks.remove_old_export_files() == 1
+    assert not storage.exists(kept.file.name)
+    assert PayrollExport.objects.get(pk=kept.pk).status == ExportStatus.REMOVED
+
+
+def test_removing_files_leaves_open_and_failed_exports_alone(computed, finance, large, settings):
+    settings.PAYROLL_EXPORT_KEEP_DAYS = 1
+    queued = services.request_export(run=computed, user=finance.user)
+    PayrollExport.objects.filter(pk=queued.pk).update(created_at=queued.created_at - datetime.timedelta(days=30))
+    assert tasks.remove_old_export_files() == 0
+    assert PayrollExport.objects.get(pk=queued.pk).status == ExportStatus.QUEUED
+
+
 def test_a_job_for_an_older_computation_is_not_written(computed, finance, large):
     job = services.request_export(run=computed, user=finance.user)
     run_month()
