@@ -58,12 +58,17 @@ class PreparedQuery:
                 positions.append(found)
             klass_info = compiler.klass_info  # None for a values_list query
             populators = get_related_populators(klass_info, compiler.select, using) if klass_info else []
-            compiled = self._compiled[key] = (compiler, sql, params, positions, populators)
+            # What results_iter() would work out on every call: the converters of the selected columns.
+            columns = [column[0] for column in compiler.select[: compiler.col_count]]
+            if compiler.has_composite_fields(columns):
+                raise ValueError("PreparedQuery does not read composite primary keys.")
+            converters = compiler.get_converters(columns)
+            compiled = self._compiled[key] = (compiler, sql, params, positions, populators, converters)
         return compiled
 
     def _run(self, values, using):
         compiled = self._compile(using)
-        compiler, sql, params, positions = compiled[:4]
+        compiler, sql, params, positions, _, converters = compiled
         connection = connections[using]
         params = list(params)
         for found, value in zip(positions, values, strict=True):
@@ -72,7 +77,9 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return compiled, compiler.results_iter(results=[fetched], tuple_expected=True)
+        if converters:
+            return compiled, map(tuple, compiler.apply_converters(fetched, converters))
+        return compiled, fetched
 
     def rows(self, *values: Any, using: str = "default") -> list[tuple]:
         return list(self._run(values, using)[1])
@@ -80,7 +87,7 @@ class PreparedQuery:
     def objects(self, *values: Any, using: str = "default") -> list:
         """Model instances, as iterating the queryset gives them (related objects of `select_related` filled in,
         fields left out by `only` deferred, annotations set)."""
-        (compiler, *_, populators), rows = self._run(values, using)
+        (compiler, *_, populators, _), rows = self._run(values, using)
         klass_info, select = compiler.klass_info, compiler.select
         model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "roles.context_processors.access",
+                "shop_ops.context_processors.navigation",
             ],
         },
     },

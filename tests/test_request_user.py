@@ -195,3 +195,28 @@ def test_postgres_prepares_repeated_queries(manager):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any("auth_user" in statement and "JSON_AGG" in statement for statement in statements), statements
+
+
+def test_navigation_links_follow_group_role_and_language(client, staff, settings):
+    """The navigation's links are rendered once per language and access (shop_ops/context_processors.py): a change
+    of group or language shows at once, and one user's links never show for another."""
+    client.force_login(staff.user)
+    home, dashboard = reverse("home"), reverse("roles:checklist-dashboard")
+    assert f'href="{dashboard}"' not in client.get(home).content.decode()
+    staff.user.groups.add(Group.objects.get_or_create(name=AccessGroup.MANAGER)[0])
+    assert f'href="{dashboard}"' in client.get(home).content.decode()
+    staff.user.groups.clear()
+    assert f'href="{dashboard}"' not in client.get(home).content.decode()
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    body = client.get(home).content.decode()
+    assert ">组织架构<" in body and '<option value="zh-hans" selected>' in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(home).content.decode()
+    assert ">Org chart<" in body and '<option value="en" selected>' in body
+
+    plain = UserFactory()  # no employee record: no "My profile" link
+    client.force_login(plain)
+    assert f'href="{reverse("roles:my-profile")}"' not in client.get(home).content.decode()
+    client.force_login(staff.user)
+    assert f'href="{reverse("roles:my-profile")}"' in client.get(home).content.decode()

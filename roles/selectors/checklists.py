@@ -164,16 +164,18 @@ def completion_table(
         counts = tuple(value or 0 for value in figures)
         if not counts[0]:
             continue
-        department = departments.setdefault(
-            dept_id, CompletionRow(dept_id, (dept_zh if chinese else dept_en) or dept_zh, 0, 0, 0, 0)
-        )
+        department = departments.get(dept_id)
+        if department is None:
+            label = (dept_zh if chinese else dept_en) or dept_zh
+            department = departments[dept_id] = CompletionRow(dept_id, label, 0, 0, 0, 0)
         department.add(*counts)
         if department_id and dept_id != department_id:
             continue
         overall.add(*counts)
-        roles.setdefault(role_id, CompletionRow(role_id, (role_zh if chinese else role_en) or role_zh, 0, 0, 0, 0)).add(
-            *counts
-        )
+        role = roles.get(role_id)
+        if role is None:
+            role = roles[role_id] = CompletionRow(role_id, (role_zh if chinese else role_en) or role_zh, 0, 0, 0, 0)
+        role.add(*counts)
         by_person.append(CompletionRow(pk, f"{name} ({number})", *counts))
     if not department_id:
         overall = CompletionRow(None, "", 0, 0, 0, 0)
