@@ -1,4 +1,5 @@
-"""Queries that every request makes, compiled by the ORM once per process instead of once per request.
+"""Queries that every request makes (session, signed-in user) or that the busiest pages make, compiled by the ORM
+once per process instead of once per request.
 
 Reading the session and the signed-in user are two tiny indexed lookups, yet turning their querysets into SQL
 costs the web process several times more than PostgreSQL takes to answer them (measured: about 0.3–0.8 ms of
