@@ -40,27 +40,32 @@ def payslips_visible_to(*, user) -> QuerySet[Payslip]:
 
     Staff see their payslip once the run is approved; a draft is finance's working copy.
     """
+    if can_view_all_payslips(user):
+        return _visible_payslips()
+    if not getattr(user, "is_authenticated", False):
+        return Payslip.objects.none()
+    return _visible_payslips(own_user_id=user.pk)
+
+
+def _visible_payslips(own_user_id: int | None = None) -> QuerySet[Payslip]:
+    """The rule of `payslips_visible_to`: every payslip of a computed run, or (`own_user_id`) that person's own
+    payslips of approved or paid runs."""
     slips = Payslip.objects.select_related("run", "employee", "role", "department").filter(
         run__status__in=VISIBLE_RUN_STATUSES
     )
-    if can_view_all_payslips(user):
+    if own_user_id is None:
         return slips
-    if not getattr(user, "is_authenticated", False):
-        return slips.none()
-    return slips.filter(employee__user_id=user.pk, run__status__in=LOCKED_STATUSES)
+    return slips.filter(employee__user_id=own_user_id, run__status__in=LOCKED_STATUSES)
 
 
-def _payslip_page_query(payslip_id, user_id=None):
-    slips = Payslip.objects.select_related("run", "employee", "role", "department", "structure_version__structure")
-    if user_id is None:
-        return slips.filter(pk=payslip_id, run__status__in=VISIBLE_RUN_STATUSES)
-    return slips.filter(pk=payslip_id, employee__user_id=user_id, run__status__in=LOCKED_STATUSES)
+def _payslip_page_query(payslip_id, own_user_id=None):
+    return _visible_payslips(own_user_id).select_related("structure_version__structure").filter(pk=payslip_id)
 
 
 # The payslip page is read all month long by everyone: its two queries are compiled once per process.
-_ANY_PAYSLIP = PreparedQuery(_payslip_page_query, -424242)
-_OWN_PAYSLIP = PreparedQuery(_payslip_page_query, -424242, -434343)
-_PAYSLIP_LINES = PreparedQuery(lambda payslip_id: PayslipLine.objects.filter(payslip_id=payslip_id), -424242)
+_ANY_PAYSLIP = PreparedQuery(_payslip_page_query, int)
+_OWN_PAYSLIP = PreparedQuery(_payslip_page_query, int, int)
+_PAYSLIP_LINES = PreparedQuery(lambda payslip_id: PayslipLine.objects.filter(payslip_id=payslip_id), int)
 
 
 def payslip_for_page(*, user, pk: int) -> Payslip | None:

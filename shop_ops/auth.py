@@ -9,6 +9,7 @@ is kept between requests, so a change of group, role or password applies to the 
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.contrib.auth import backends, get_user_model
@@ -31,8 +32,9 @@ class JsonList(Aggregate):
         )
 
 
-def _fields(model):
-    return [field.attname for field in model._meta.concrete_fields]
+@functools.cache
+def _fields(model) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def _signed_in_user_query(user_id):
@@ -52,7 +54,7 @@ def _signed_in_user_query(user_id):
     )
 
 
-SIGNED_IN_USER = PreparedQuery(_signed_in_user_query, -424242)
+SIGNED_IN_USER = PreparedQuery(_signed_in_user_query, int)
 
 
 def load_signed_in_user(user_id: int, using: str = "default"):

@@ -29,18 +29,30 @@ def _adapt(connection, value):
     return value
 
 
-class PreparedQuery:
-    """`make_queryset(*markers)` built and compiled once per database; `rows(*values)` (a `values_list` query)
-    or `objects(*values)` (a model query, `select_related` followed) runs that SQL with each marker replaced by
-    the value in its place and returns what the queryset would have.
+def _marker(kind: type, number: int):
+    """A value of `kind` that no real query passes: the stand-in for the parameter at compile time."""
+    if kind is int:
+        return -424_242 - number
+    if kind is str:
+        return f"shopops-prepared-marker-{number}"
+    if kind is datetime.date:
+        return datetime.date(1901, 1, 1) + datetime.timedelta(days=number)
+    raise TypeError(f"PreparedQuery parameters are int, str or datetime.date, not {kind.__name__}.")
 
-    A marker is a value that occurs among the query's parameters only where it was passed (a date may be passed
-    several times); compiling fails if a marker is not found.
+
+class PreparedQuery:
+    """`make_queryset(*parameters)` built and compiled once per database; `rows(*values)` (a `values_list` query)
+    or `objects(*values)` (a model query, `select_related` followed) runs that SQL with the values in the
+    parameters' places and returns what the queryset would have.
+
+    `kinds` are the parameters' types (int, str or datetime.date): the queryset is compiled with a stand-in value
+    of each, which must then occur among the SQL's parameters exactly where it was passed (a date may be used
+    several times); compiling fails if one is not found.
     """
 
-    def __init__(self, make_queryset: Callable[..., QuerySet], *markers: Any):
+    def __init__(self, make_queryset: Callable[..., QuerySet], *kinds: type):
         self.make_queryset = make_queryset
-        self.markers = markers
+        self.markers = [_marker(kind, number) for number, kind in enumerate(kinds)]
         self._compiled: dict[tuple[str, str], tuple] = {}
 
     def _compile(self, using: str):

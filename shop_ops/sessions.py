@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from .prepared import PreparedQuery
 
-_MARKER = "shopops-prepared-session-key"
-
 
 def _session_query(session_key):
     from django.contrib.sessions.models import Session
@@ -21,7 +19,7 @@ def _session_query(session_key):
     return Session.objects.filter(session_key=session_key).values_list("session_data", "expire_date")
 
 
-SESSION = PreparedQuery(_session_query, _MARKER)
+SESSION = PreparedQuery(_session_query, str)
 
 
 class SessionStore(db.SessionStore):

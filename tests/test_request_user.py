@@ -109,10 +109,10 @@ def test_logout_ends_the_session(client, staff):
 def test_prepared_query_refuses_a_marker_it_cannot_find_once(db):
     from roles.models import Role
 
-    twice = PreparedQuery(lambda code: Role.objects.filter(code=code, title_en=code).values_list("pk"), "marker")
+    twice = PreparedQuery(lambda code: Role.objects.filter(code=code, title_en=code).values_list("pk"), str)
     with pytest.raises(ValueError, match="appears 2 times"):
         twice.rows("x")
-    absent = PreparedQuery(lambda code: Role.objects.filter(code="fixed").values_list("pk"), "marker")
+    absent = PreparedQuery(lambda code: Role.objects.filter(code="fixed").values_list("pk"), str)
     with pytest.raises(ValueError, match="appears 0 times"):
         absent.rows("x")
 
@@ -122,7 +122,7 @@ def test_prepared_query_returns_what_the_queryset_returns(db):
 
     roles = RoleFactory.create_batch(3)
     query = PreparedQuery(
-        lambda code: Role.objects.filter(code=code).values_list("code", "pay_grade_min", "department__code"), "marker"
+        lambda code: Role.objects.filter(code=code).values_list("code", "pay_grade_min", "department__code"), str
     )
     for role in roles:
         expected = list(Role.objects.filter(code=role.code).values_list("code", "pay_grade_min", "department__code"))
@@ -175,7 +175,7 @@ def test_prepared_objects_defer_what_only_leaves_out(db, django_assert_num_queri
 
     role = RoleFactory(title_en="Packer")
     query = PreparedQuery(
-        lambda pk: Role.objects.filter(pk=pk).only("code", "department").select_related("department"), -424242
+        lambda pk: Role.objects.filter(pk=pk).only("code", "department").select_related("department"), int
     )
     with django_assert_num_queries(1):
         (found,) = query.objects(role.pk)
@@ -220,3 +220,8 @@ def test_navigation_links_follow_group_role_and_language(client, staff, settings
     assert f'href="{reverse("roles:my-profile")}"' not in client.get(home).content.decode()
     client.force_login(staff.user)
     assert f'href="{reverse("roles:my-profile")}"' in client.get(home).content.decode()
+
+
+def test_prepared_query_parameters_are_ints_strings_or_dates():
+    with pytest.raises(TypeError, match="not float"):
+        PreparedQuery(lambda amount: None, float)

@@ -121,7 +121,7 @@ class CompletionTable:
 def _people_figures(start: datetime.date, last: datetime.date, today: datetime.date):
     """Per person with items due in [start, last]: name, number, role and department, and the summed figures."""
     return (
-        ChecklistDaySummary.objects.filter(due_date__gte=start, due_date__lte=last)
+        _days_due(start, last, today)
         .values_list(
             "employee_id",
             "employee__full_name",
@@ -139,9 +139,7 @@ def _people_figures(start: datetime.date, last: datetime.date, today: datetime.d
 
 
 # The managers' dashboard runs this on every view: compiled once per process.
-_PEOPLE_FIGURES = PreparedQuery(
-    _people_figures, datetime.date(1901, 1, 1), datetime.date(1901, 1, 2), datetime.date(1901, 1, 3)
-)
+_PEOPLE_FIGURES = PreparedQuery(_people_figures, datetime.date, datetime.date, datetime.date)
 
 
 def completion_table(
@@ -234,13 +232,13 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
 
 # "My checklist" is the page staff open most (on their phones, all day): its two queries are compiled once.
 _MY_CHECKLIST = PreparedQuery(
-    lambda employee_id, today: my_checklist(employee=employee_id, today=today), -424242, datetime.date(1901, 2, 3)
+    lambda employee_id, today: my_checklist(employee=employee_id, today=today), int, datetime.date
 )
 _ON_DEMAND_DUTIES = PreparedQuery(
     lambda role_id: DutyTemplate.objects.filter(role_id=role_id, cadence=Cadence.ON_DEMAND, is_active=True).order_by(
         "sort_order", "id"
     ),
-    -424242,
+    int,
 )
 
 

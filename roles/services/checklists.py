@@ -325,7 +325,7 @@ def add_ad_hoc_task(
 # Ticking is the most frequent write of all: its row lock is a query compiled once per process.
 _LOCKED_ITEM = PreparedQuery(
     lambda item_id: ChecklistItem.objects.select_for_update(of=("self",)).select_related("employee").filter(pk=item_id),
-    -424242,
+    int,
 )
 
 

@@ -24,23 +24,17 @@ def url_maker(name: str):
     return lambda pk: f"{before}{int(pk)}{after}"
 
 
-def _bar_row(row, testid: str, person_url):
-    percent = row.percent
-    label = format_html('<a href="{}">{}</a>', person_url(row.key), row.label) if person_url else row.label
-    on_time = f"{row.on_time_percent}%" if row.total else "—"
-    overdue = format_html('<span class="late">{}</span>', row.overdue) if row.overdue else "0"
-    return (
-        testid,
-        row.key,
-        label,
-        row.done,
-        row.total,
-        percent,
-        percent,
-        percent,
-        on_time,
-        overdue,
-    )
+def _bar_row(row, testid: str, person_url) -> dict:
+    return {
+        "testid": testid,
+        "key": row.key,
+        "label": format_html('<a href="{}">{}</a>', person_url(row.key), row.label) if person_url else row.label,
+        "done": row.done,
+        "total": row.total,
+        "percent": row.percent,
+        "on_time": f"{row.on_time_percent}%" if row.total else "—",
+        "overdue": format_html('<span class="late">{}</span>', row.overdue) if row.overdue else "0",
+    }
 
 
 @register.simple_tag
@@ -50,8 +44,9 @@ def completion_bars(rows, heading: str, testid: str, link: bool = False):
     person_url = url_maker("roles:person-history") if link else None
     body = format_html_join(
         "\n",
-        '<tr data-testid="{}-{}"><td>{}</td><td>{} / {}</td><td class="bar-col"><div class="bar" role="img" '
-        'aria-label="{}%"><span style="width: {}%"></span></div> {}%</td><td>{}</td><td>{}</td></tr>',
+        '<tr data-testid="{testid}-{key}"><td>{label}</td><td>{done} / {total}</td><td class="bar-col"><div '
+        'class="bar" role="img" aria-label="{percent}%"><span style="width: {percent}%"></span></div> {percent}%'
+        "</td><td>{on_time}</td><td>{overdue}</td></tr>",
         (_bar_row(row, testid, person_url) for row in rows),
     ) or format_html('<tr><td colspan="5" class="empty">{}</td></tr>', _("No items due in this period."))
     return format_html(
