@@ -25,7 +25,7 @@ from shop_ops.exceptions import ConflictError
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
 # shop_ops holds the job outbox: jobs started while the broker was away travel with the backup and are sent
 # after a restore (their job rows are in the backup too).
-BUSINESS_APPS = ["auth", "authtoken", "roles", "payroll", "inventory", "django_celery_beat", "shop_ops"]
+BUSINESS_APPS = ["auth", "roles", "payroll", "inventory", "django_celery_beat", "shop_ops"]
 
 
 def business_models():

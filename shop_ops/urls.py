@@ -5,7 +5,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from roles.api.views import ObtainTokenView
+from accounts import api as accounts_api
+from accounts import views as accounts_views
 from roles.views.org import HomeView
 from shop_ops import jobs
 from shop_ops.models import OutboxMessage
@@ -37,7 +38,9 @@ api_urlpatterns = [
     path("", include("roles.api.urls")),
     path("payroll/", include("payroll.api.urls")),
     path("inventory/", include("inventory.api.urls")),
-    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", accounts_api.LogoutView.as_view(), name="api-logout"),
+    path("auth/logoutall/", accounts_api.LogoutAllView.as_view(), name="api-logoutall"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -47,8 +50,9 @@ urlpatterns = [
     path("", include("roles.urls")),
     path("payroll/", include("payroll.urls")),
     path("inventory/", include("inventory.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),

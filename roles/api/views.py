@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -121,20 +118,3 @@ class EmployeeViewSet(
         if employee is None:
             return Response({"detail": "Your login is not linked to an employee record."}, status=404)
         return Response(self.get_serializer(employee).data)
-
-
-class ObtainTokenView(ObtainAuthToken):
-    """Anyone: exchange a login name and password for an API token. Locked out (HTTP 429) after too many wrong
-    passwords, like the login page."""
-
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except drf_exceptions.ValidationError:
-            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
-                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-                return Response(
-                    {"detail": f"Too many failed log-ins: this login is locked for {minutes} minutes."},
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                )
-            raise

@@ -7,8 +7,9 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
+
+from accounts.services import issue_api_token
 
 from ..factories import UserFactory
 
@@ -32,7 +33,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @pytest.fixture
 def token(db, django_db_blocker):
     user = UserFactory(is_superuser=True, is_staff=True, username="schemathesis")
-    return Token.objects.create(user=user).key
+    return issue_api_token(user=user)[1]
 
 
 # Left out: "positive data acceptance" (business rules such as unique codes reject schema-valid data by design)

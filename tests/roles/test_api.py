@@ -1,8 +1,8 @@
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from roles.models import Department, Employee
 
 from ..factories import DepartmentFactory, EmployeeFactory, RoleFactory
@@ -181,7 +181,8 @@ def test_employees_cannot_be_deleted_by_api(api_as, manager, staff):
 def test_token_authentication(api, staff):
     response = api.post("/api/auth/token/", {"username": staff.user.username, "password": "secret-pass-123"})
     token = response.json()["token"]
-    assert Token.objects.get(user=staff.user).key == token
+    stored = ApiToken.objects.get(user=staff.user)
+    assert token.startswith(stored.token_key) and token not in stored.digest  # only a digest is stored
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/employees/me/").json()["id"] == staff.pk
 
