@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Sign-in")
 
     def ready(self):
-        from . import receivers
+        from . import receivers, schema  # noqa: F401  (schema registers the token's description)
 
         receivers.connect()

@@ -155,7 +155,7 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 # API tokens (django-rest-knox): stored as SHA-512 digests, valid for API_TOKEN_TTL_HOURS (default 10: a shop
 # shift and a half), refused once the password changes, ended when the login is deactivated or leaves.
 API_TOKEN_TTL_HOURS = read_int("API_TOKEN_TTL_HOURS", default=10, minimum=1)
-KNOX_TOKEN_MODEL = "accounts.ApiToken"
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
 REST_KNOX = {
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
     "TOKEN_TTL": datetime.timedelta(hours=API_TOKEN_TTL_HOURS),
