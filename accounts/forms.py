@@ -23,7 +23,7 @@ class LoginForm(AuthenticationForm):
 
 class CodeForm(forms.Form):
     otp = forms.CharField(
-        label=_("Code"),
+        label=_("Verification code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
