@@ -61,9 +61,11 @@ class ObtainTokenView(APIView):
         data.is_valid(raise_exception=True)
         username, password = data.validated_data["username"], data.validated_data["password"]
         services.check_credentials_shape(username=username, password=password)
-        user = authenticate(request=request._request, username=username, password=password)
+        # The DRF request, not the Django one: django-axes marks it locked out, and its middleware (which would
+        # answer with the login page's HTML) does not see the mark; this view answers 429 in JSON instead.
+        user = authenticate(request=request, username=username, password=password)
         if user is None:
-            if getattr(request._request, "axes_locked_out", False):
+            if getattr(request, "axes_locked_out", False):
                 return _locked_out(request)
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"

@@ -221,3 +221,21 @@ def test_reset_command_removes_devices_and_ends_sign_ins(client, api, finance, o
 def test_reset_command_refuses_an_unknown_login():
     with pytest.raises(CommandError, match="No login"):
         call_command("reset_two_factor", "nobody-here", stdout=StringIO())
+
+
+def test_the_second_step_costs_no_query_per_request(client, finance, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    device = enrol(finance.user)
+    sign_in(client, finance.user)
+    settings.OTP_REQUIRED = True
+    client.post(reverse("accounts:two-factor"), {"otp": current_code(device)})
+    url = reverse("roles:my-checklist")
+    client.get(url)  # warm caches (navigation, prepared queries)
+    with CaptureQueriesContext(connection) as verified:
+        assert client.get(url).status_code == 200
+    settings.OTP_REQUIRED = False
+    with CaptureQueriesContext(connection) as without:
+        assert client.get(url).status_code == 200
+    assert len(verified.captured_queries) == len(without.captured_queries)

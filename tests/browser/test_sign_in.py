@@ -60,9 +60,7 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     expect(page.get_by_test_id("two-factor-state")).to_contain_text(texts["state"])
 
 
-def test_finance_enrols_and_signs_in_with_a_code_on_a_phone_in_chinese(
-    phone_page, live_server, demo_data, settings
-):
+def test_finance_enrols_and_signs_in_with_a_code_on_a_phone_in_chinese(phone_page, live_server, demo_data, settings):
     settings.OTP_REQUIRED = True
     texts = {"setup": "设置两步验证", "wrong": "验证码不正确", "step": "两步验证", "state": "剩余 10 个备用验证码"}
     enrol_and_sign_in_again(phone_page, live_server, "finance", texts, screenshot="sign-in-zh-390")
