@@ -31,6 +31,8 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "AXES_ENABLED": "false",
+    # These tests sign in with a password alone; two-factor sign-in has its own tests (tests/accounts).
+    "OTP_REQUIRED": "false",
     "LOG_LEVEL": "WARNING",
 }
 
