@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from shop_ops.middleware import DATABASE_DOWN
+
 from . import services
 
 # Pages an unverified login may still open: the second step itself, logging out, switching language.
@@ -31,7 +33,12 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or DEVICE_ID_SESSION_KEY in request.session:
+        try:
+            if user is None or not user.is_authenticated or DEVICE_ID_SESSION_KEY in request.session:
+                return None
+        except DATABASE_DOWN:
+            # Reading the session or the user met a database outage: let the view meet it too, where
+            # DatabaseUnavailableMiddleware answers 503 (an error raised here would bypass it).
             return None
         match = request.resolver_match
         if match is not None and match.view_name in EXEMPT:
