@@ -58,6 +58,11 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     expect(page).to_have_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/accounts/security/")
     expect(page.get_by_test_id("two-factor-state")).to_contain_text(texts["state"])
+    if screenshot:
+        page.screenshot(path=str(ARTIFACTS / f"{screenshot}-security.png"), full_page=True)
+    page.get_by_test_id("sign-out-everywhere").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    expect(page.get_by_test_id("two-factor-state")).to_be_visible()  # this browser stays signed in
 
 
 def test_finance_enrols_and_signs_in_with_a_code_on_a_phone_in_chinese(phone_page, live_server, demo_data, settings):
