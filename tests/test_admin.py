@@ -102,9 +102,7 @@ def test_the_employee_changelist_is_no_oracle_for_personal_numbers(client_as, su
 def test_the_ledger_and_levels_cannot_be_changed_in_admin(client_as, superuser):
     location = LocationFactory()
     sku = SkuFactory()
-    movement = inventory_services.post_movement(
-        sku=sku, location=location, kind="receipt", quantity=5, user=superuser
-    )
+    movement = inventory_services.post_movement(sku=sku, location=location, kind="receipt", quantity=5, user=superuser)
     client = client_as(superuser)
     url = reverse("admin:inventory_stockmovement_change", args=[movement.pk])
     assert client.get(url).status_code == 200

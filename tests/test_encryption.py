@@ -209,3 +209,19 @@ def test_finance_finds_an_employee_by_the_whole_id_number_only(client_as, api_as
     # Staff see only their own record, whatever they look for.
     assert api_as(staff).get("/api/employees/", {"id_number": ID_NUMBER}).json()["results"] == []
     assert api_as(finance).get("/api/employees/", {"id_number": "x" * 41}).status_code == 400
+
+
+def test_numbers_are_decrypted_only_where_they_are_shown(client_as, manager, monkeypatch):
+    from shop_ops import encryption
+
+    for _ in range(5):
+        EmployeeFactory(role=manager.role)
+    calls = []
+    real = encryption.decrypt
+    monkeypatch.setattr(encryption, "decrypt", lambda token: calls.append(token) or real(token))
+    client = client_as(manager)
+    assert client.get(reverse("roles:org-chart")).status_code == 200
+    assert client.get("/api/checklist-items/").status_code == 200
+    assert calls == []  # the org chart and checklists never show the numbers
+    assert client.get(reverse("roles:employee-detail", args=[manager.pk])).status_code == 200
+    assert len(calls) == 2  # the detail page shows both, masked

@@ -42,7 +42,10 @@ class DepartmentBranch:
 def _current_people() -> Prefetch:
     return Prefetch(
         "employees",
-        queryset=Employee.objects.current().select_related("user").order_by("employee_number"),
+        queryset=Employee.objects.current()
+        .without_personal_numbers()
+        .select_related("user")
+        .order_by("employee_number"),
         to_attr="current_people",
     )
 
