@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.test.utils import override_settings
 
-from shop_ops.encryption import DecryptionError
+from shop_ops.encryption import UndecryptableValue
 from shop_ops.exceptions import ConflictError
 
 # Everything except what `migrate` recreates (content types, permissions) and what is transient (sessions,
@@ -115,7 +115,7 @@ def import_data(*, path: Path, replace: bool = False) -> int:
         with override_settings(SIMPLE_HISTORY_ENABLED=False):
             call_command("loaddata", str(fixture), verbosity=0)
     except DeserializationError as error:
-        if _caused_by(error, DecryptionError):
+        if _caused_by(error, UndecryptableValue):
             raise ConflictError(
                 "The personal numbers in this backup were encrypted with a key that FIELD_ENCRYPTION_KEYS does not "
                 "hold; restore with the keys of the shop that wrote it (they may follow your own)."

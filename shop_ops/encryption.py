@@ -19,7 +19,7 @@ import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,10 @@ TOKEN_PREFIX = "gAAAAA"  # noqa: S105 (not a secret: the fixed start of every to
 
 class DecryptionError(ImproperlyConfigured):
     """A stored value that none of the configured keys opens: a key is missing from FIELD_ENCRYPTION_KEYS."""
+
+
+class UndecryptableValue(ValidationError):
+    """A token given as a value (a backup being restored) that none of the configured keys opens."""
 
 
 @functools.cache
@@ -118,10 +122,14 @@ class EncryptedCharField(models.CharField):
 
     def to_python(self, value):
         # A backup file holds the token (see value_to_string); loading it gives the plain value back. A plain
-        # number never starts with the token prefix (the validators allow digits and X only).
+        # number never starts with the token prefix (the validators allow digits and X only), and forms and the
+        # API cap the length far below a token's.
         value = super().to_python(value)
         if isinstance(value, str) and value.startswith(TOKEN_PREFIX):
-            return decrypt(value)
+            try:
+                return decrypt(value)
+            except DecryptionError as error:
+                raise UndecryptableValue(str(error), code="undecryptable") from None
         return value
 
     def value_to_string(self, obj) -> str:

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldError, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
@@ -225,3 +225,14 @@ def test_numbers_are_decrypted_only_where_they_are_shown(client_as, manager, mon
     assert calls == []  # the org chart and checklists never show the numbers
     assert client.get(reverse("roles:employee-detail", args=[manager.pk])).status_code == 200
     assert len(calls) == 2  # the detail page shows both, masked
+
+
+def test_a_token_typed_as_a_number_is_a_field_error_not_a_crash(api_as, manager):
+    employee = EmployeeFactory()
+    token = Fernet(Fernet.generate_key()).encrypt(BANK.encode()).decode()
+    with pytest.raises(ValidationError) as refused:
+        services.update_employee(employee=employee, bank_account=token)
+    assert "bank_account" in refused.value.message_dict
+    response = api_as(manager).patch(f"/api/employees/{employee.pk}/", {"bank_account": token}, format="json")
+    assert response.status_code == 400
+    assert Employee.objects.get(pk=employee.pk).bank_account == employee.bank_account
