@@ -41,6 +41,8 @@ format: install
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
+	FIELD_HASH_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	ALLOWED_HOSTS=shop.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

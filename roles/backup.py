@@ -3,6 +3,9 @@
 For a running PostgreSQL the routine backup is pg_dump (see README "Deploy"); this file format is for moving a
 shop between databases (SQLite → PostgreSQL), for restoring into a fresh database, and for tests that prove a
 round trip loses nothing.
+
+Bank account and ID numbers are written as they are stored, encrypted (shop_ops/encryption.py): restoring the file
+needs the keys it was written with among FIELD_ENCRYPTION_KEYS.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from pathlib import Path
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.test.utils import override_settings
 
+from shop_ops.encryption import UndecryptableValue
 from shop_ops.exceptions import ConflictError
 
 # Everything except what `migrate` recreates (content types, permissions) and what is transient (sessions,
@@ -109,6 +114,21 @@ def import_data(*, path: Path, replace: bool = False) -> int:
         # memberships are set through m2m signals, which django-simple-history would record).
         with override_settings(SIMPLE_HISTORY_ENABLED=False):
             call_command("loaddata", str(fixture), verbosity=0)
+    except DeserializationError as error:
+        if _caused_by(error, UndecryptableValue):
+            raise ConflictError(
+                "The personal numbers in this backup were encrypted with a key that FIELD_ENCRYPTION_KEYS does not "
+                "hold; restore with the keys of the shop that wrote it (they may follow your own)."
+            ) from None
+        raise
     finally:
         fixture.unlink(missing_ok=True)
     return text.count('"model":')
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    while error is not None:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

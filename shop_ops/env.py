@@ -6,6 +6,8 @@ with ImproperlyConfigured naming the variable, instead of silently turning into 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import zoneinfo
 from pathlib import Path
 
@@ -95,3 +97,51 @@ def read_time_zone(name: str, default: str) -> str:
             f"Environment variable {name}={value!r} is not a known time zone (e.g. Asia/Shanghai)."
         ) from None
     return value
+
+
+def _development_key(label: str, secret_key: str) -> bytes:
+    return hashlib.sha256(f"shop_ops {label} development key:{secret_key}".encode()).digest()
+
+
+def read_fernet_keys(name: str, *, required: bool, secret_key: str) -> list[str]:
+    """Comma-separated Fernet keys, newest first. Without the variable and with `required` off (DEBUG), one
+    development key derived from SECRET_KEY, so a local checkout runs without setup."""
+    from cryptography.fernet import Fernet
+
+    raw = env.str(name, default=None)
+    if raw is None or not raw.strip():
+        if required:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} is required when DEBUG is off (comma-separated Fernet keys, newest "
+                "first; generate one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            )
+        return [base64.urlsafe_b64encode(_development_key("field encryption", secret_key)).decode("ascii")]
+    keys = [item.strip() for item in raw.split(",") if item.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeError):
+            # The key itself is never echoed: the message would end up in logs.
+            raise ImproperlyConfigured(
+                f"Environment variable {name}: key number {position} is not a Fernet key "
+                "(32 bytes in URL-safe base64, 44 characters)."
+            ) from None
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured(f"Environment variable {name} lists the same key twice.")
+    return keys
+
+
+def read_hash_key(name: str, *, required: bool, secret_key: str) -> str:
+    """The key of the keyed hash (HMAC-SHA256) used to look personal numbers up; at least 32 characters."""
+    raw = env.str(name, default=None)
+    if raw is None or not raw.strip():
+        if required:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} is required when DEBUG is off (at least 32 random characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+            )
+        return _development_key("field hash", secret_key).hex()
+    if len(raw.strip()) < 32:
+        raise ImproperlyConfigured(f"Environment variable {name} must be at least 32 characters.")
+    return raw.strip()

@@ -13,7 +13,17 @@ from inventory.schedule import BEAT_SCHEDULE as INVENTORY_SCHEDULE
 from payroll.schedule import BEAT_SCHEDULE as PAYROLL_SCHEDULE
 from roles.schedule import BEAT_SCHEDULE as ROLES_SCHEDULE
 
-from .env import env, read_bool, read_database, read_int, read_list, read_time_zone, read_url
+from .env import (
+    env,
+    read_bool,
+    read_database,
+    read_fernet_keys,
+    read_hash_key,
+    read_int,
+    read_list,
+    read_time_zone,
+    read_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +39,12 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-local-development-only-not-for-production"  # noqa: S105
 elif not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Environment variable SECRET_KEY must be at least 50 characters when DEBUG is off.")
+
+# Bank account and ID numbers are stored encrypted (shop_ops/encryption.py): new values under the first key,
+# reading tries all, `manage.py rotate_encryption_keys` moves every stored value to the first. With DEBUG on and
+# no variable, keys derived from SECRET_KEY (development only: data written with them needs the same SECRET_KEY).
+FIELD_ENCRYPTION_KEYS = read_fernet_keys("FIELD_ENCRYPTION_KEYS", required=not DEBUG, secret_key=SECRET_KEY)
+FIELD_HASH_KEY = read_hash_key("FIELD_HASH_KEY", required=not DEBUG, secret_key=SECRET_KEY)
 
 ALLOWED_HOSTS = read_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -26,7 +26,16 @@ def test_compose_runs_the_production_shape():
 
 def test_env_example_lists_every_variable_the_settings_read():
     example = (ROOT / ".env.example").read_text()
-    for variable in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "TIME_ZONE"):
+    for variable in (
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "TIME_ZONE",
+        "FIELD_ENCRYPTION_KEYS",
+        "FIELD_HASH_KEY",
+    ):
         assert f"\n{variable}=" in example, variable
 
 

@@ -48,14 +48,52 @@ def test_malformed_value_stops_start_up_naming_the_variable(variable, value, exp
     assert expected in result.stderr.splitlines()[-1]
 
 
+FERNET_KEY = "q3VlYtlC0n0rq7bM6Ts6I0w1n0cM6p2mXo7Zq1S3b4E="
+PRODUCTION = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "shop.example.com",
+    "SECRET_KEY": "k" * 60,
+    "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
+    "FIELD_HASH_KEY": "h" * 40,
+}
+
+
 def test_secret_key_required_when_debug_is_off():
-    result = start_django(DEBUG="false", ALLOWED_HOSTS="shop.example.com", SECRET_KEY="")
+    result = start_django(**{**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS is required when DEBUG is off"),
+        ({"FIELD_HASH_KEY": ""}, "FIELD_HASH_KEY is required when DEBUG is off"),
+        ({"FIELD_ENCRYPTION_KEYS": f"{FERNET_KEY},not-a-key"}, "FIELD_ENCRYPTION_KEYS: key number 2 is not a Fernet"),
+        ({"FIELD_ENCRYPTION_KEYS": f"{FERNET_KEY},{FERNET_KEY}"}, "FIELD_ENCRYPTION_KEYS lists the same key twice"),
+        ({"FIELD_HASH_KEY": "short"}, "FIELD_HASH_KEY must be at least 32 characters"),
+    ],
+)
+def test_encryption_keys_are_required_and_checked_when_debug_is_off(overrides, message):
+    result = start_django(**{**PRODUCTION, **overrides})
+    assert result.returncode != 0
+    assert message in result.stderr.splitlines()[-1]
+    assert "not-a-key" not in result.stderr.splitlines()[-1]  # a key is never echoed into logs
+
+
+def test_development_keys_come_from_secret_key(monkeypatch):
+    monkeypatch.delenv("FIELD_ENCRYPTION_KEYS", raising=False)
+    monkeypatch.delenv("FIELD_HASH_KEY", raising=False)
+    one = shop_env.read_fernet_keys("FIELD_ENCRYPTION_KEYS", required=False, secret_key="a" * 50)
+    assert one == shop_env.read_fernet_keys("FIELD_ENCRYPTION_KEYS", required=False, secret_key="a" * 50)
+    assert one != shop_env.read_fernet_keys("FIELD_ENCRYPTION_KEYS", required=False, secret_key="b" * 50)
+    assert len(shop_env.read_hash_key("FIELD_HASH_KEY", required=False, secret_key="a" * 50)) == 64
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", f" {FERNET_KEY} , ")
+    assert shop_env.read_fernet_keys("FIELD_ENCRYPTION_KEYS", required=True, secret_key="") == [FERNET_KEY]
+
+
 def test_production_settings_start_with_secret_key_and_hosts():
-    result = start_django(DEBUG="false", ALLOWED_HOSTS="shop.example.com", SECRET_KEY="k" * 60)
+    result = start_django(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 

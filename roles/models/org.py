@@ -11,11 +11,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from shop_ops.encryption import EncryptedCharField, KeyedHashField
+
 from ..choices import AccessGroup, EmployeeStatus
 from ..masking import mask_bank_account, mask_id_number, mask_phone
 from ..validators import bank_account_validator, employee_number_validator, phone_validator, validate_id_number
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Stored encrypted; decrypted only where a page, the API or the payroll export uses them.
+PERSONAL_NUMBER_FIELDS = ("bank_account", "id_number")
 
 
 def _in_language(zh: str, en: str) -> str:
@@ -118,6 +122,10 @@ class EmployeeQuerySet(models.QuerySet):
         """Employees who still belong to the shop (active or on leave)."""
         return self.exclude(status=EmployeeStatus.LEFT)
 
+    def without_personal_numbers(self):
+        """For lists that never show them: the encrypted numbers are not loaded, so not decrypted (~20 µs each)."""
+        return self.defer(*PERSONAL_NUMBER_FIELDS)
+
 
 class Employee(models.Model):
     user = models.OneToOneField(
@@ -130,15 +138,17 @@ class Employee(models.Model):
     leave_date = models.DateField(_("leave date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
-    bank_account = models.CharField(_("bank account"), max_length=30, blank=True, validators=[bank_account_validator])
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    # Stored encrypted (shop_ops/encryption.py); the ID number is found by its keyed hash, never by a substring.
+    bank_account = EncryptedCharField(_("bank account"), max_length=30, blank=True, validators=[bank_account_validator])
+    id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    id_number_digest = KeyedHashField(_("ID number (keyed hash)"), source="id_number", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EmployeeQuerySet.as_manager()
     # Bank account and ID number changes are audited too (a changed account diverts a salary); the audit page
     # shows them masked.
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "id_number_digest"])
 
     class Meta:
         ordering = ["employee_number"]

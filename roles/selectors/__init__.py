@@ -21,6 +21,7 @@ from .org import (
     role_seat,
     roles_with_counts,
     search_employees,
+    with_id_number,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "role_seat",
     "roles_with_counts",
     "search_employees",
+    "with_id_number",
 ]

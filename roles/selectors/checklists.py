@@ -270,7 +270,10 @@ def items_visible_to(*, user) -> QuerySet[ChecklistItem]:
     """Managers see every item; everyone else only their own."""
     from ..permissions import can_manage_org
 
-    items = ChecklistItem.objects.select_related("employee", "employee__role", "done_by")
+    items = ChecklistItem.objects.select_related("employee", "employee__role", "done_by").defer(
+        "employee__bank_account",
+        "employee__id_number",  # never shown with a checklist item; not decrypted
+    )
     if can_manage_org(user):
         return items
     return items.filter(employee__user_id=user.pk)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from shop_ops.encryption import digest, normalise_number
+
 from ..choices import EmployeeStatus
 from ..models import Department, Employee, Role
 
@@ -40,7 +42,10 @@ class DepartmentBranch:
 def _current_people() -> Prefetch:
     return Prefetch(
         "employees",
-        queryset=Employee.objects.current().select_related("user").order_by("employee_number"),
+        queryset=Employee.objects.current()
+        .without_personal_numbers()
+        .select_related("user")
+        .order_by("employee_number"),
         to_attr="current_people",
     )
 
@@ -91,14 +96,30 @@ def employees_visible_to(*, user) -> QuerySet[Employee]:
     return employees.filter(user_id=user.pk)
 
 
+def _looks_like_id_number(text: str) -> bool:
+    text = normalise_number(text)
+    return len(text) == 18 and text[:17].isdigit() and text[17] in "0123456789X"
+
+
+def with_id_number(*, queryset: QuerySet[Employee], id_number: str) -> QuerySet[Employee]:
+    """Employees whose ID number is exactly `id_number` (spaces, hyphens and a small x allowed), found through its
+    keyed hash: the stored number is encrypted, and a part of a number finds nothing on purpose."""
+    wanted = digest(id_number)
+    return queryset.filter(id_number_digest=wanted) if wanted else queryset.none()
+
+
 def search_employees(*, queryset: QuerySet[Employee], text: str) -> QuerySet[Employee]:
+    """Name, employee number, login or role title by substring; a complete ID number by exact match."""
     text = (text or "").strip()
     if not text:
         return queryset
-    return queryset.filter(
+    matches = (
         Q(full_name__icontains=text)
         | Q(employee_number__icontains=text)
         | Q(user__username__icontains=text)
         | Q(role__title_zh__icontains=text)
         | Q(role__title_en__icontains=text)
     )
+    if _looks_like_id_number(text):
+        matches |= Q(id_number_digest=digest(text))
+    return queryset.filter(matches)

@@ -28,6 +28,8 @@ from ..integration.conftest import ROOT, wait_for
 SERVER_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "fault-test-" + "k" * 60,
+    "FIELD_ENCRYPTION_KEYS": "q3VlYtlC0n0rq7bM6Ts6I0w1n0cM6p2mXo7Zq1S3b4E=",
+    "FIELD_HASH_KEY": "fault-test-" + "h" * 40,
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "AXES_ENABLED": "false",
