@@ -17,3 +17,9 @@ class NotYourItem(ShopOpsError):
     """Ticking someone else's checklist item."""
 
     status_code = 403
+
+
+class GrantRefused(ShopOpsError):
+    """Giving rights the acting user may not give (Finance or Manager rights need a superuser)."""
+
+    status_code = 403
