@@ -23,3 +23,9 @@ class GrantRefused(ShopOpsError):
     """Giving rights the acting user may not give (Finance or Manager rights need a superuser)."""
 
     status_code = 403
+
+
+class NotYourDuty(ShopOpsError):
+    """Starting an on-demand duty that is not of the person's role or assignment."""
+
+    status_code = 403

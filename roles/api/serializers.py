@@ -189,6 +189,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "done_at",
             "done_by",
             "note",
+            "self_assigned",
         ]
         read_only_fields = fields
 

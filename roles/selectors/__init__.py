@@ -12,6 +12,7 @@ from .checklists import (
     overdue_items,
     period_range,
     person_history,
+    startable_duties,
 )
 from .org import (
     DepartmentBranch,
@@ -42,4 +43,5 @@ __all__ = [
     "role_seat",
     "roles_with_counts",
     "search_employees",
+    "startable_duties",
 ]
