@@ -234,6 +234,8 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
 _MY_CHECKLIST = PreparedQuery(
     lambda employee_id, today: my_checklist(employee=employee_id, today=today), int, datetime.date
 )
+
+
 def startable_duties(*, employee_id: int, role_id: int, today: datetime.date) -> QuerySet[DutyTemplate]:
     """The on-demand duties a person may start (by themself, or a manager for them): active ones of their own role,
     or of a duty they are assigned to today. The one definition: the page lists these and the service refuses
