@@ -145,6 +145,13 @@ def _rights_after(employee: Employee) -> str | None:
     return None if employee.status == EmployeeStatus.LEFT else employee.role.access_group
 
 
+def _lock_role(employee: Employee) -> None:
+    """Read the employee's role afresh under a row lock, so the rights checked are the rights given even while a
+    superuser changes the role's access group at the same moment (`save_role` takes the same lock)."""
+    if employee.role_id is not None:
+        employee.role = Role.objects.select_for_update().get(pk=employee.role_id)
+
+
 @transaction.atomic
 def create_employee(*, username: str, password: str, by, **values: Any) -> Employee:
     """Create an employee with their login; the login gets the access group of the role, which `by` must be
@@ -164,6 +171,7 @@ def create_employee(*, username: str, password: str, by, **values: Any) -> Emplo
     user.save()
     employee = Employee(user=user)
     _assign(employee, EMPLOYEE_FIELDS, values)
+    _lock_role(employee)
     if employee.role_id is not None and _rights_after(employee):
         check_may_grant(by=by, group=_rights_after(employee), field="role", role=employee.role)
     employee.full_clean()
@@ -181,6 +189,7 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
     _assign(employee, EMPLOYEE_FIELDS, values)
     if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
         raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
+    _lock_role(employee)
     after = _rights_after(employee)
     if after is not None and after != before:
         check_may_grant(by=by, group=after, field="role", role=employee.role)
