@@ -103,12 +103,12 @@ def save_role(*, role: Role | None = None, by, **values: Any) -> Role:
     # Read from the database, not the instance: a ModelForm has already written the new values onto it.
     old_group = Role.objects.select_for_update().filter(pk=role.pk).values_list("access_group", flat=True).first()
     _assign(role, ROLE_FIELDS, values)
-    if role.access_group != old_group:
-        check_may_grant(by=by, group=role.access_group, field="access_group", role=role)
     if role.pay_grade_min is not None and role.pay_grade_max is not None and role.pay_grade_min > role.pay_grade_max:
         raise ValidationError({"pay_grade_max": _("The maximum must not be below the minimum.")})
     role.full_clean()
     _check_reporting_line(role)
+    if role.access_group != old_group:
+        check_may_grant(by=by, group=role.access_group, field="access_group", role=role)
     role.save()
     if old_group is not None and old_group != role.access_group:
         for employee in role.employees.select_related("user"):

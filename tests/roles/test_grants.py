@@ -390,3 +390,11 @@ def test_a_roles_new_rights_show_in_the_audit_trail(client_as, superuser, staff)
     assert ("access_group", "Staff", "Manager") in roles[0].changes
     users, _ = audit_entries(kind="auth.user", username=superuser.username)
     assert any(("groups", "—", "Manager") in entry.changes for entry in users)
+
+
+def test_an_unknown_access_group_is_a_field_error_not_a_crash(superuser, staff):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.save_role(role=staff.role, access_group="Root", by=superuser)
+    assert "access_group" in error.value.message_dict
