@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from ..masking import mask_bank_account, mask_id_number, mask_phone
@@ -49,6 +50,13 @@ def _shown(name: str, value) -> str:
     return str(value)
 
 
+def _is_many(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).many_to_many
+    except FieldDoesNotExist:
+        return False
+
+
 def _shown_many(model, name: str, rows) -> str:
     """A many-to-many value (a login's groups) by the names of what it links to: 'Finance', not
     [{'user': 3, 'group': 2}], so a grant of rights reads as one."""
@@ -65,7 +73,7 @@ def _entry(kind: str, record) -> AuditEntry:
     if previous is not None:
         delta = record.diff_against(previous)
         for change in delta.changes:
-            if isinstance(change.old, list) or isinstance(change.new, list):
+            if _is_many(model, change.field):
                 old, new = _shown_many(model, change.field, change.old), _shown_many(model, change.field, change.new)
             else:
                 old, new = _shown(change.field, change.old), _shown(change.field, change.new)

@@ -69,3 +69,16 @@ def test_audit_page_paginates_across_models(client_as, manager):
     assert response.status_code == 200
     assert response.context["page"].number == 2
     assert len(response.context["page"].object_list) == 25
+
+
+def test_list_values_that_are_not_links_show_as_they_are(client_as, manager):
+    """A duty's weekdays are a list too, but not a many-to-many link: shown as the list, the page still opens."""
+    from roles.models import DutyTemplate
+
+    from ..factories import DutyFactory
+
+    duty = DutyFactory(cadence="weekly", weekdays=[1])
+    services.save_duty(duty=DutyTemplate.objects.get(pk=duty.pk), weekdays=[1, 3])
+    entries, _ = audit_entries(kind="roles.dutytemplate")
+    assert ("weekdays", "[1]", "[1, 3]") in entries[0].changes
+    assert client_as(manager).get(reverse("roles:audit"), {"kind": "roles.dutytemplate"}).status_code == 200
