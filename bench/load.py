@@ -54,6 +54,7 @@ def prepare(staff: int) -> dict:
     from accounts.services import needs_two_factor
     from roles import services
     from roles.models import ChecklistItem, Employee, Holiday, Role
+    from roles.permissions import OPERATOR
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # production settings serve the manifest
@@ -73,6 +74,7 @@ def prepare(staff: int) -> dict:
             full_name=f"压测员{i}",
             role=role,
             hire_date=today.replace(year=today.year - 1),
+            by=OPERATOR,
         )
     services.generate_checklists(day=today)
 

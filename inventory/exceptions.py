@@ -21,6 +21,12 @@ class InvalidTransition(InventoryConflict):
     """A status change the pipeline does not allow (approving a report twice, shipping an unpacked order...)."""
 
 
+class NotForYou(InventoryError):
+    """An answer that must come from someone else (customer service, not the person who flagged the order)."""
+
+    status_code = 403
+
+
 class ImportRejected(InventoryError):
     """An uploaded file with bad rows; nothing was saved. `errors` lists each row, column and message."""
 

@@ -381,6 +381,16 @@ class Order(models.Model):
     needs_customer_service = models.BooleanField(_("needs customer service"), default=False, db_index=True)
     flag_reason = models.CharField(_("why it needs customer service"), max_length=200, blank=True)
     resolution_note = models.CharField(_("customer service note"), max_length=200, blank=True)
+    # Who handed the order to customer service (flag, failed packing check, shortage at picking): they may not
+    # answer it themselves.
+    flagged_by = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed to customer service by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     shipped_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,10 @@
 |                            | orders: pick, pack, ship; 进货单)                                      |
 | can_override_negative      | Manager (post a movement that takes a level below zero)               |
 | can_review_loss_reports    | Finance (approve or reject 报损单)                                    |
-| can_handle_flagged_orders  | Warehouse, Manager, and customer-service staff (客服, by role code)   |
+| can_handle_flagged_orders  | Warehouse, Manager, and customer-service staff (客服, by role code):  |
+|                            | see the orders waiting for customer service                           |
+| can_answer_flagged_orders  | customer-service staff only (and superusers): answer a flagged order; |
+|                            | never the person who handed it over (checked by the service)          |
 
 Superusers pass every rule. Everyone else (Staff outside customer service) sees nothing of the warehouse:
 pages redirect home with a message, the API answers 403.
@@ -57,6 +60,14 @@ def can_handle_flagged_orders(user) -> bool:
     return can_operate_stock(user) or is_customer_service(user)
 
 
+def can_answer_flagged_orders(user) -> bool:
+    """Customer service's answer comes from customer service: the warehouse hands an order over and waits, so a
+    packer cannot wave through their own packing mismatch. The service also refuses the person who flagged it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or is_customer_service(user)
+
+
 def _api_rule(rule, *, read_rule=None):
     class RulePermission(permissions.BasePermission):
         def has_permission(self, request, view):
@@ -74,3 +85,4 @@ OperateStock = _api_rule(can_operate_stock)
 ViewStock = _api_rule(can_view_stock)
 ReviewLossReports = _api_rule(can_review_loss_reports, read_rule=can_view_stock)
 HandleFlaggedOrders = _api_rule(can_handle_flagged_orders)
+AnswerFlaggedOrders = _api_rule(can_answer_flagged_orders)

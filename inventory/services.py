@@ -33,7 +33,7 @@ from .choices import (
     PurchaseRequestStatus,
     SkuKind,
 )
-from .exceptions import InsufficientStock, InvalidTransition, InventoryConflict, InventoryError
+from .exceptions import InsufficientStock, InvalidTransition, InventoryConflict, InventoryError, NotForYou
 from .models import (
     InventoryJob,
     Location,
@@ -50,7 +50,7 @@ from .models import (
     Warehouse,
 )
 from .money import to_cent
-from .permissions import can_override_negative
+from .permissions import can_answer_flagged_orders, can_override_negative
 
 # Counts with more lines than this close in a background job with a progress bar; smaller ones close at once.
 COUNT_CLOSE_INLINE_LINES = 500
@@ -898,7 +898,8 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
             if short:
                 order.needs_customer_service = True
                 order.flag_reason = (_("Out of stock: %(list)s") % {"list": ", ".join(short)})[:200]
-                order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
+                order.flagged_by = user
+                order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
                 return order
         order.status = to_status
         order.save(update_fields=["status", "updated_at"])
@@ -993,7 +994,8 @@ def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
         if problems:
             order.needs_customer_service = True
             order.flag_reason = (_("Packing check failed: %(list)s") % {"list": " ".join(problems)})[:200]
-            order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
+            order.flagged_by = user
+            order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
             return order
         order.status = OrderStatus.PACKED
         order.save(update_fields=["status", "updated_at"])
@@ -1060,17 +1062,25 @@ def flag_order(*, order: Order, reason: str, user) -> Order:
         raise InvalidTransition(_("A shipped or cancelled order cannot be flagged."))
     order.needs_customer_service = True
     order.flag_reason = reason[:200]
-    order.save(update_fields=["needs_customer_service", "flag_reason", "updated_at"])
+    order.flagged_by = user
+    order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
     return order
 
 
 @transaction.atomic
 def resolve_order_flag(*, order: Order, note: str, user) -> Order:
-    """Customer service answers a flagged order; the warehouse carries on from the step it stopped at."""
+    """Customer service answers a flagged order; the warehouse carries on from the step it stopped at. Only
+    customer service answers (`can_answer_flagged_orders`), and never the person who handed the order over."""
+    if not can_answer_flagged_orders(user):
+        raise NotForYou(_("Only customer service answers an order handed to customer service."))
     order = _locked_order(order)
     note = (note or "").strip()
     if not order.needs_customer_service:
         raise InvalidTransition(_("This order is not waiting for customer service."))
+    if order.flagged_by_id is not None and order.flagged_by_id == user.pk:
+        raise NotForYou(
+            _("You handed this order to customer service; a colleague in customer service answers it, not you.")
+        )
     if not note:
         raise InventoryError(_("Write what was agreed with the customer."), field="note")
     order.needs_customer_service = False

@@ -63,6 +63,7 @@ from .models import (
     Warehouse,
 )
 from .permissions import (
+    can_answer_flagged_orders,
     can_handle_flagged_orders,
     can_operate_stock,
     can_override_negative,
@@ -761,6 +762,7 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             if order.status in services.ORDER_STEPS
             else "",
             can_operate=can_operate_stock(user),
+            can_answer=can_answer_flagged_orders(user) and order.flagged_by_id != user.pk,
             open=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
             pack_form=PackForm() if order.status == OrderStatus.PICKED else None,
             ship_form=ShipForm(initial={"courier": order.courier}) if order.status == OrderStatus.PACKED else None,
@@ -848,9 +850,9 @@ class OrderFlagView(ActionView):
 
 
 class OrderResolveView(ActionView):
-    """Customer service (and the warehouse): answer a flagged order."""
+    """Customer service: answer a flagged order (not one they handed over themselves)."""
 
-    rule = staticmethod(can_handle_flagged_orders)
+    rule = staticmethod(can_answer_flagged_orders)
     form_class = ResolveForm
     fallback_url = "inventory:flagged-orders"
 

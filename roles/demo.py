@@ -14,6 +14,7 @@ from django.db import transaction
 
 from . import services
 from .models import Department, Employee, Role
+from .permissions import OPERATOR
 
 SEED_FILE = Path(settings.BASE_DIR) / "fixtures" / "org_seed.json"
 
@@ -66,17 +67,17 @@ def load_org(*, seed: dict, password: str) -> tuple[list[DemoLogin], dict[str, i
         }
         role = Role.objects.filter(code=item["code"]).first()
         if role is None:
-            role = services.save_role(code=item["code"], **values)
+            role = services.save_role(code=item["code"], by=OPERATOR, **values)
             created["roles"] += 1
         elif _changed(role, values):
-            role = services.save_role(role=role, **values)
+            role = services.save_role(role=role, by=OPERATOR, **values)
             created["updated"] += 1
         roles[item["code"]] = role
     for item in seed["roles"]:
         boss = roles.get(item["reports_to"]) if item.get("reports_to") else None
         role = roles[item["code"]]
         if role.reports_to_id != (boss.pk if boss else None):
-            services.save_role(role=role, reports_to=boss)
+            services.save_role(role=role, reports_to=boss, by=OPERATOR)
 
     logins = []
     User = get_user_model()
@@ -93,10 +94,10 @@ def load_org(*, seed: dict, password: str) -> tuple[list[DemoLogin], dict[str, i
         }
         employee = Employee.objects.filter(user__username=item["username"]).first()
         if employee is None and not User.objects.filter(username=item["username"]).exists():
-            services.create_employee(username=item["username"], password=password, **values)
+            services.create_employee(username=item["username"], password=password, by=OPERATOR, **values)
             created["employees"] += 1
         elif employee is not None and _changed(employee, values):
-            services.update_employee(employee=employee, **values)
+            services.update_employee(employee=employee, by=OPERATOR, **values)
             created["updated"] += 1
         logins.append(DemoLogin(item["username"], item["full_name"], role.title_zh, role.access_group))
     return logins, created

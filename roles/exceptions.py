@@ -17,3 +17,15 @@ class NotYourItem(ShopOpsError):
     """Ticking someone else's checklist item."""
 
     status_code = 403
+
+
+class GrantRefused(ShopOpsError):
+    """Giving rights the acting user may not give (Finance or Manager rights need a superuser)."""
+
+    status_code = 403
+
+
+class NotYourDuty(ShopOpsError):
+    """Starting an on-demand duty that is not of the person's role or assignment."""
+
+    status_code = 403

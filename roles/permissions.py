@@ -6,6 +6,9 @@
 | can_manage_org          | Manager (and superusers)             |
 | can_view_all_employees  | Manager, Finance (and superusers)    |
 | can_view_employee       | the above, or the employee themself  |
+| can_grant_access_group  | Staff, Warehouse: Manager (and       |
+|                         | superusers); Finance, Manager:       |
+|                         | superusers only                      |
 """
 
 from __future__ import annotations
@@ -50,6 +53,35 @@ def can_view_all_employees(user) -> bool:
 
 def can_view_employee(user, employee) -> bool:
     return can_view_all_employees(user) or (getattr(user, "is_authenticated", False) and employee.user_id == user.pk)
+
+
+# Finance approves payroll and downloads full bank accounts; Manager changes the org chart and everyone's records.
+# Rights a manager could otherwise give to a login of their own making, or to themselves.
+PRIVILEGED_ACCESS_GROUPS = frozenset({AccessGroup.FINANCE, AccessGroup.MANAGER})
+
+
+class _Operator:
+    """The person at the server's command line (load_demo, a restore): trusted with every grant."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+
+
+def can_grant_access_group(user, group: str) -> bool:
+    """Who may give a login an access group: by a new login in a role, by moving a person into a role, by
+    bringing a leaver back, or by changing a role's access group. Finance and Manager rights need a superuser
+    (separation of duties: a manager cannot make an accountant or another manager); Staff and Warehouse rights
+    are the managers' to give. The one rule every such service checks."""
+    if user is OPERATOR:
+        return True
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if group in PRIVILEGED_ACCESS_GROUPS:
+        return user.is_superuser
+    return can_manage_org(user)
 
 
 class RuleRequiredMixin(AccessMixin):

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from roles import services
 from roles.backup import business_models
 from roles.models import Employee
+from roles.permissions import OPERATOR
 from shop_ops.models import OutboxMessage
 
 from .factories import EmployeeFactory
@@ -26,7 +27,7 @@ def snapshot():
 def test_round_trip_of_the_demo_shop_loses_nothing(tmp_path):
     call_command("load_demo", password="demo-pass-123", stdout=StringIO())
     employee = Employee.objects.get(user__username="cs")
-    services.update_employee(employee=employee, phone="13900000000")
+    services.update_employee(employee=employee, phone="13900000000", by=OPERATOR)
     OutboxMessage.objects.create(task_name="payroll.compute_run", args=[1, 1])  # a job started while Redis was away
     before = snapshot()
     assert before["shop_ops.outboxmessage"]

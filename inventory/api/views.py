@@ -20,6 +20,7 @@ from ..exceptions import ImportRejected
 from ..imports import import_movements, import_orders
 from ..models import InventoryJob, Location, LossReport, Order, PurchaseRequest, Sku, StockLevel, Warehouse
 from ..permissions import (
+    AnswerFlaggedOrders,
     HandleFlaggedOrders,
     OperateStock,
     ReviewLossReports,
@@ -344,7 +345,8 @@ class PurchaseRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
 
 
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):
-    """Orders. Warehouse, Manager: all orders and every step. Customer service: `flagged/` and `resolve`."""
+    """Orders. Warehouse, Manager: all orders and every step, and `flagged/`. Customer service: `flagged/` and
+    `resolve` (not an order they handed over themselves)."""
 
     queryset = Order.objects.prefetch_related("lines__sku")
     serializer_class = s.OrderSerializer
@@ -354,8 +356,10 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
-        if self.action in ("flagged", "resolve"):
+        if self.action == "flagged":
             return [HandleFlaggedOrders()]
+        if self.action == "resolve":
+            return [AnswerFlaggedOrders()]
         return super().get_permissions()
 
     @extend_schema(request=s.AdvanceSerializer, responses=s.OrderSerializer)
@@ -420,6 +424,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.ResolveSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
+        """Customer service only, never the person who handed the order over: answer a flagged order."""
         order = get_object_or_404(Order, pk=pk, needs_customer_service=True)
         serializer = s.ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,7 +1,8 @@
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from .. import cadence
+from ..logins import clean_login_name
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import can_view_all_employees
 
@@ -99,16 +100,22 @@ class EmployeeSerializer(serializers.ModelSerializer):
 
 
 class EmployeeCreateSerializer(EmployeeSerializer):
-    new_username = serializers.CharField(write_only=True, max_length=150, help_text="Login name for the new employee.")
+    new_username = serializers.CharField(
+        write_only=True,
+        max_length=150,
+        help_text="Login name for the new employee: 2 to 32 of a-z, 0-9, '.', '_', '-' (stored in lower case); a "
+        "look-alike of an existing login is refused.",
+    )
     password = serializers.CharField(write_only=True, min_length=8, style={"input_type": "password"})
 
     class Meta(EmployeeSerializer.Meta):
         fields = [*EmployeeSerializer.Meta.fields, "new_username", "password"]
 
     def validate_new_username(self, value):
-        if get_user_model().objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("This username is taken.")
-        return value
+        try:
+            return clean_login_name(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class DutySerializer(serializers.ModelSerializer):
@@ -182,6 +189,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "done_at",
             "done_by",
             "note",
+            "self_assigned",
         ]
         read_only_fields = fields
 

@@ -61,11 +61,11 @@ class RoleViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     ordering = ["department__sort_order", "sort_order", "code"]
 
     def create_with_service(self, data):
-        role = services.save_role(**data)
+        role = services.save_role(by=self.request.user, **data)
         return self.get_queryset().get(pk=role.pk)
 
     def update_with_service(self, instance, data):
-        role = services.save_role(role=instance, **data)
+        role = services.save_role(role=instance, by=self.request.user, **data)
         return self.get_queryset().get(pk=role.pk)
 
     def perform_destroy(self, instance):
@@ -96,10 +96,10 @@ class EmployeeViewSet(
     def create_with_service(self, data):
         username = data.pop("new_username")
         password = data.pop("password")
-        return services.create_employee(username=username, password=password, **data)
+        return services.create_employee(username=username, password=password, by=self.request.user, **data)
 
     def update_with_service(self, instance, data):
-        return services.update_employee(employee=instance, **data)
+        return services.update_employee(employee=instance, by=self.request.user, **data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -169,6 +169,9 @@ class ChecklistItem(models.Model):
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # Started or given by the person themself (an on-demand duty, a one-off task): on their list, but counted in
+    # no completion figure (dashboards, history chart, the rate payroll reads), so nobody can raise their own rate.
+    self_assigned = models.BooleanField(_("given to themself"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ChecklistItemQuerySet.as_manager()
@@ -193,6 +196,10 @@ class ChecklistItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind=ItemKind.AD_HOC) | Q(duty__isnull=False), name="checklist_item_duty_unless_ad_hoc"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_assigned=False) | Q(kind__in=[ItemKind.ON_DEMAND, ItemKind.AD_HOC]),
+                name="checklist_item_only_started_items_self_assigned",
             ),
         ]
         indexes = [

@@ -12,6 +12,7 @@ from .checklists import (
     overdue_items,
     period_range,
     person_history,
+    startable_duties,
 )
 from .org import (
     DepartmentBranch,
@@ -44,4 +45,5 @@ __all__ = [
     "roles_with_counts",
     "search_employees",
     "with_id_number",
+    "startable_duties",
 ]

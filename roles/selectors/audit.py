@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from ..masking import mask_bank_account, mask_id_number, mask_phone
@@ -49,14 +50,34 @@ def _shown(name: str, value) -> str:
     return str(value)
 
 
+def _is_many(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).many_to_many
+    except FieldDoesNotExist:
+        return False
+
+
+def _shown_many(model, name: str, rows) -> str:
+    """A many-to-many value (a login's groups) by the names of what it links to: 'Finance', not
+    [{'user': 3, 'group': 2}], so a grant of rights reads as one."""
+    target = model._meta.get_field(name).related_model
+    ids = [row.get(target._meta.model_name) for row in rows or ()]
+    found = target._base_manager.in_bulk([pk for pk in ids if pk is not None])
+    return ", ".join(str(found.get(pk, f"#{pk}")) for pk in ids) or "—"
+
+
 def _entry(kind: str, record) -> AuditEntry:
     changes = []
+    model = record.instance_type
     previous = record.prev_record if record.history_type == "~" else None
     if previous is not None:
         delta = record.diff_against(previous)
         for change in delta.changes:
-            changes.append((change.field, _shown(change.field, change.old), _shown(change.field, change.new)))
-    model = record.instance_type
+            if _is_many(model, change.field):
+                old, new = _shown_many(model, change.field, change.old), _shown_many(model, change.field, change.new)
+            else:
+                old, new = _shown(change.field, change.old), _shown(change.field, change.new)
+            changes.append((change.field, old, new))
     user = record.history_user
     return AuditEntry(
         kind=kind,

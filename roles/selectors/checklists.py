@@ -234,11 +234,29 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
 _MY_CHECKLIST = PreparedQuery(
     lambda employee_id, today: my_checklist(employee=employee_id, today=today), int, datetime.date
 )
+
+
+def startable_duties(*, employee_id: int, role_id: int, today: datetime.date) -> QuerySet[DutyTemplate]:
+    """The on-demand duties a person may start (by themself, or a manager for them): active ones of their own role,
+    or of a duty they are assigned to today. The one definition: the page lists these and the service refuses
+    any other, so nobody adds items of other roles' duties to their own checklist."""
+    assigned = Q(
+        assignments__employee_id=employee_id,
+        assignments__valid_from__lte=today,
+    ) & (Q(assignments__valid_to__isnull=True) | Q(assignments__valid_to__gte=today))
+    return (
+        DutyTemplate.objects.filter(cadence=Cadence.ON_DEMAND, is_active=True)
+        .filter(Q(role_id=role_id) | assigned)
+        .distinct()
+        .order_by("sort_order", "id")
+    )
+
+
 _ON_DEMAND_DUTIES = PreparedQuery(
-    lambda role_id: DutyTemplate.objects.filter(role_id=role_id, cadence=Cadence.ON_DEMAND, is_active=True).order_by(
-        "sort_order", "id"
-    ),
+    lambda employee_id, role_id, today: startable_duties(employee_id=employee_id, role_id=role_id, today=today),
     int,
+    int,
+    datetime.date,
 )
 
 
@@ -247,9 +265,9 @@ def my_checklist_items(*, employee: Employee, today: datetime.date) -> list[Chec
     return _MY_CHECKLIST.objects(employee.pk, today)
 
 
-def on_demand_duties(*, role_id: int) -> list[DutyTemplate]:
-    """The active on-demand duties of a role (a person starts one when it is needed), in the role's order."""
-    return _ON_DEMAND_DUTIES.objects(role_id)
+def on_demand_duties(*, employee: Employee, today: datetime.date) -> list[DutyTemplate]:
+    """`startable_duties` of a person as a list (a person starts one when it is needed), in the role's order."""
+    return _ON_DEMAND_DUTIES.objects(employee.pk, employee.role_id, today)
 
 
 def person_history(*, employee: Employee, start: datetime.date, end: datetime.date) -> QuerySet[ChecklistItem]:

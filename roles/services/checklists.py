@@ -16,9 +16,10 @@ from shop_ops.prepared import PreparedQuery
 
 from .. import cadence
 from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
-from ..exceptions import ChecklistError, NotYourItem
+from ..exceptions import ChecklistError, NotYourDuty, NotYourItem
 from ..models import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
 from ..permissions import can_manage_org
+from ..selectors.checklists import startable_duties
 from ..workdays import WorkCalendar
 
 DUTY_FIELDS = {
@@ -204,7 +205,8 @@ def generate_checklists(*, day: datetime.date) -> int:
 def refresh_day_summaries(*, due_date: datetime.date, employee_id: int | None = None) -> None:
     """Recount the items due on `due_date` (of one employee, or of everyone) into ChecklistDaySummary."""
     sql = _SUMMARY_SQL + (" AND i.employee_id = %s" if employee_id else "") + _SUMMARY_UPSERT
-    params = [ItemStatus.DONE, ItemStatus.DONE, due_date] + ([employee_id] if employee_id else [])
+    # Items people gave themselves count in no figure (see `_self_assigned`).
+    params = [ItemStatus.DONE, ItemStatus.DONE, due_date, False] + ([employee_id] if employee_id else [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -235,7 +237,7 @@ _SUMMARY_SQL = f"""
            SUM(CASE WHEN i.status = %s THEN 1 ELSE 0 END),
            SUM(CASE WHEN i.status = %s AND i.done_on <= i.due_date THEN 1 ELSE 0 END)
     FROM {_ITEM} i
-    WHERE i.due_date = %s
+    WHERE i.due_date = %s AND i.self_assigned = %s
 """  # noqa: S608
 _SUMMARY_UPSERT = """
     GROUP BY i.employee_id, i.due_date
@@ -268,9 +270,17 @@ _ASSIGNED_SQL = (
 )
 
 
+def _self_assigned(employee: Employee, by) -> bool:
+    """An item the person gives themself (starts an on-demand duty, a manager's one-off task to themself) counts
+    in no completion figure: nobody raises the rate that pays their bonus by adding items and ticking them."""
+    return by is not None and employee.user_id == getattr(by, "pk", None)
+
+
 @transaction.atomic
 def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: str = "") -> ChecklistItem:
-    """Start an on-demand duty (a bad review arrived...): an item due within the duty's working-day deadline."""
+    """Start an on-demand duty (a bad review arrived...): an item due within the duty's working-day deadline.
+    Only a duty of the person's own role or assignment (`startable_duties`); one they start themself is theirs to
+    do but counts in no completion rate."""
     if duty.cadence != Cadence.ON_DEMAND:
         raise ChecklistError(_("Only on-demand duties are started by hand."))
     if not duty.is_active:
@@ -278,6 +288,14 @@ def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: 
     if not (can_manage_org(by) or employee.user_id == by.pk):
         raise NotYourItem(_("You can only start duties for yourself."))
     start = today()
+    if not startable_duties(employee_id=employee.pk, role_id=employee.role_id, today=start).filter(pk=duty.pk).exists():
+        raise NotYourDuty(
+            _(
+                "This duty belongs to another role: only the on-demand duties of %(name)s's own role, or of a duty "
+                "assigned to them, can be started. A manager can assign the duty first."
+            )
+            % {"name": employee.full_name}
+        )
     due = WorkCalendar.load(start=start, end=start).add_working_days(start, duty.deadline_working_days)
     item = ChecklistItem(
         employee=employee,
@@ -289,6 +307,7 @@ def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: 
         title_en=duty.text_en,
         note=note,
         assigned_by=by,
+        self_assigned=_self_assigned(employee, by),
     )
     item.full_clean()
     item.save()
@@ -300,7 +319,7 @@ def trigger_on_demand_duty(*, duty: DutyTemplate, employee: Employee, by, note: 
 def add_ad_hoc_task(
     *, employee: Employee, title_zh: str, title_en: str = "", due_date: datetime.date, by, note: str = ""
 ) -> ChecklistItem:
-    """A one-off task a manager gives one person, with a deadline."""
+    """A one-off task a manager gives one person, with a deadline (one given to themself counts in no rate)."""
     if due_date < today():
         raise ValidationError({"due_date": _("The deadline cannot be in the past.")})
     if employee.status == EmployeeStatus.LEFT:
@@ -315,6 +334,7 @@ def add_ad_hoc_task(
         title_en=title_en,
         note=note,
         assigned_by=by,
+        self_assigned=_self_assigned(employee, by),
     )
     item.full_clean()
     item.save()

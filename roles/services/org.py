@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..choices import AccessGroup, EmployeeStatus
-from ..exceptions import OrgConflict
+from ..exceptions import GrantRefused, OrgConflict
+from ..logins import clean_login_name
 from ..models import Department, Employee, Role
+from ..permissions import can_grant_access_group
 
 DEPARTMENT_FIELDS = {"code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"}
 ROLE_FIELDS = {
@@ -79,16 +81,34 @@ def _check_reporting_line(role: Role) -> None:
         boss = boss.reports_to
 
 
+def check_may_grant(*, by, group: str, field: str, role: Role) -> None:
+    """Refuse (GrantRefused, 403) when `by` may not give `group` rights; the rule is
+    `roles.permissions.can_grant_access_group`, and every service that gives rights comes through here."""
+    if not can_grant_access_group(by, group):
+        raise GrantRefused(
+            _(
+                "Only a superuser can give %(group)s rights; the role “%(role)s” carries them. Ask an administrator, "
+                "or choose a role with Staff or Warehouse rights."
+            )
+            % {"group": AccessGroup(group).label, "role": role.title or role.code},
+            field=field,
+        )
+
+
 @transaction.atomic
-def save_role(*, role: Role | None = None, **values: Any) -> Role:
-    """Create or change a role; a reporting line that loops back on itself is refused."""
+def save_role(*, role: Role | None = None, by, **values: Any) -> Role:
+    """Create or change a role; a reporting line that loops back on itself is refused, and so is giving the role
+    Finance or Manager rights without being a superuser (`by` is the user making the change)."""
     role = role or Role()
-    old_group = role.access_group if role.pk else None
+    # Read from the database, not the instance: a ModelForm has already written the new values onto it.
+    old_group = Role.objects.select_for_update().filter(pk=role.pk).values_list("access_group", flat=True).first()
     _assign(role, ROLE_FIELDS, values)
     if role.pay_grade_min is not None and role.pay_grade_max is not None and role.pay_grade_min > role.pay_grade_max:
         raise ValidationError({"pay_grade_max": _("The maximum must not be below the minimum.")})
     role.full_clean()
     _check_reporting_line(role)
+    if role.access_group != old_group:
+        check_may_grant(by=by, group=role.access_group, field="access_group", role=role)
     role.save()
     if old_group is not None and old_group != role.access_group:
         for employee in role.employees.select_related("user"):
@@ -120,12 +140,27 @@ def _sync_access_group(employee: Employee) -> None:
     user.save(update_fields=["is_active"])
 
 
+def _rights_after(employee: Employee) -> str | None:
+    """The access group an employee's login holds: their role's, none once they have left."""
+    return None if employee.status == EmployeeStatus.LEFT else employee.role.access_group
+
+
+def _lock_role(employee: Employee) -> None:
+    """Read the employee's role afresh under a row lock, so the rights checked are the rights given even while a
+    superuser changes the role's access group at the same moment (`save_role` takes the same lock)."""
+    if employee.role_id is not None:
+        employee.role = Role.objects.select_for_update().get(pk=employee.role_id)
+
+
 @transaction.atomic
-def create_employee(*, username: str, password: str, **values: Any) -> Employee:
-    """Create an employee with their login; the login gets the access group of the role."""
+def create_employee(*, username: str, password: str, by, **values: Any) -> Employee:
+    """Create an employee with their login; the login gets the access group of the role, which `by` must be
+    allowed to give. The login name is cleaned to its normal form and may not look like an existing one."""
     User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This username is taken.")})
+    try:
+        username = clean_login_name(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from None
     user = User(username=username, first_name=values.get("full_name", "")[:150])
     try:
         validate_password(password, user)
@@ -136,6 +171,9 @@ def create_employee(*, username: str, password: str, **values: Any) -> Employee:
     user.save()
     employee = Employee(user=user)
     _assign(employee, EMPLOYEE_FIELDS, values)
+    _lock_role(employee)
+    if employee.role_id is not None and _rights_after(employee):
+        check_may_grant(by=by, group=_rights_after(employee), field="role", role=employee.role)
     employee.full_clean()
     employee.save()
     _sync_access_group(employee)
@@ -143,12 +181,18 @@ def create_employee(*, username: str, password: str, **values: Any) -> Employee:
 
 
 @transaction.atomic
-def update_employee(*, employee: Employee, **values: Any) -> Employee:
-    """Change an employee; a new role brings its access group, leaving the shop disables the login."""
+def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
+    """Change an employee; a new role brings its access group (which `by` must be allowed to give, as must a
+    leaver brought back), leaving the shop disables the login."""
     employee = Employee.objects.select_for_update().select_related("user", "role").get(pk=employee.pk)
+    before = _rights_after(employee) if employee.user.is_active else None
     _assign(employee, EMPLOYEE_FIELDS, values)
     if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
         raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
+    _lock_role(employee)
+    after = _rights_after(employee)
+    if after is not None and after != before:
+        check_may_grant(by=by, group=after, field="role", role=employee.role)
     employee.full_clean()
     employee.save()
     if "full_name" in values:
@@ -159,6 +203,6 @@ def update_employee(*, employee: Employee, **values: Any) -> Employee:
 
 
 @transaction.atomic
-def record_leaving(*, employee: Employee, leave_date: datetime.date) -> Employee:
+def record_leaving(*, employee: Employee, leave_date: datetime.date, by) -> Employee:
     """Mark an employee as left on a date; their history stays, their login stops working."""
-    return update_employee(employee=employee, status=EmployeeStatus.LEFT, leave_date=leave_date)
+    return update_employee(employee=employee, status=EmployeeStatus.LEFT, leave_date=leave_date, by=by)

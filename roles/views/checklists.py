@@ -50,7 +50,7 @@ class MyChecklistView(RuleRequiredMixin, TemplateView):
             due_today=[i for i in items if i.due_date == today],
             upcoming=[i for i in items if i.due_date > today],
             done_earlier=[i for i in items if i.due_date < today and i.status == ItemStatus.DONE],
-            on_demand=selectors.on_demand_duties(role_id=employee.role_id),
+            on_demand=selectors.on_demand_duties(employee=employee, today=today),
             done_count=sum(1 for i in items if i.status == ItemStatus.DONE),
             total=len(items),
         )

@@ -180,7 +180,7 @@ class RoleFormView(ServiceFormView):
         return _("Edit role") if self.object else _("New role")
 
     def save(self, data):
-        return services.save_role(role=self.object, **data)
+        return services.save_role(role=self.object, by=self.request.user, **data)
 
 
 class EmployeeFormView(ServiceFormView):
@@ -214,8 +214,8 @@ class EmployeeFormView(ServiceFormView):
 
     def save(self, data):
         if self.object:
-            return services.update_employee(employee=self.object, **data)
-        return services.create_employee(**data)
+            return services.update_employee(employee=self.object, by=self.request.user, **data)
+        return services.create_employee(by=self.request.user, **data)
 
 
 class DeleteView(RuleRequiredMixin, TemplateView):

@@ -49,3 +49,14 @@ def stock(warehouse):
 def on_hand(sku, location) -> int:
     level = sku.levels.filter(location=location).first()
     return level.on_hand if level else 0
+
+
+@pytest.fixture
+def customer_service(db):
+    """A customer-service agent (客服): a Staff member whose role code is one of CUSTOMER_SERVICE_ROLE_CODES."""
+    from roles.models import Role
+
+    from ..factories import EmployeeFactory, RoleFactory, UserFactory
+
+    role = Role.objects.filter(code="cs_staff").first() or RoleFactory(code="cs_staff", access_group="Staff")
+    return EmployeeFactory(role=role, user=UserFactory(groups=["Staff"]))

@@ -281,7 +281,9 @@ class TestOrders:
         with pytest.raises(InvalidTransition):
             services.advance_order(order=order, to_status=OrderStatus.CANCELLED, user=warehouse.user)
 
-    def test_out_of_stock_at_picking_goes_to_customer_service(self, order, tshirt, bin_a, stock, warehouse, staff):
+    def test_out_of_stock_at_picking_goes_to_customer_service(
+        self, order, tshirt, bin_a, stock, warehouse, customer_service
+    ):
         stock(tshirt, bin_a, R, 1)
         services.advance_order(order=order, to_status=OrderStatus.PRINTED, user=warehouse.user)
         order = services.advance_order(order=order, to_status=OrderStatus.PICKED, user=warehouse.user)
@@ -290,9 +292,9 @@ class TestOrders:
         with pytest.raises(InvalidTransition, match="waits for customer service"):
             services.advance_order(order=order, to_status=OrderStatus.PICKED, user=warehouse.user)
         with pytest.raises(InventoryError):
-            services.resolve_order_flag(order=order, note=" ", user=staff.user)
+            services.resolve_order_flag(order=order, note=" ", user=customer_service.user)
         stock(tshirt, bin_a, R, 1)
-        services.resolve_order_flag(order=order, note="客户同意等待补货", user=staff.user)
+        services.resolve_order_flag(order=order, note="客户同意等待补货", user=customer_service.user)
         order = services.advance_order(order=order, to_status=OrderStatus.PICKED, user=warehouse.user)
         assert order.status == OrderStatus.PICKED
 

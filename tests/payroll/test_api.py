@@ -238,3 +238,38 @@ def test_settings_endpoints_by_role(api_as, manager, finance, staff, payroll_wor
     )
     assert response.status_code == 201
     assert api_as(staff).get("/api/payroll/pool-rules/").status_code == 403
+
+
+def _finance_login_by_api(api, creator, role, username):
+    api.force_authenticate(creator)
+    return api.post(
+        "/api/employees/",
+        {
+            "new_username": username,
+            "password": "a-good-long-password",
+            "employee_number": "E0999",
+            "full_name": "冒名会计",
+            "role": role.pk,
+            "hire_date": "2025-05-05",
+        },
+        format="json",
+    )
+
+
+def test_a_manager_cannot_make_a_login_that_approves_payroll(api, manager, finance, superuser, sales_employee):
+    """Issue 12: a manager made a Finance login by API, which approved the run and downloaded every bank account.
+    Now only a superuser gives Finance rights; the login a superuser makes does approve (the rule, not a break)."""
+    sales_employee()
+    run = run_month()
+    refused = _finance_login_by_api(api, manager.user, finance.role, "acct-by-manager")
+    assert refused.status_code == 403
+    assert "Only a superuser can give Finance rights" in refused.json()["detail"]
+    look_alike = _finance_login_by_api(api, manager.user, finance.role, "f\u0456nance")
+    assert look_alike.status_code == 400 and "new_username" in look_alike.json()["errors"]
+    made = _finance_login_by_api(api, superuser, finance.role, "acct-by-admin")
+    assert made.status_code == 201, made.json()
+    from django.contrib.auth import get_user_model
+
+    api.force_authenticate(get_user_model().objects.get(username="acct-by-admin"))
+    assert api.post(f"/api/payroll/runs/{run.pk}/approve/").status_code == 200
+    assert api.post(f"/api/payroll/runs/{run.pk}/export/").status_code in (201, 202)

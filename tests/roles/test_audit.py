@@ -14,9 +14,9 @@ def test_org_duties_and_logins_are_audited():
     assert expected <= set(audited_models())
 
 
-def test_a_change_of_access_group_is_recorded(manager):
+def test_a_change_of_access_group_is_recorded(superuser):
     employee = EmployeeFactory(role=RoleFactory(access_group="Staff"))
-    services.update_employee(employee=employee, role=RoleFactory(access_group="Finance"))
+    services.update_employee(employee=employee, role=RoleFactory(access_group="Finance"), by=superuser)
     history = employee.user.history.order_by("-history_date").first()
     assert [group.group.name for group in history.groups.all()] == ["Finance"]
 
@@ -49,7 +49,7 @@ def test_a_bank_account_change_is_recorded_with_who_and_masked_values(client_as,
 
 def test_role_changes_show_before_and_after(manager):
     role = RoleFactory(headcount=1)
-    services.save_role(role=role, headcount=3)
+    services.save_role(role=role, headcount=3, by=manager.user)
     entries, _ = audit_entries(kind="roles.role")
     assert ("headcount", "1", "3") in entries[0].changes
 
@@ -69,3 +69,16 @@ def test_audit_page_paginates_across_models(client_as, manager):
     assert response.status_code == 200
     assert response.context["page"].number == 2
     assert len(response.context["page"].object_list) == 25
+
+
+def test_list_values_that_are_not_links_show_as_they_are(client_as, manager):
+    """A duty's weekdays are a list too, but not a many-to-many link: shown as the list, the page still opens."""
+    from roles.models import DutyTemplate
+
+    from ..factories import DutyFactory
+
+    duty = DutyFactory(cadence="weekly", weekdays=[1])
+    services.save_duty(duty=DutyTemplate.objects.get(pk=duty.pk), weekdays=[1, 3])
+    entries, _ = audit_entries(kind="roles.dutytemplate")
+    assert ("weekdays", "[1]", "[1, 3]") in entries[0].changes
+    assert client_as(manager).get(reverse("roles:audit"), {"kind": "roles.dutytemplate"}).status_code == 200

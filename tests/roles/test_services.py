@@ -28,37 +28,40 @@ def employee_values(role, **overrides):
     return values
 
 
-def test_create_employee_creates_login_with_the_roles_group():
+def test_create_employee_creates_login_with_the_roles_group(manager):
     role = RoleFactory(access_group=AccessGroup.WAREHOUSE)
-    employee = services.create_employee(username="newbie", password="long-enough-pass-1", **employee_values(role))
+    employee = services.create_employee(
+        username="newbie", password="long-enough-pass-1", by=manager.user, **employee_values(role)
+    )
     assert employee.user.check_password("long-enough-pass-1")
     assert list(employee.user.groups.values_list("name", flat=True)) == ["Warehouse"]
 
 
-def test_create_employee_refuses_weak_password_and_saves_nothing():
+def test_create_employee_refuses_weak_password_and_saves_nothing(superuser):
     role = RoleFactory()
     with pytest.raises(ValidationError) as error:
-        services.create_employee(username="weak", password="123", **employee_values(role))
+        services.create_employee(username="weak", password="123", by=superuser, **employee_values(role))
     assert "password" in error.value.message_dict
     assert not Employee.objects.exists()
 
 
-def test_create_employee_refuses_a_taken_username():
+def test_create_employee_refuses_a_taken_username(superuser):
     existing = EmployeeFactory()
     with pytest.raises(ValidationError) as error:
         services.create_employee(
             username=existing.user.username.upper(),
             password="long-enough-pass-1",
+            by=superuser,
             **employee_values(existing.role),
         )
     assert "username" in error.value.message_dict
 
 
-def test_bad_id_number_leaves_no_half_created_login():
+def test_bad_id_number_leaves_no_half_created_login(superuser):
     role = RoleFactory()
     with pytest.raises(ValidationError) as error:
         services.create_employee(
-            username="halfway", password="long-enough-pass-1", **employee_values(role, id_number="123")
+            username="halfway", password="long-enough-pass-1", by=superuser, **employee_values(role, id_number="123")
         )
     assert "id_number" in error.value.message_dict
     from django.contrib.auth import get_user_model
@@ -66,23 +69,23 @@ def test_bad_id_number_leaves_no_half_created_login():
     assert not get_user_model().objects.filter(username="halfway").exists()
 
 
-def test_changing_role_moves_the_access_group():
+def test_changing_role_moves_the_access_group(superuser):
     employee = EmployeeFactory(role=RoleFactory(access_group=AccessGroup.STAFF))
-    services.update_employee(employee=employee, role=RoleFactory(access_group=AccessGroup.FINANCE))
+    services.update_employee(employee=employee, role=RoleFactory(access_group=AccessGroup.FINANCE), by=superuser)
     assert list(employee.user.groups.values_list("name", flat=True)) == ["Finance"]
 
 
-def test_changing_a_roles_group_moves_its_people():
+def test_changing_a_roles_group_moves_its_people(manager, superuser):
     role = RoleFactory(access_group=AccessGroup.STAFF)
     employee = EmployeeFactory(role=role)
-    services.update_employee(employee=employee, phone="13900002222")
-    services.save_role(role=role, access_group=AccessGroup.MANAGER)
+    services.update_employee(employee=employee, phone="13900002222", by=manager.user)
+    services.save_role(role=role, access_group=AccessGroup.MANAGER, by=superuser)
     assert list(employee.user.groups.values_list("name", flat=True)) == ["Manager"]
 
 
-def test_recording_leaving_disables_the_login_and_keeps_the_record():
+def test_recording_leaving_disables_the_login_and_keeps_the_record(manager):
     employee = EmployeeFactory()
-    services.record_leaving(employee=employee, leave_date=datetime.date(2025, 1, 31))
+    services.record_leaving(employee=employee, leave_date=datetime.date(2025, 1, 31), by=manager.user)
     employee.refresh_from_db()
     employee.user.refresh_from_db()
     assert employee.status == EmployeeStatus.LEFT
@@ -90,22 +93,22 @@ def test_recording_leaving_disables_the_login_and_keeps_the_record():
     assert not employee.user.groups.exists()
 
 
-def test_leaving_before_hire_is_a_field_error():
+def test_leaving_before_hire_is_a_field_error(manager):
     employee = EmployeeFactory(hire_date=datetime.date(2025, 2, 1))
     with pytest.raises(ValidationError, match="leave date cannot be before"):
-        services.record_leaving(employee=employee, leave_date=datetime.date(2025, 1, 1))
+        services.record_leaving(employee=employee, leave_date=datetime.date(2025, 1, 1), by=manager.user)
 
 
-def test_reporting_line_cannot_loop():
+def test_reporting_line_cannot_loop(manager):
     top = RoleFactory()
     middle = RoleFactory(reports_to=top)
     bottom = RoleFactory(reports_to=middle)
     with pytest.raises(ValidationError) as error:
-        services.save_role(role=top, reports_to=bottom)
+        services.save_role(role=top, reports_to=bottom, by=manager.user)
     assert "reports_to" in error.value.message_dict
 
 
-def test_pay_grade_max_below_min_is_a_field_error():
+def test_pay_grade_max_below_min_is_a_field_error(manager):
     department = DepartmentFactory()
     with pytest.raises(ValidationError) as error:
         services.save_role(
@@ -115,6 +118,7 @@ def test_pay_grade_max_below_min_is_a_field_error():
             title_en="x",
             pay_grade_min=Decimal("3000"),
             pay_grade_max=Decimal("2000"),
+            by=manager.user,
         )
     assert "pay_grade_max" in error.value.message_dict
 
