@@ -191,7 +191,7 @@ def test_the_migration_marks_old_self_started_items_and_recounts(warehouse, mana
             assigned_by=by,
         )
     ChecklistDaySummary.objects.filter(employee=warehouse, due_date=day).update(total=11, done=8, on_time=8)
-    migration = importlib.import_module("roles.migrations.0007_checklist_item_self_assigned")
+    migration = importlib.import_module("roles.migrations.0008_checklist_item_self_assigned")
     migration.mark_items_people_gave_themselves(apps, None)
     assert ChecklistItem.objects.filter(self_assigned=True).count() == 2
     summary = ChecklistDaySummary.objects.get(employee=warehouse, due_date=day)
