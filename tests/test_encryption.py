@@ -15,6 +15,7 @@ from django.urls import reverse
 from roles import services
 from roles.backup import export_data
 from roles.models import Employee
+from roles.permissions import OPERATOR
 from shop_ops.encryption import TOKEN_PREFIX, DecryptionError, digest
 
 from .factories import EmployeeFactory, id_number_with_check
@@ -57,7 +58,7 @@ def shop(db):
     """The demo shop plus one employee whose numbers changed once (two history rows with different numbers)."""
     call_command("load_demo", password="demo-pass-123", stdout=StringIO())
     employee = EmployeeFactory(bank_account=BANK, id_number=ID_NUMBER)
-    services.update_employee(employee=employee, bank_account=NEW_BANK, id_number=NEW_ID_NUMBER)
+    services.update_employee(employee=employee, by=OPERATOR, bank_account=NEW_BANK, id_number=NEW_ID_NUMBER)
     return employee
 
 
@@ -127,7 +128,7 @@ def opens_with(key: str, token: str) -> bool:
 def test_rotation_moves_every_value_to_the_first_key(db, settings):
     old = settings.FIELD_ENCRYPTION_KEYS[0]
     employee = EmployeeFactory(bank_account=BANK, id_number=ID_NUMBER)
-    services.update_employee(employee=employee, bank_account=NEW_BANK)
+    services.update_employee(employee=employee, by=OPERATOR, bank_account=NEW_BANK)
     EmployeeFactory(bank_account="", id_number="")
     new = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
@@ -231,7 +232,7 @@ def test_a_token_typed_as_a_number_is_a_field_error_not_a_crash(api_as, manager)
     employee = EmployeeFactory()
     token = Fernet(Fernet.generate_key()).encrypt(BANK.encode()).decode()
     with pytest.raises(ValidationError) as refused:
-        services.update_employee(employee=employee, bank_account=token)
+        services.update_employee(employee=employee, by=OPERATOR, bank_account=token)
     assert "bank_account" in refused.value.message_dict
     response = api_as(manager).patch(f"/api/employees/{employee.pk}/", {"bank_account": token}, format="json")
     assert response.status_code == 400

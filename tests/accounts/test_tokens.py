@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, SignInSession
 from roles import services as org
 from roles.choices import EmployeeStatus
+from roles.permissions import OPERATOR
 
 from ..conftest import PASSWORD
 
@@ -118,10 +119,10 @@ def test_leaving_and_rehiring_never_brings_an_old_token_back(api, client, staff)
     token = token_for(api, staff.user)
     client.post(reverse("login"), {"username": staff.user.username, "password": PASSWORD})
     session_key = client.session.session_key
-    org.record_leaving(employee=staff, leave_date=timezone.localdate())
+    org.record_leaving(employee=staff, by=OPERATOR, leave_date=timezone.localdate())
     assert me(api, token) == 401
     assert not Session.objects.filter(session_key=session_key).exists()
-    org.update_employee(employee=staff, status=EmployeeStatus.ACTIVE, leave_date=None)
+    org.update_employee(employee=staff, by=OPERATOR, status=EmployeeStatus.ACTIVE, leave_date=None)
     staff.user.refresh_from_db()
     assert staff.user.is_active
     assert me(api, token) == 401

@@ -13,6 +13,7 @@ from accounts import services
 from accounts.models import ApiToken
 
 from ..conftest import PASSWORD
+from ..test_settings import PRODUCTION
 from .conftest import current_code, enrol
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_setting_defaults_to_on_without_debug():
     import sys
 
     code = "from django.conf import settings; import django; django.setup(); print(settings.OTP_REQUIRED)"
-    env = {"DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "shop.example.com", "PATH": "/usr/bin:/bin"}
+    env = {**PRODUCTION, "PATH": "/usr/bin:/bin"}
     for debug, expected in (("false", "True"), ("true", "False")):
         out = subprocess.run(
             [sys.executable, "-c", code],

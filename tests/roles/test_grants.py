@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.services import issue_api_token
 from roles import services
 from roles.choices import AccessGroup, EmployeeStatus
 from roles.exceptions import GrantRefused
@@ -371,8 +371,8 @@ def test_no_service_makes_a_login_admin_staff(superuser):
 
 
 def test_a_grant_shows_in_the_audit_trail_with_who_made_it(api, client_as, superuser, finance):
-    token = Token.objects.create(user=superuser)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = issue_api_token(user=superuser)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     role = RoleFactory(access_group="Finance")
     assert _post_employee(api, None, role, username="acct9").status_code == 201
     entries, _total = audit_entries(kind="auth.user", username=superuser.username)
