@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from .services import MovementInput, OrderInput, create_orders, post_movements, 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 MAX_LISTED_ERRORS = 200
+MAX_ROW_QUANTITY = 1_000_000  # as in the movement form and API
 IMPORT_KINDS = (MovementKind.RECEIPT, MovementKind.SHIPMENT, MovementKind.RETURN)
 
 # Header names accepted for each column (English or the Chinese a warehouse sheet usually has).
@@ -111,13 +113,24 @@ class _Errors(list):
 
 
 def _quantity(text: str, row: int, errors: _Errors) -> int | None:
+    """A row's quantity: a whole number from 1 to MAX_ROW_QUANTITY, refused with the text as typed otherwise (so
+    nothing out of range reaches the database, where it would overflow)."""
     try:
-        number = float(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
         errors.add(row, "quantity", _("“%(value)s” is not a number.") % {"value": text[:30]})
         return None
-    if not number.is_integer() or number < 1:
+    if number != number.to_integral_value() or number < 1:
         errors.add(row, "quantity", _("The quantity must be a whole number of at least 1."))
+        return None
+    if number > MAX_ROW_QUANTITY:
+        errors.add(
+            row,
+            "quantity",
+            _("“%(value)s” is more than %(n)s, the most one row can move.") % {"value": text[:30], "n": MAX_ROW_QUANTITY},
+        )
         return None
     return int(number)
 

@@ -22,9 +22,13 @@ from shop_ops.uploads import NotAWorkbook, Row, UploadLimits, UploadRefused, rea
 from . import permissions, services
 from .choices import AdjustmentKind
 from .exceptions import PayrollError
+from .money import MAX_INPUT_AMOUNT
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# The largest numbers a row may hold (as the entry forms allow); the services apply the finer rules.
+MAX_IMPORT_AMOUNT = MAX_INPUT_AMOUNT * 100
+MAX_IMPORT_DAYS = Decimal(31)
 
 ADJUSTMENTS = "奖惩 Bonuses"
 ATTENDANCE = "考勤 Attendance"
@@ -89,7 +93,11 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-def _number(value, errors: list, sheet: str, row: int, column: str, *, places: int = 2):
+def _number(
+    value, errors: list, sheet: str, row: int, column: str, *, places: int = 2, maximum: Decimal = MAX_IMPORT_AMOUNT
+):
+    """A cell's number rounded to `places`; anything beyond ±`maximum` is a row error showing the text as typed
+    (it would not fit the database column, and rounding it could overflow)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.append(RowError(sheet, row, column, "a number is required"))
         return None
@@ -103,6 +111,9 @@ def _number(value, errors: list, sheet: str, row: int, column: str, *, places: i
         return None
     if not number.is_finite():
         errors.append(RowError(sheet, row, column, "expected a number"))
+        return None
+    if abs(number) > maximum:
+        errors.append(RowError(sheet, row, column, f"{str(value).strip()[:30]!r} is out of range (at most {maximum})"))
         return None
     return number.quantize(Decimal(1).scaleb(-places))
 
@@ -180,11 +191,11 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                 if key in seen:
                     errors.append(RowError(sheet, number, "employee_number", f"duplicate of row {seen[key]}"))
                 seen.setdefault(key, number)
-                worked = _number(row[1], errors, sheet, number, "days_worked", places=1)
+                worked = _number(row[1], errors, sheet, number, "days_worked", places=1, maximum=MAX_IMPORT_DAYS)
                 unpaid = (
                     Decimal(0)
                     if row[2] in (None, "")
-                    else _number(row[2], errors, sheet, number, "unpaid_leave_days", places=1)
+                    else _number(row[2], errors, sheet, number, "unpaid_leave_days", places=1, maximum=MAX_IMPORT_DAYS)
                 )
                 plan[sheet].append((number, {"employee": employee, "days_worked": worked, "unpaid_leave_days": unpaid}))
             else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import pyexpat
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -35,6 +36,7 @@ from .exceptions import ShopOpsError
 CHUNK_BYTES = 64 * 1024
 EXCEL_MAX_ROWS = 1_048_576
 XML_MAX_DEPTH = 64  # a worksheet nests 6 deep; deeper nesting only costs the parser memory
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 RELATIONSHIP_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 Value = str | int | float | bool | object | None
@@ -151,9 +153,11 @@ def _csv_rows(raw: bytes, limits: UploadLimits) -> list[Row]:
         raise UploadRefused(_("The CSV file is neither UTF-8 nor GB18030 text."))
     del raw
     counter = _CellCounter(limits)
+    lines = _CheckedLines(text, limits)
     rows: list[Row] = []
     try:
-        for number, values in enumerate(csv.reader(_checked_lines(text, limits)), start=1):
+        for number, values in enumerate(csv.reader(lines), start=1):
+            lines.record_done()
             if number > limits.rows + 1:
                 raise UploadRefused(_rows_message("", limits))
             if len(values) > limits.columns:
@@ -168,14 +172,29 @@ def _csv_rows(raw: bytes, limits: UploadLimits) -> list[Row]:
     return rows
 
 
-def _checked_lines(text: str, limits: UploadLimits) -> Iterator[str]:
-    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if len(line) > limits.line_chars:
-            raise UploadRefused(
-                _("Line %(line)s is longer than %(n)s characters (the limit for one line).")
-                % {"line": number, "n": limits.line_chars}
-            )
-        yield line
+class _CheckedLines:
+    """The text's lines for csv.reader, refused as soon as one record (a line, or several inside a quoted cell)
+    grows past the line limit, before the csv module has to hold it."""
+
+    def __init__(self, text: str, limits: UploadLimits):
+        self.text, self.limits = text, limits
+        self.record_chars = 0
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for match in _LINE.finditer(self.text):  # the lines as open(newline="") gives them, without a copy
+            line = match.group()
+            self.line += 1
+            self.record_chars += len(line)
+            if self.record_chars > self.limits.line_chars:
+                raise UploadRefused(
+                    _("Line %(line)s is longer than %(n)s characters (the limit for one line).")
+                    % {"line": self.line, "n": self.limits.line_chars}
+                )
+            yield line
+
+    def record_done(self) -> None:
+        self.record_chars = 0
 
 
 class _CellCounter:
@@ -383,11 +402,16 @@ class _Xml:
         self.elements += 1
         if self.depth > XML_MAX_DEPTH or self.elements > self.max_elements:
             raise UploadRefused(_("The workbook's XML is nested too deeply or has too many elements to be a table."))
-        self.start(name.rpartition("}")[2], attributes)
+        local = _LOCAL_NAMES.get(name)
+        if local is None:
+            local = name.rpartition("}")[2]
+            if len(_LOCAL_NAMES) < 1000:
+                _LOCAL_NAMES[name] = local
+        self.start(local, attributes)
 
     def _end(self, name: str) -> None:
         self.depth -= 1
-        self.end(name.rpartition("}")[2])
+        self.end(_LOCAL_NAMES.get(name) or name.rpartition("}")[2])
 
     def start(self, name: str, attributes: dict) -> None:
         pass
@@ -397,6 +421,9 @@ class _Xml:
 
     def text(self, data: str) -> None:
         pass
+
+
+_LOCAL_NAMES: dict[str, str] = {}  # "namespace}name" → "name", for the few names spreadsheets use
 
 
 def _refuse_doctype(*_args) -> None:
