@@ -214,11 +214,16 @@ def test_payroll_form_refuses_each_hostile_workbook(client_as, manager, sheet, n
     assert not (Adjustment.objects.exists() or Attendance.objects.exists() or SalesFigure.objects.exists())
 
 
-@pytest.mark.parametrize("name", ["csv_many_rows", "csv_nul_bytes"])
-def test_payroll_form_refuses_a_csv_as_not_a_workbook(client_as, manager, name):
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("csv_many_rows", "too large: larger than 2 MB"), ("csv_nul_bytes", "not an Excel workbook")],
+)
+def test_payroll_form_refuses_a_csv(client_as, manager, name, expected):
+    """Payroll reads only workbooks (and at most 2 MB): a CSV is refused before any parsing."""
     upload = SimpleUploadedFile("inputs.csv", HOSTILE_CSV[name]())
     response = client_as(manager).post(reverse("payroll:inputs", args=["2026-03"]), {"form": "import", "file": upload})
-    assert "not an Excel workbook" in _message(response)
+    assert expected in _message(response)
+    assert not Adjustment.objects.exists()
 
 
 # --- Numbers out of range (issue 12, section 4) ------------------------------------------------------------------------
