@@ -129,7 +129,8 @@ def _quantity(text: str, row: int, errors: _Errors) -> int | None:
         errors.add(
             row,
             "quantity",
-            _("“%(value)s” is more than %(n)s, the most one row can move.") % {"value": text[:30], "n": MAX_ROW_QUANTITY},
+            _("“%(value)s” is more than %(n)s, the most one row can move.")
+            % {"value": text[:30], "n": MAX_ROW_QUANTITY},
         )
         return None
     return int(number)

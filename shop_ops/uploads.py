@@ -141,7 +141,7 @@ def _read_capped(upload, limits: UploadLimits) -> bytes:
 def _csv_rows(raw: bytes, limits: UploadLimits) -> list[Row]:
     if b"\x00" in raw:
         raise UploadRefused(
-            _("The file contains NUL bytes, so it is not a text CSV file (UTF-16 files have them); save it as CSV UTF-8.")
+            _("The file contains NUL bytes, so it is not a text CSV file (UTF-16 has them); save it as CSV UTF-8.")
         )
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030 by default
         try:

@@ -116,10 +116,15 @@ def shared_strings_bomb(sheet_name: str, header: list[str]) -> bytes:
     """400 000 different shared strings (9 MB of XML), every one a cell of the sheet's second row... and beyond."""
     count = 400_000
     strings = [PROLOG + b"<sst " + MAIN + f' count="{count}" uniqueCount="{count}">'.encode()]
-    strings += [b"".join(b"<si><t>s%d</t></si>" % i for i in range(start, start + 10_000)) for start in range(0, count, 10_000)]
+    strings += [
+        b"".join(b"<si><t>s%d</t></si>" % i for i in range(start, start + 10_000)) for start in range(0, count, 10_000)
+    ]
     strings.append(b"</sst>")
-    return workbook(sheet_name, sheet_xml([header_row(header), b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>']),
-                    shared_strings=strings)
+    return workbook(
+        sheet_name,
+        sheet_xml([header_row(header), b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>']),
+        shared_strings=strings,
+    )
 
 
 def many_rows(sheet_name: str, header: list[str]) -> bytes:
@@ -161,7 +166,7 @@ def xxe(sheet_name: str, header: list[str]) -> bytes:
 def billion_laughs(sheet_name: str, header: list[str]) -> bytes:
     """Ten nested entities of ten: 10⁹ "lol"s from a few hundred bytes."""
     entities = [b'<!ENTITY lol0 "lol">'] + [
-        b"<!ENTITY lol%d \"%s\">" % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10))) for i in range(1, 10)
+        b'<!ENTITY lol%d "%s">' % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10))) for i in range(1, 10)
     ]
     doctype = b"<!DOCTYPE worksheet [" + b"".join(entities) + b"]>"
     row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'

@@ -16,7 +16,6 @@ import io
 import time
 import tracemalloc
 from dataclasses import replace
-from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -26,7 +25,8 @@ from django.urls import reverse
 from inventory.exceptions import ImportRejected
 from inventory.imports import import_movements
 from inventory.models import Order, StockMovement
-from payroll.imports import ADJUSTMENTS, ATTENDANCE, COLUMNS, SALES, ImportRejected as PayrollRejected, import_inputs
+from payroll.imports import ADJUSTMENTS, ATTENDANCE, COLUMNS, SALES, import_inputs
+from payroll.imports import ImportRejected as PayrollRejected
 from payroll.models import Adjustment, Attendance, SalesFigure
 from shop_ops.uploads import UploadLimits, UploadRefused, _Workbook, read_upload
 
@@ -115,7 +115,7 @@ def test_values_are_those_openpyxl_gave_before(db):
 
 
 def test_csv_in_utf8_with_bom_and_in_gb18030(db):
-    text = "商品编码,库位,数量\r\nTS001,A-01,\"3\r\n4\"\r\n\r\nTS002,B-01,5\r\n"
+    text = '商品编码,库位,数量\r\nTS001,A-01,"3\r\n4"\r\n\r\nTS002,B-01,5\r\n'
     for encoded in (b"\xef\xbb\xbf" + text.encode(), text.encode("gb18030")):
         [sheet] = read_upload(SimpleUploadedFile("t.csv", encoded))
         assert sheet.rows == [
@@ -226,7 +226,7 @@ def test_payroll_form_refuses_a_csv(client_as, manager, name, expected):
     assert not Adjustment.objects.exists()
 
 
-# --- Numbers out of range (issue 12, section 4) ------------------------------------------------------------------------
+# --- Numbers out of range (issue 12, section 4) -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("typed", ["2147483648", "9223372036854775808", "1e400", "1000001"])
