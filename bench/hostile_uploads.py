@@ -4,13 +4,14 @@
     .venv/bin/python bench/hostile_uploads.py     # every file × every endpoint
     .venv/bin/python bench/hostile_uploads.py --files huge_row,xxe --endpoints api-orders
 
-Each (file, endpoint) runs in a fresh Python process, so one measurement cannot inherit another's memory: the
-process sets Django up, signs in a superuser made for the bench (`bench-uploads`), sends one good small upload
-to load all the code, notes its resident memory, then sends the hostile file through Django's full request
-handling (middleware, session, parsers, the view; what a gunicorn worker runs, without the socket). It prints
-the answer's status, the time of the request and the growth of the peak resident memory (ru_maxrss) over the
-memory before it. The files are made in code by tests/hostile_files.py. `--good` also times reading a good
-20 000-row order workbook with the reader and with openpyxl's read-only mode (the reader used before).
+The process sets Django up, signs in a superuser made for the bench (`bench-uploads`) and sends one small upload
+to each endpoint to load all the code; then each (file, endpoint) runs in a forked child, so one measurement cannot
+inherit another's memory. The child sends the hostile file through Django's full request handling (middleware,
+session, parsers, the view; what a gunicorn worker runs, without the socket) and reports the answer's status,
+whether it names the expected limit, the time of the request and the growth of its peak resident memory
+(ru_maxrss) over its memory before the request. The files are made in code by tests/hostile_files.py. `--good`
+also times reading a good 20 000-row order workbook with the reader and with openpyxl's read-only mode (the reader
+used before).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,60 +38,78 @@ def _rss_kb() -> int:
     return 0
 
 
-def child(name: str, endpoint: str) -> dict:
-    """One measurement, in this (fresh) process."""
-    import django
-
-    django.setup()
+def _client():
     from django.contrib.auth import get_user_model
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
-    from django.urls import reverse
-
-    from payroll.imports import ADJUSTMENTS, COLUMNS
-    from tests.hostile_files import EXPECTED, HOSTILE_CSV, HOSTILE_XLSX
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench-uploads", defaults={"is_superuser": True, "is_staff": True}
     )
     client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
-    if endpoint == "form-payroll":
-        sheet, header = ADJUSTMENTS, COLUMNS[ADJUSTMENTS]
-    elif endpoint == "api-orders":
-        sheet, header = "Sheet", ["order_number", "recipient", "address", "sku", "quantity"]
-    else:
-        sheet, header = "Sheet", ["sku", "location", "quantity"]
+    return client
+
+
+def _send(client, endpoint: str, filename: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    upload = SimpleUploadedFile(filename, data)
+    if endpoint.startswith("api-"):
+        return client.post("/api/inventory/imports/", {"kind": endpoint.removeprefix("api-"), "file": upload})
+    if endpoint == "form-inventory":
+        return client.post(reverse("inventory:import"), {"kind": "receipt", "file": upload})
+    return client.post(reverse("payroll:inputs", args=["2026-03"]), {"form": "import", "file": upload})
+
+
+def _hostile_file(name: str, endpoint: str) -> tuple[str, bytes]:
+    from payroll.imports import ADJUSTMENTS, COLUMNS
+    from tests.hostile_files import HOSTILE_CSV, HOSTILE_XLSX
+
     if name in HOSTILE_CSV:
-        filename, data = "hostile.csv", HOSTILE_CSV[name]()
-    else:
-        filename, data = "hostile.xlsx", HOSTILE_XLSX[name](sheet, header)
+        return "hostile.csv", HOSTILE_CSV[name]()
+    if endpoint == "form-payroll":
+        return "hostile.xlsx", HOSTILE_XLSX[name](ADJUSTMENTS, COLUMNS[ADJUSTMENTS])
+    if endpoint == "api-orders":
+        return "hostile.xlsx", HOSTILE_XLSX[name]("Sheet", ["order_number", "recipient", "address", "sku", "quantity"])
+    return "hostile.xlsx", HOSTILE_XLSX[name]("Sheet", ["sku", "location", "quantity"])
 
-    def send(filename: str, data: bytes):
-        upload = SimpleUploadedFile(filename, data)
-        if endpoint.startswith("api-"):
-            kind = endpoint.removeprefix("api-")
-            return client.post("/api/inventory/imports/", {"kind": kind, "file": upload})
-        if endpoint == "form-inventory":
-            return client.post(reverse("inventory:import"), {"kind": "receipt", "file": upload})
-        return client.post(reverse("payroll:inputs", args=["2026-03"]), {"form": "import", "file": upload})
 
-    send("warm.csv", b"sku,location,quantity\nNOPE,NOPE,1\n")  # load every module the request needs
-    before = _rss_kb()
-    started = time.perf_counter()
-    response = send(filename, data)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    expected = "not an Excel workbook" if (endpoint, name) == ("form-payroll", "not_a_zip") else EXPECTED[name]
-    return {
-        "message": "named" if expected in response.content.decode() else "MISSING",
-        "file": name,
-        "bytes": len(data),
-        "endpoint": endpoint,
-        "status": response.status_code,
-        "seconds": round(elapsed, 3),
-        "rss_growth_mb": round(max(0, peak - before) / 1024, 1),
-    }
+def measure(client, name: str, endpoint: str) -> dict:
+    """One measurement in a forked child of the warmed-up process: its peak resident memory starts at the parent's
+    memory at the fork, so no measurement inherits another's peak."""
+    from django.db import connections
+
+    from tests.hostile_files import EXPECTED
+
+    filename, data = _hostile_file(name, endpoint)
+    connections.close_all()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        before = _rss_kb()
+        started = time.perf_counter()
+        response = _send(client, endpoint, filename, data)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        expected = "not an Excel workbook" if (endpoint, name) == ("form-payroll", "not_a_zip") else EXPECTED[name]
+        result = {
+            "message": "named" if expected in response.content.decode() else "MISSING",
+            "file": name,
+            "bytes": len(data),
+            "endpoint": endpoint,
+            "status": response.status_code,
+            "seconds": round(elapsed, 3),
+            "rss_growth_mb": round(max(0, peak - before) / 1024, 1),
+        }
+        os.write(write_end, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(answer)
 
 
 def good_file_figures() -> None:
@@ -136,27 +154,27 @@ def main() -> None:
     parser.add_argument("--files", help="comma-separated names from tests/hostile_files.py (default: all)")
     parser.add_argument("--endpoints", help=f"comma-separated, of {', '.join(ENDPOINTS)} (default: all)")
     parser.add_argument("--good", action="store_true", help="also time a good 20 000-row workbook")
-    parser.add_argument("--child", nargs=2, metavar=("FILE", "ENDPOINT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(*args.child)))
-        return
+    import django
+
+    django.setup()
     from tests.hostile_files import HOSTILE_CSV, HOSTILE_XLSX
 
     names = args.files.split(",") if args.files else [*HOSTILE_XLSX, *HOSTILE_CSV]
     endpoints = args.endpoints.split(",") if args.endpoints else list(ENDPOINTS)
+    client = _client()
+    for endpoint in endpoints:  # load every module each request needs before the first fork
+        _send(client, endpoint, "warm.csv", b"sku,location,quantity\nNOPE,NOPE,1\n")
     print(f"{'file':22} {'size':>9} {'endpoint':15} {'status':>6} {'message':>7} {'time':>8} {'peak RSS growth':>16}")
     for name in names:
         for endpoint in endpoints:
             if endpoint == "form-payroll" and name in HOSTILE_CSV:
                 continue  # payroll reads workbooks only
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", name, endpoint], capture_output=True, text=True, check=True
-            )
-            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row = measure(client, name, endpoint)
             print(
                 f"{row['file']:22} {row['bytes']:>9} {row['endpoint']:15} {row['status']:>6} {row['message']:>7} "
-                f"{row['seconds']:>7.3f}s {row['rss_growth_mb']:>13.1f} MB"
+                f"{row['seconds']:>7.3f}s {row['rss_growth_mb']:>13.1f} MB",
+                flush=True,
             )
     if args.good:
         good_file_figures()
