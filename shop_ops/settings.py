@@ -169,6 +169,7 @@ UPLOAD_MAX_ZIP_MEMBERS = read_int("UPLOAD_MAX_ZIP_MEMBERS", default=200, minimum
 UPLOAD_MAX_ROWS = read_int("UPLOAD_MAX_ROWS", default=20_000, minimum=1)
 UPLOAD_MAX_COLUMNS = read_int("UPLOAD_MAX_COLUMNS", default=50, minimum=5)
 UPLOAD_MAX_CELLS = read_int("UPLOAD_MAX_CELLS", default=200_000, minimum=100)
+UPLOAD_MAX_TEXTS = read_int("UPLOAD_MAX_TEXTS", default=100_000, minimum=100)
 UPLOAD_MAX_CELL_CHARS = read_int("UPLOAD_MAX_CELL_CHARS", default=2000, minimum=200)
 UPLOAD_MAX_LINE_CHARS = read_int("UPLOAD_MAX_LINE_CHARS", default=100_000, minimum=1000)
 STORAGES = {

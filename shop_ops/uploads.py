@@ -63,6 +63,7 @@ class UploadLimits:
     rows: int
     columns: int
     cells: int
+    texts: int
     cell_chars: int
     line_chars: int
 
@@ -77,6 +78,7 @@ class UploadLimits:
             rows=settings.UPLOAD_MAX_ROWS,
             columns=settings.UPLOAD_MAX_COLUMNS,
             cells=settings.UPLOAD_MAX_CELLS,
+            texts=settings.UPLOAD_MAX_TEXTS,
             cell_chars=settings.UPLOAD_MAX_CELL_CHARS,
             line_chars=settings.UPLOAD_MAX_LINE_CHARS,
         )
@@ -496,10 +498,10 @@ class _SharedStringsXml(_Xml):
             self.phonetic -= 1
         elif name == "si":
             self.strings.append("".join(self.parts).replace("x005F_", ""))
-            if len(self.strings) > self.limits.cells:
+            if len(self.strings) > self.limits.texts:
                 raise UploadRefused(
                     _("The workbook has more than %(n)s different texts (the limit); split it into smaller files.")
-                    % {"n": self.limits.cells}
+                    % {"n": self.limits.texts}
                 )
 
     def text(self, data):
