@@ -467,7 +467,9 @@ class _WorkbookXml(_Xml):
 
     def start(self, name, attributes):
         if name == "sheet":
-            self.sheets.append((attributes.get("name", ""), attributes.get(RELATIONSHIP_ID, "")))
+            # r:id, in the transitional namespace or the strict one
+            rid = attributes.get(RELATIONSHIP_ID) or next((v for k, v in attributes.items() if k.endswith("}id")), "")
+            self.sheets.append((attributes.get("name", ""), rid))
         elif name == "workbookPr":
             self.date1904 = attributes.get("date1904", "").lower() in ("1", "true")
 
