@@ -16,6 +16,7 @@ bool, datetime for date-formatted numbers, None for an empty cell), with each ro
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import pyexpat
 import re
@@ -39,7 +40,7 @@ XML_MAX_DEPTH = 64  # a worksheet nests 6 deep; deeper nesting only costs the pa
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 RELATIONSHIP_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
-Value = str | int | float | bool | object | None
+Value = str | int | float | bool | datetime.datetime | datetime.date | datetime.time | datetime.timedelta | None
 Row = tuple[int, tuple[Value, ...]]
 
 
