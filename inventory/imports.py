@@ -6,13 +6,14 @@ number (as the spreadsheet shows it, header = row 1), column and message. A good
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import OrderedDict
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from shop_ops.uploads import UploadLimits, UploadRefused, read_upload
 
 from .choices import MovementKind
 from .exceptions import ImportRejected
@@ -22,6 +23,7 @@ from .services import MovementInput, OrderInput, create_orders, post_movements, 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 MAX_LISTED_ERRORS = 200
+MAX_ROW_QUANTITY = 1_000_000  # as in the movement form and API
 IMPORT_KINDS = (MovementKind.RECEIPT, MovementKind.SHIPMENT, MovementKind.RETURN)
 
 # Header names accepted for each column (English or the Chinese a warehouse sheet usually has).
@@ -48,54 +50,27 @@ class ImportResult:
 
 
 def read_table(upload) -> list[tuple[int, dict[str, str]]]:
-    """The file's data rows as (row number, {column: text}); refuses wrong types, oversize and unreadable files."""
-    name = (getattr(upload, "name", "") or "").lower()
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise ImportRejected(_("The file is larger than 5 MB; split it into smaller files."))
-    raw = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ImportRejected(_("The file is larger than 5 MB; split it into smaller files."))
-    if not raw:
-        raise ImportRejected(_("The file is empty."))
-    if name.endswith(".xlsx"):
-        if not raw.startswith(b"PK"):
-            raise ImportRejected(_("This .xlsx file is not a real Excel workbook."))
-        table = _xlsx_rows(raw)
-    elif name.endswith(".csv"):
-        table = _csv_rows(raw)
-    else:
-        raise ImportRejected(_("Upload an Excel .xlsx or a .csv file (old .xls files: save them as .xlsx first)."))
+    """The file's data rows as (row number, {column: text}), read by the shared upload reader within its limits
+    (`shop_ops/uploads.py`, at most MAX_IMPORT_BYTES and MAX_IMPORT_ROWS here)."""
+    limits = UploadLimits.from_settings(file_bytes=MAX_IMPORT_BYTES, rows=MAX_IMPORT_ROWS)
+    try:
+        sheets = read_upload(upload, formats=("xlsx", "csv"), limits=limits)
+    except UploadRefused as exc:
+        raise ImportRejected(exc.message) from None
+    table = sheets[0].rows if sheets else []
     if not table:
         raise ImportRejected(_("The file has no header row."))
-    header = [str(h or "").strip().lower() for h in table[0]]
+    # The header is row 1 (an empty row 1 means no known columns, as before).
+    header_values, data = (table[0][1], table[1:]) if table[0][0] == 1 else ((), table)
+    header = [str(h or "").strip().lower() for h in header_values]
     rows = []
-    for number, values in enumerate(table[1:], start=2):
-        cells = ["" if v is None else str(v).strip() for v in values]
+    for number, values in data:
+        cells = ["" if v is None else str(_plain(v)).strip() for v in values]
         if not any(cells):
             continue
         rows.append((number, {header[i]: cells[i] for i in range(min(len(header), len(cells))) if header[i]}))
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise ImportRejected(_("The file has more than %(n)s rows; split it.") % {"n": MAX_IMPORT_ROWS})
     if not rows:
         raise ImportRejected(_("The file has a header but no data rows."))
-    return rows
-
-
-def _xlsx_rows(raw: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(tuple(_plain(v) for v in values))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
-                break
-        workbook.close()
-    except Exception:
-        raise ImportRejected(_("The Excel file cannot be read; save it again as .xlsx.")) from None
     return rows
 
 
@@ -103,21 +78,6 @@ def _plain(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def _csv_rows(raw: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030 by default
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportRejected(_("The CSV file is neither UTF-8 nor GB18030 text."))
-    try:
-        return list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise ImportRejected(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
 
 
 def _columns(rows, required, optional) -> dict[str, str]:
@@ -153,13 +113,25 @@ class _Errors(list):
 
 
 def _quantity(text: str, row: int, errors: _Errors) -> int | None:
+    """A row's quantity: a whole number from 1 to MAX_ROW_QUANTITY, refused with the text as typed otherwise (so
+    nothing out of range reaches the database, where it would overflow)."""
     try:
-        number = float(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
         errors.add(row, "quantity", _("“%(value)s” is not a number.") % {"value": text[:30]})
         return None
-    if not number.is_integer() or number < 1:
+    if number != number.to_integral_value() or number < 1:
         errors.add(row, "quantity", _("The quantity must be a whole number of at least 1."))
+        return None
+    if number > MAX_ROW_QUANTITY:
+        errors.add(
+            row,
+            "quantity",
+            _("“%(value)s” is more than %(n)s, the most one row can move.")
+            % {"value": text[:30], "n": MAX_ROW_QUANTITY},
+        )
         return None
     return int(number)
 

@@ -12,18 +12,23 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from roles.models import Department, Employee
+from shop_ops.uploads import NotAWorkbook, Row, UploadLimits, UploadRefused, read_upload
 
 from . import permissions, services
 from .choices import AdjustmentKind
 from .exceptions import PayrollError
+from .money import MAX_INPUT_AMOUNT
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# The largest numbers a row may hold (as the entry forms allow); the services apply the finer rules.
+MAX_IMPORT_AMOUNT = MAX_INPUT_AMOUNT * 100
+MAX_IMPORT_DAYS = Decimal(31)
 
 ADJUSTMENTS = "奖惩 Bonuses"
 ATTENDANCE = "考勤 Attendance"
@@ -88,7 +93,11 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-def _number(value, errors: list, sheet: str, row: int, column: str, *, places: int = 2):
+def _number(
+    value, errors: list, sheet: str, row: int, column: str, *, places: int = 2, maximum: Decimal = MAX_IMPORT_AMOUNT
+):
+    """A cell's number rounded to `places`; anything beyond ±`maximum` is a row error showing the text as typed
+    (it would not fit the database column, and rounding it could overflow)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.append(RowError(sheet, row, column, "a number is required"))
         return None
@@ -103,39 +112,27 @@ def _number(value, errors: list, sheet: str, row: int, column: str, *, places: i
     if not number.is_finite():
         errors.append(RowError(sheet, row, column, "expected a number"))
         return None
+    if abs(number) > maximum:
+        errors.append(RowError(sheet, row, column, f"{str(value).strip()[:30]!r} is out of range (at most {maximum})"))
+        return None
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-def _read(upload) -> dict[str, list[tuple]]:
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise PayrollError(
-            f"The file is too large ({size // 1024} KB); the limit is {MAX_FILE_BYTES // 1024} KB.", field="file"
-        )
-    data = upload.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise PayrollError(f"The file is too large; the limit is {MAX_FILE_BYTES // 1024} KB.", field="file")
+def _read(upload) -> dict[str, list[Row]]:
+    """The template's sheets that the file has, as (row number, values), read by the shared upload reader within
+    its limits (`shop_ops/uploads.py`; here at most MAX_FILE_BYTES and MAX_ROWS rows per sheet)."""
+    limits = UploadLimits.from_settings(file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a file that is not a workbook
+        sheets = read_upload(upload, formats=("xlsx",), sheets=COLUMNS, limits=limits)
+    except NotAWorkbook:
         raise PayrollError(
             "This is not an Excel workbook (.xlsx); download the template and fill it in.", field="file"
         ) from None
-    sheets = {}
-    try:
-        known = [name for name in workbook.sheetnames if name in COLUMNS]
-        if not known:
-            raise PayrollError(f"The workbook has none of the template's sheets ({', '.join(COLUMNS)}).", field="file")
-        for name in known:
-            rows = []
-            for index, row in enumerate(workbook[name].iter_rows(values_only=True)):
-                if index > MAX_ROWS + 1:
-                    raise PayrollError(f"Sheet {name} has more than {MAX_ROWS} rows.", field="file")
-                rows.append(row)
-            sheets[name] = rows
-    finally:
-        workbook.close()
-    return sheets
+    except UploadRefused as error:
+        raise PayrollError(error.message, field="file") from None
+    if not sheets:
+        raise PayrollError(f"The workbook has none of the template's sheets ({', '.join(COLUMNS)}).", field="file")
+    return {sheet.name: sheet.rows for sheet in sheets}
 
 
 def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
@@ -152,12 +149,12 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
         SALES: permissions.can_run_payroll,
     }
     for sheet, rows in sheets.items():
-        data_rows = [
-            (number, row) for number, row in enumerate(rows[1:], start=2) if any(v not in (None, "") for v in row)
-        ]
         if not rows:
             continue
-        header = [str(v).strip() if v is not None else "" for v in rows[0]][: len(COLUMNS[sheet])]
+        # The header is row 1; the reader leaves out empty rows.
+        header_values, data_rows = (rows[0][1], rows[1:]) if rows[0][0] == 1 else ((), rows)
+        data_rows = [(number, row) for number, row in data_rows if any(v not in (None, "") for v in row)]
+        header = [str(v).strip() if v is not None else "" for v in header_values][: len(COLUMNS[sheet])]
         if header != COLUMNS[sheet]:
             errors.append(
                 RowError(
@@ -194,11 +191,11 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                 if key in seen:
                     errors.append(RowError(sheet, number, "employee_number", f"duplicate of row {seen[key]}"))
                 seen.setdefault(key, number)
-                worked = _number(row[1], errors, sheet, number, "days_worked", places=1)
+                worked = _number(row[1], errors, sheet, number, "days_worked", places=1, maximum=MAX_IMPORT_DAYS)
                 unpaid = (
                     Decimal(0)
                     if row[2] in (None, "")
-                    else _number(row[2], errors, sheet, number, "unpaid_leave_days", places=1)
+                    else _number(row[2], errors, sheet, number, "unpaid_leave_days", places=1, maximum=MAX_IMPORT_DAYS)
                 )
                 plan[sheet].append((number, {"employee": employee, "days_worked": worked, "unpaid_leave_days": unpaid}))
             else:

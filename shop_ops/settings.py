@@ -202,6 +202,20 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # Files the app writes (inventory's Excel exports); served only through views that check permissions, never by URL.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Uploaded spreadsheets (every import reads them through shop_ops/uploads.py): limits enforced while reading, so a
+# hostile file is refused at the first one it breaks. Django's own request limits stay above these (uploaded files
+# are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE; FILE_UPLOAD_MAX_MEMORY_SIZE only moves a big file to disk).
+UPLOAD_MAX_BYTES = read_int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_UNZIPPED_BYTES = read_int("UPLOAD_MAX_UNZIPPED_BYTES", default=64 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_MEMBER_BYTES = read_int("UPLOAD_MAX_MEMBER_BYTES", default=16 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_ZIP_MEMBERS = read_int("UPLOAD_MAX_ZIP_MEMBERS", default=200, minimum=10)
+UPLOAD_MAX_ROWS = read_int("UPLOAD_MAX_ROWS", default=20_000, minimum=1)
+UPLOAD_MAX_COLUMNS = read_int("UPLOAD_MAX_COLUMNS", default=50, minimum=5)
+UPLOAD_MAX_CELLS = read_int("UPLOAD_MAX_CELLS", default=200_000, minimum=100)
+UPLOAD_MAX_TEXTS = read_int("UPLOAD_MAX_TEXTS", default=100_000, minimum=100)
+UPLOAD_MAX_CELL_CHARS = read_int("UPLOAD_MAX_CELL_CHARS", default=2000, minimum=200)
+UPLOAD_MAX_LINE_CHARS = read_int("UPLOAD_MAX_LINE_CHARS", default=100_000, minimum=1000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from inventory import services
 from inventory.models import Location, LossReport, Order, StockMovement, Warehouse
 
-from .conftest import log_in
+from .conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +126,23 @@ def test_packing_with_a_mismatch_goes_to_customer_service(page, live_server, dem
     log_in(page, live_server, "cs")
     page.goto(f"{live_server.url}/inventory/orders/needs-customer-service/")
     expect(page.get_by_test_id("flagged-TB20250002")).to_contain_text("DR002-RED-S")
+
+
+def test_a_hostile_workbook_is_refused_on_the_import_page_on_a_phone(phone_page, live_server, demo_data):
+    """A billion-laughs workbook and a 100 MB row, uploaded through the page in Chinese: refused at once with the
+    limit named, nothing imported."""
+    from tests.hostile_files import billion_laughs, huge_row
+
+    log_in(phone_page, live_server, "receiver")
+    before = StockMovement.objects.count()
+    for build, message in ((billion_laughs, "文档类型声明"), (huge_row, "解压后超过 16 MB")):
+        phone_page.goto(f"{live_server.url}/inventory/import/")
+        phone_page.select_option("select[name=kind]", "receipt")
+        phone_page.set_input_files(
+            "input[name=file]",
+            files=[{"name": "入库.xlsx", "mimeType": "application/octet-stream", "buffer": build("Sheet", ["sku"])}],
+        )
+        phone_page.locator("main button[type=submit]").click()
+        expect(phone_page.locator("main")).to_contain_text(message)
+    phone_page.screenshot(path=str(ARTIFACTS / "hostile-upload-zh-390.png"), full_page=True)
+    assert StockMovement.objects.count() == before
