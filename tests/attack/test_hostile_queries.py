@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
@@ -31,7 +32,6 @@ PAGE_PARAMS = (
 
 # One value per kind of hostility; each is sent percent-encoded as UTF-8, except the raw ones (already encoded).
 HOSTILE = [
-    "\x00",
     "a\x00b",
     "\x1b[2J\x07",
     "99999999999999999999",
@@ -47,6 +47,10 @@ HOSTILE = [
     "人员🙂\u202e",
 ]
 RAW = ["%ff%fe", "%c0%80", "%ed%a0%80"]  # bytes that are not UTF-8: an overlong NUL, a lone surrogate
+# API parameters are sent one at a time: the kinds that reach a filter (the others are refused by the one guard
+# in front of every view, which the pages' walk exercises in full).
+API_HOSTILE = ["a\x00b", "99999999999999999999", "-1", "400", "9999-12-31", "x" * 3000, "人员🙂\u202e"]
+API_RAW = RAW[:1]
 
 
 def query(names, value: str, *, raw: bool = False) -> str:
@@ -74,7 +78,7 @@ def params_for(url: str, documented: dict) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_hostile_query_values_never_give_500(client, settings, tmp_path):
+def test_hostile_query_values_never_give_500(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("load_demo", password="hostile-pass-123", stdout=StringIO())
     from django.contrib.auth import get_user_model
@@ -83,7 +87,11 @@ def test_hostile_query_values_never_give_500(client, settings, tmp_path):
     tokens = {group: Token.objects.get_or_create(user=user)[0].key for group, user in users.items()}
     kwargs = objects()
     documented = api_parameters()
-    client.raise_request_exception = False
+    # One signed-in client per group for pages; API requests carry the token on a client without a session.
+    clients = {group: Client(raise_request_exception=False) for group in GROUPS}
+    for group, user in users.items():
+        clients[group].force_login(user)
+    api_client = Client(raise_request_exception=False)
     failures, requests, started = [], 0, time.monotonic()
 
     def get(url, group, is_api):
@@ -91,14 +99,11 @@ def test_hostile_query_values_never_give_500(client, settings, tmp_path):
         requests += 1
         # A database error aborts PostgreSQL's transaction: keep it to this request so the walk goes on.
         savepoint = transaction.savepoint()
-        client.logout()
-        headers = {}
-        if group != "anonymous":
-            if is_api:
-                headers["HTTP_AUTHORIZATION"] = f"Token {tokens[group]}"
-            else:
-                client.force_login(users[group])
-        response = client.get(url, **headers)
+        if is_api:
+            headers = {"HTTP_AUTHORIZATION": f"Token {tokens[group]}"} if group != "anonymous" else {}
+            response = api_client.get(url, **headers)
+        else:
+            response = clients[group].get(url)
         if response.status_code >= 500:
             failures.append(f"{url[:160]} as {group}: {response.status_code}")
             transaction.savepoint_rollback(savepoint)
@@ -119,9 +124,9 @@ def test_hostile_query_values_never_give_500(client, settings, tmp_path):
                 get(f"{base}?{query(names or ['q'], chr(0))}", group, is_api)
                 continue
             for each in [names] if not is_api else [[n] for n in names]:
-                for value in HOSTILE:
+                for value in API_HOSTILE if is_api else HOSTILE:
                     get(f"{base}?{query(each, value)}", group, is_api)
-                for value in RAW:
+                for value in API_RAW if is_api else RAW:
                     get(f"{base}?{query(each, value, raw=True)}", group, is_api)
                 get(f"{base}?{query(each, '1')}&{query(each, '2')}", group, is_api)  # repeated parameters
             if not names:
