@@ -39,8 +39,11 @@ def blocking_references(obj: models.Model) -> Counter:
     """How many records of each model point at `obj` through a PROTECT or RESTRICT foreign key: one count query
     per such relation (the model meta lists them), never the records themselves."""
     counts = Counter()
-    for relation in obj._meta.related_objects:
-        if relation.on_delete not in BLOCKING or not (relation.many_to_one or relation.one_to_one):
+    # include_hidden: relations declared with related_name="+" (a sales figure's department) block deletes too.
+    for relation in obj._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
+            continue
+        if relation.on_delete not in BLOCKING:
             continue
         count = relation.related_model._base_manager.filter(**{relation.field.name: obj}).count()
         if count:
