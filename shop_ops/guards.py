@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from array import array
-from itertools import accumulate
 
 from django.utils.translation import gettext as _
 
@@ -23,20 +21,26 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # A value that looks like a date or a month (YYYY-MM, YYYY-MM-DD, with any number of year digits).
 _DATE_LIKE = re.compile(r"[+-]?(\d{4,})-\d{1,2}(?:-\d{1,2})?")
 _YEAR_NAME = re.compile(r"(?:^|_)year$")
-# A JSON string (with its escapes), so brackets inside strings are not counted as nesting.
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_SIGNED_BRACKETS = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_PARENTHESES = bytes.maketrans(b"[]{}", b"()()")
 
 
 def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether a JSON document nests deeper than `limit`, found without parsing it (and so without recursion):
-    strings are cut out, the brackets left become +1/-1, and the running sum's maximum is the depth. Linear in
-    the body's size, in C loops (about 30 ms per MB)."""
-    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKET).translate(_SIGNED_BRACKETS)
-    if len(brackets) <= limit:
-        return False
-    return max(accumulate(array("b", brackets)), default=0) > limit
+    """Whether a JSON document nests deeper than `limit`, found without parsing it (and so without recursion), in
+    C-speed byte operations: escapes are dropped, the text inside strings is cut out, brackets become ( and ), and
+    innermost pairs are removed `limit` times; anything still nested is deeper. It costs well under what parsing
+    the body does (README, Trust: request guards)."""
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside_strings = b"".join(text.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
+    nesting = outside_strings.translate(_PARENTHESES)
+    for _ in range(limit):
+        shorter = nesting.replace(b"()", b"")
+        if shorter == nesting:
+            break
+        nesting = shorter
+    # Left: pairs still nested (deeper than the limit), or brackets never closed (invalid, but the parser would
+    # recurse into them before noticing).
+    return b"()" in nesting or nesting.count(b"(") > limit
 
 
 def date_in_range(value: datetime.date) -> bool:
