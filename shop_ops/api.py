@@ -177,7 +177,8 @@ ERROR_STATUSES = {
     "401": "Not signed in.",
     "403": "Signed in, but not allowed.",
     "404": "No such record, or not visible to you.",
-    "409": "Clashes with the current state (e.g. a closed period).",
+    "409": "Clashes with the current state (e.g. a closed period, or a delete that other records block: named).",
+    "413": "The request body is too large.",
     "415": "The request body's content type is not accepted.",
     "429": "Too many failed log-ins.",
 }
@@ -194,7 +195,7 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             wanted = ["400", "401", "403", "404"]
             if method != "get":
-                wanted.extend(["409", "415"])
+                wanted.extend(["409", "413", "415"])
             if path.endswith("/auth/token/"):
                 wanted.append("429")
             for code in wanted:

@@ -33,7 +33,7 @@ def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     outside_strings = b"".join(text.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
     nesting = outside_strings.translate(_PARENTHESES)
-    for _ in range(limit):
+    for _pass in range(limit):
         shorter = nesting.replace(b"()", b"")
         if shorter == nesting:
             break

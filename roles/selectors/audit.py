@@ -91,8 +91,7 @@ def audit_entries(
     if until:
         condition &= Q(history_date__date__lte=until)
     found = {
-        name: historical.objects.filter(condition).select_related("history_user")
-        for name, historical in chosen.items()
+        name: historical.objects.filter(condition).select_related("history_user") for name, historical in chosen.items()
     }
     total = sum(records.count() for records in found.values())
     page = max(1, min(page, -(-total // limit)))
