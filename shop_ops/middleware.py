@@ -43,6 +43,19 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+def _takes_method(view_func, method: str) -> bool:
+    """Whether the view answers this HTTP method (DRF viewsets map methods to actions; class-based views have a
+    handler per method); function views are taken to answer all."""
+    method = "get" if method.lower() == "head" else method.lower()  # Django answers HEAD with the GET handler
+    actions = getattr(view_func, "actions", None)
+    if actions is not None:
+        return method in actions or method == "options"
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    if view_class is None:
+        return True
+    return method in view_class.http_method_names and hasattr(view_class, method)
+
+
 def _refuse(request, message: str, status: int):
     """The guard's answer: the API's JSON error shape under /api/, a plain page (with the site's navigation)
     elsewhere."""
@@ -66,8 +79,13 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        refusal = self.check_body(request) or self.check_query(request)
-        return refusal or self.get_response(request)
+        return self.check_body(request) or self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After URL resolution, so a method the view does not take still gets its 405 (and an unknown URL its 404).
+        if not _takes_method(view_func, request.method):
+            return None
+        return self.check_query(request)
 
     @staticmethod
     def check_body(request):

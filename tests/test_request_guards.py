@@ -140,3 +140,12 @@ def test_audit_pages_past_the_end_give_the_last_page(client_as, finance):
         response = client.get(f"/audit/?page={page}")
         assert response.status_code == 200
         assert response.context["page"].number == response.context["page"].paginator.num_pages
+
+
+def test_a_head_request_is_guarded_like_a_get(client_as, manager):
+    assert client_as(manager).head("/employees/?q=%00").status_code == 400
+
+
+def test_a_method_the_view_does_not_take_still_gets_405(api_as, client_as, manager):
+    assert api_as(manager).generic("TRACE", "/api/holidays/?year=0").status_code == 405
+    assert client_as(manager).generic("TRACE", "/employees/?q=%00").status_code == 405
