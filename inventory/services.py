@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
+from shop_ops.guards import FIRST_YEAR, LAST_YEAR, date_in_range
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
@@ -1130,6 +1131,11 @@ def request_summary_export(*, month: datetime.date, user, text: str = "") -> Inv
     text = (text or "").strip()
     if len(text) > 100:
         raise InventoryError(_("The search text is limited to 100 characters."), field="q")
+    if not date_in_range(month):
+        raise InventoryError(
+            _("Choose a month between %(first)d and %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field="month",
+        )
     from .tasks import export_summary_job
 
     with transaction.atomic():

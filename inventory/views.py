@@ -649,6 +649,8 @@ class SummaryExportView(RuleRequiredMixin, View):
             job = services.request_summary_export(month=month, text=q, user=request.user)
         except ShopOpsError as exc:
             messages.error(request, exc.message)
+            if exc.field == "month":
+                return redirect(reverse("inventory:summary"))
         else:
             if selectors.jobs_waiting_for_queue([job]):
                 messages.warning(request, jobs.QUEUE_UNAVAILABLE)

@@ -91,6 +91,9 @@ MIDDLEWARE = [
     # Finance, Manager and superusers finish signing in with a two-factor code before any other page (OTP_REQUIRED).
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Oversized or too deeply nested bodies and hostile query values are refused before any view, parser or
+    # token authentication reads them (400/413; shop_ops/guards.py holds the limits).
+    "shop_ops.middleware.RequestGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
@@ -241,6 +244,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = read_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Request bodies: a JSON or form body larger than this is refused with 413 before it is read (Django's own limit,
+# which DRF's parsers would otherwise bypass). Multipart uploads may be larger, up to REQUEST_MAX_UPLOAD_BYTES,
+# which must stay above every import's own file limit (5 MB) so those answer with their own message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = read_int("REQUEST_MAX_BODY_BYTES", default=2_621_440, minimum=1024)
+REQUEST_MAX_UPLOAD_BYTES = read_int("REQUEST_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024, minimum=1024)
 
 # REST API
 REST_FRAMEWORK = {

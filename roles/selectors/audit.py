@@ -98,9 +98,10 @@ def audit_entries(
     since: datetime.date | None = None,
     until: datetime.date | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[AuditEntry], int]:
-    """A page of audit entries, newest first, across all audited models or one; returns (entries, total)."""
+    page: int = 1,
+) -> tuple[list[AuditEntry], int, int]:
+    """A page of audit entries, newest first, across all audited models or one; returns (entries, total, page).
+    A page past the end gives the last page, as Django's Paginator.get_page does."""
     models = audited_models()
     chosen = {kind: models[kind]} if kind in models else models
     condition = Q()
@@ -110,14 +111,17 @@ def audit_entries(
         condition &= Q(history_date__date__gte=since)
     if until:
         condition &= Q(history_date__date__lte=until)
-    total = 0
+    found = {
+        name: historical.objects.filter(condition).select_related("history_user") for name, historical in chosen.items()
+    }
+    total = sum(records.count() for records in found.values())
+    page = max(1, min(page, -(-total // limit)))
+    offset = (page - 1) * limit
     candidates = []
-    for name, historical in chosen.items():
-        records = historical.objects.filter(condition).select_related("history_user")
-        total += records.count()
+    for name, records in found.items():
         # Each model contributes at most the rows the page could need; the merge below picks the page.
         candidates.extend(
             (name, record) for record in records.order_by("-history_date", "-history_id")[: offset + limit]
         )
     candidates.sort(key=lambda pair: pair[1].history_date, reverse=True)
-    return [_entry(name, record) for name, record in candidates[offset : offset + limit]], total
+    return [_entry(name, record) for name, record in candidates[offset : offset + limit]], total, page

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shop_ops.deletion import delete_record
+
 from ..choices import AccessGroup, EmployeeStatus
 from ..exceptions import GrantRefused, OrgConflict
 from ..logins import clean_login_name
@@ -68,7 +70,7 @@ def delete_department(*, department: Department) -> None:
     """Delete an empty department; one that still holds roles is refused."""
     if department.roles.exists():
         raise OrgConflict(_("This department still has roles; move or delete them first."))
-    department.delete()
+    delete_record(department)
 
 
 def _check_reporting_line(role: Role) -> None:
@@ -121,7 +123,7 @@ def delete_role(*, role: Role) -> None:
     """Delete a role nobody holds, not even a former employee (their history points at it)."""
     if role.employees.exists():
         raise OrgConflict(_("People hold or held this role; it cannot be deleted. Reduce its headcount instead."))
-    role.delete()
+    delete_record(role)
 
 
 def ensure_access_groups() -> list[Group]:

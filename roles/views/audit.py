@@ -45,13 +45,13 @@ class AuditView(RuleRequiredMixin, TemplateView):
         kind = params.get("kind") if params.get("kind") in kinds else ""
         number = params.get("page", "1")
         number = int(number) if number.isdigit() and int(number) > 0 else 1
-        entries, total = audit.audit_entries(
+        entries, total, number = audit.audit_entries(
             kind=kind or None,
             username=params.get("user", "").strip() or None,
             since=_date(params.get("since")),
             until=_date(params.get("until")),
             limit=PAGE_SIZE,
-            offset=(number - 1) * PAGE_SIZE,
+            page=number,
         )
         page = _Window(entries, total, number).page(number)
         query = params.copy()

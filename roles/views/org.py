@@ -238,8 +238,9 @@ class DeleteView(RuleRequiredMixin, TemplateView):
         try:
             self.delete(obj)
         except ShopOpsError as exc:
-            messages.error(request, exc.message)
-            return redirect(obj.get_absolute_url())
+            # Shown on the confirmation page itself, naming what blocks the delete.
+            context = self.get_context_data(error=exc.message)
+            return self.render_to_response(context, status=exc.status_code)
         messages.success(request, _("Deleted “%(name)s”.") % {"name": obj})
         return redirect("roles:org-chart")
 

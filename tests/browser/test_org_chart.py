@@ -81,3 +81,27 @@ def test_finance_finds_a_person_by_the_whole_id_number_on_a_phone(phone_page, li
     search.fill("19870808")
     search.press("Enter")
     expect(phone_page.locator("main")).not_to_contain_text("杨静")
+
+
+def test_refusals_on_a_phone(phone_page, live_server, demo_data):
+    """A blocked delete shows what blocks it on the confirmation page; a hostile query value gets a plain page."""
+    import datetime
+    from decimal import Decimal
+
+    from payroll.models import SalesFigure
+
+    department = Department.objects.create(code="popup", name_zh="快闪店", name_en="Pop-up shop")
+    SalesFigure.objects.create(
+        month=datetime.date(2026, 1, 1), department=department, sales=Decimal("1.00"), gross_profit=Decimal("1.00")
+    )
+    log_in(phone_page, live_server, "manager")
+    phone_page.goto(f"{live_server.url}/org/departments/popup/delete/")
+    phone_page.get_by_test_id("confirm-delete").click()
+    expect(phone_page.get_by_test_id("delete-error")).to_contain_text("无法删除")
+    expect(phone_page.get_by_test_id("delete-error")).to_contain_text("快闪店")
+    phone_page.screenshot(path="/tmp/guards-delete-phone.png", full_page=True)
+    assert Department.objects.filter(code="popup").exists()
+
+    phone_page.goto(f"{live_server.url}/employees/?q=%00")
+    expect(phone_page.get_by_test_id("request-refused")).to_contain_text("控制字符")
+    phone_page.screenshot(path="/tmp/guards-refused-phone.png", full_page=True)

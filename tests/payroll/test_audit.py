@@ -39,7 +39,7 @@ def test_run_states_are_recorded_with_who_but_progress_is_not(sales_employee, fi
     assert api_as(finance).post(f"/api/payroll/runs/{run.pk}/approve/").status_code == 200
     statuses = list(run.history.order_by("history_date", "history_id").values_list("status", flat=True))
     assert statuses == [RunStatus.DRAFT, RunStatus.RUNNING, RunStatus.READY, RunStatus.APPROVED]
-    entries, total = audit_entries(kind="payroll.payrollrun", username=finance.user.username)
+    entries, total, _ = audit_entries(kind="payroll.payrollrun", username=finance.user.username)
     assert total == 1
     assert ("status", RunStatus.READY, RunStatus.APPROVED) in entries[0].changes
 
@@ -66,7 +66,7 @@ def test_bonus_entered_and_deleted_is_on_the_audit_page(sales_employee, manager,
     )
     assert response.status_code == 201, response.content
     assert api_as(manager).delete(f"/api/payroll/adjustments/{response.json()['id']}/").status_code == 204
-    entries, total = audit_entries(kind="payroll.adjustment", username=manager.user.username)
+    entries, total, _ = audit_entries(kind="payroll.adjustment", username=manager.user.username)
     assert total == 2
     assert [entry.change for entry in entries] == ["deleted", "created"]
     page = client_as(finance).get(reverse("roles:audit"), {"kind": "payroll.adjustment"}).content.decode()
@@ -79,11 +79,11 @@ def test_pay_settings_changes_show_before_and_after(sales_employee, manager, fin
         "/api/payroll/pay-profiles/", {"employee": employee.pk, "base_salary": "9000.00"}, format="json"
     )
     assert response.status_code == 201, response.content
-    entries, _ = audit_entries(kind="payroll.payprofile", username=manager.user.username)
+    entries, _, _ = audit_entries(kind="payroll.payprofile", username=manager.user.username)
     assert ("base_salary", "8000.00", "9000.00") in entries[0].changes
     response = api_as(finance).post("/api/payroll/pool-rules/", {"department": "marketing", "rate": "0.35"})
     assert response.status_code == 201, response.content
-    entries, _ = audit_entries(kind="payroll.profitpoolrule", username=finance.user.username)
+    entries, _, _ = audit_entries(kind="payroll.profitpoolrule", username=finance.user.username)
     assert ("rate", "0.4000", "0.3500") in entries[0].changes
     services.save_sales_figure(
         month=datetime.date(2026, 2, 1),
@@ -92,5 +92,5 @@ def test_pay_settings_changes_show_before_and_after(sales_employee, manager, fin
         gross_profit=D("30000"),
         user=None,
     )
-    entries, total = audit_entries(kind="payroll.salesfigure")
+    entries, total, _ = audit_entries(kind="payroll.salesfigure")
     assert (total, entries[0].who) == (1, "system")
