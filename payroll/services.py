@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 from roles.models import Department, Employee
 from shop_ops import jobs
 
+from . import selectors
 from .calculation import MonthData, PayPerson
 from .choices import LOCKED_STATUSES, AdjustmentKind, ExportStatus, RunStatus
 from .engine import (
@@ -57,7 +58,6 @@ from .models import (
     month_label,
 )
 from .money import MAX_INPUT_AMOUNT
-from . import selectors
 from .selectors import VISIBLE_RUN_STATUSES
 
 logger = logging.getLogger(__name__)
