@@ -250,6 +250,23 @@ class InputChangesView:
     def names(self, ids: list[int]) -> list[str]:
         return [self.people[pk] for pk in ids if pk in self.people]
 
+    def _named(self, ids: list[int]) -> str:
+        names = self.names(ids)
+        more = len(ids) - len(names)
+        return ", ".join(names) + (_(" and %(count)s more") % {"count": more} if more > 0 else "")
+
+    @property
+    def changed_names(self) -> str:
+        return self._named(self.changes.changed)
+
+    @property
+    def added_names(self) -> str:
+        return self._named(self.changes.added)
+
+    @property
+    def removed_names(self) -> str:
+        return self._named(self.changes.removed)
+
     def as_dict(self) -> dict:
         c = self.changes
         return {
@@ -277,10 +294,7 @@ class InputChangesView:
             (_("No longer paid this month: %(names)s."), c.removed),
         ):
             if ids:
-                names = self.names(ids)
-                more = len(ids) - len(names)
-                text = ", ".join(names) + (_(" and %(count)s more") % {"count": more} if more > 0 else "")
-                parts.append(label % {"names": text})
+                parts.append(label % {"names": self._named(ids)})
         return " ".join(parts)
 
 
