@@ -61,7 +61,7 @@ def test_a_change_committed_while_approval_runs_is_caught(sales_employee, financ
 
     def change_then_read(month):
         # Another connection (another request) records the leaver and commits, while this approval holds the lock.
-        results, errors = _in_threads(
+        _results, errors = _in_threads(
             lambda: org_services.record_leaving(employee=employee, leave_date=MONTH.replace(day=2))
         )
         assert not errors, errors
