@@ -154,6 +154,7 @@ class InputChanges:
     removed: list[int] = field(default_factory=list)  # in the run, no longer paid this month
     error: str = ""  # the inputs cannot be computed any more (no structure, no policy...)
     not_recorded: bool = False  # computed before fingerprints were kept
+    paid: int = 0  # payslips in the run, to say "everyone" rather than list them all
 
     def __bool__(self) -> bool:
         return bool(self.kinds or self.changed or self.added or self.removed or self.error or self.not_recorded)

@@ -225,6 +225,7 @@ def run_input_changes(*, run: PayrollRun) -> InputChanges:
         kind for kind in {*kinds_now, *run.inputs_by_kind} if kinds_now.get(kind) != run.inputs_by_kind.get(kind)
     )
     return InputChanges(
+        paid=len(stored),
         kinds=kinds,
         changed=sorted(pk for pk, digest in now.employees.items() if pk in stored and stored[pk] != digest),
         added=sorted(set(now.employees) - set(stored)),
@@ -240,7 +241,7 @@ class InputChangesView:
     people: dict[int, str]
 
     @classmethod
-    def of(cls, changes: InputChanges, *, limit: int = 20) -> InputChangesView:
+    def of(cls, changes: InputChanges, *, limit: int = 10) -> InputChangesView:
         from roles.models import Employee
 
         ids = changes.employee_ids[:limit]
@@ -257,7 +258,10 @@ class InputChangesView:
 
     @property
     def changed_names(self) -> str:
-        return self._named(self.changes.changed)
+        changed = self.changes.changed
+        if len(changed) > 1 and len(changed) == self.changes.paid:
+            return _("everyone in this run (%(count)s people)") % {"count": len(changed)}
+        return self._named(changed)
 
     @property
     def added_names(self) -> str:
@@ -288,13 +292,13 @@ class InputChangesView:
             parts.append(_("Its inputs can no longer be computed: %(error)s.") % {"error": c.error})
         if c.kinds:
             parts.append(_("Changed inputs: %(kinds)s.") % {"kinds": ", ".join(c.kind_labels)})
-        for label, ids in (
-            (_("Changed for: %(names)s."), c.changed),
-            (_("Now paid this month: %(names)s."), c.added),
-            (_("No longer paid this month: %(names)s."), c.removed),
+        for label, names in (
+            (_("Changed for: %(names)s."), self.changed_names),
+            (_("Now paid this month: %(names)s."), self.added_names),
+            (_("No longer paid this month: %(names)s."), self.removed_names),
         ):
-            if ids:
-                parts.append(label % {"names": self._named(ids)})
+            if names:
+                parts.append(label % {"names": names})
         return " ".join(parts)
 
 

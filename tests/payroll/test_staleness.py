@@ -215,7 +215,9 @@ def test_a_change_after_the_computation_refuses_approval_and_names_it(change, sa
     assert set(changes.kinds) == kinds and employee.pk in changes.changed
     with pytest.raises(RunInputsChanged) as refused:
         services.approve_run(run=run, user=finance.user)
-    assert str(employee) in refused.value.message
+    message = refused.value.message
+    named = str(employee) if len(changes.changed) < changes.paid else f"everyone in this run ({changes.paid} people)"
+    assert named in message and all(fingerprint.kind_label(kind) in message for kind in kinds)
     run.refresh_from_db()
     assert run.status == RunStatus.READY and run.approved_at is None
     run = run_month()
