@@ -539,7 +539,7 @@ class InsurancePolicyListView(RuleRequiredMixin, TemplateView):
 
 
 class InsurancePolicyFormView(ServiceFormView):
-    """Finance: a new city's policy, or changed rates; runs already computed go back to draft."""
+    """Finance: a new city's policy, or changed rates; runs already computed become stale (see the fingerprint)."""
 
     rule = staticmethod(can_run_payroll)
     form_class = InsurancePolicyForm
