@@ -349,12 +349,14 @@ class Model:
         self.dirty: dict[datetime.date, bool] = {}
         self.employees = employees
 
-    def blocked(self, month):
-        if not self.status:
+    def blocked(self, month, status=None):
+        """Whether an earlier month of the tax year since the first run is not approved (`status`: the runs)."""
+        status = self.status if status is None else status
+        if not status:
             return False
-        current = max(month.replace(month=1), min(self.status))
+        current = max(month.replace(month=1), min(status))
         while current < month:
-            if self.status.get(current) != "approved":
+            if status.get(current) != "approved":
                 return True
             current = selectors.next_month(current)
         return False
@@ -483,10 +485,8 @@ def _play(actions, sales_employee, finance, world):
             expected_ok = model.status.get(month) != "approved" and not any(
                 later > month and status == "approved" for later, status in model.status.items()
             )
-            if expected_ok:
-                trial = dict(model.status)
-                trial.setdefault(month, "draft")
-                expected_ok = not Model.blocked(type("M", (), {"status": trial})(), month)
+            if expected_ok:  # the run is created first, so it may itself be the shop's first payroll
+                expected_ok = not model.blocked(month, {month: "draft", **model.status})
             try:
                 run = services.start_run(month=month, user=finance.user, queue=False)
             except (PayrollConflict, PayrollError):
