@@ -36,7 +36,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from payroll import services  # noqa: E402
+from payroll import selectors, services  # noqa: E402
 from payroll.demo import demo_months  # noqa: E402
 from payroll.exports import export_run  # noqa: E402
 from payroll.models import PayProfile, PayrollRun, Payslip, PayslipLine  # noqa: E402
@@ -212,6 +212,12 @@ def main() -> None:
         print()
     print(f"  load average at the end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print(f"  queries: {len(queries)} in all, {per_batch:.1f} per batch of {args.batch_size} (constant: see the tests)")
+
+    # What approval and the run page add: reading the month's inputs again and comparing their fingerprint.
+    started, cpu_started = time.perf_counter(), time.process_time()
+    changes = selectors.run_input_changes(run=run)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(f"  input check (approval, run page): {elapsed:.2f} s, CPU {cpu:.2f} s, unchanged: {not changes}")
 
     if not args.skip_export:
         export(run, month, verify_file=args.verify)

@@ -7,3 +7,12 @@ class PayrollError(ShopOpsError):
 
 class PayrollConflict(ConflictError):
     """A payroll action that clashes with the current state: a second run, a locked month, a wrong transition."""
+
+
+class RunInputsChanged(PayrollConflict):
+    """A computed run whose inputs changed since it was computed: it must be computed again before approval.
+    `changes` (payroll.fingerprint.InputChanges) says what changed."""
+
+    def __init__(self, message: str, *, changes):
+        super().__init__(message, field="inputs")
+        self.changes = changes

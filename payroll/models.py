@@ -450,8 +450,16 @@ class PayrollRun(models.Model):
     paid_by = _by(_("marked paid by"), "+")
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # What the computation read (payroll.fingerprint): one digest, and one per kind of input over all employees;
+    # approval recomputes them from today's inputs and refuses a run whose inputs changed since. NULL (not ""): runs
+    # computed before fingerprints were kept, and SQLite adds a nullable column without rebuilding the table, which
+    # would drop the read-only triggers of migration 0002.
+    inputs_fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    inputs_by_kind = models.JSONField(_("inputs fingerprint by kind"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["total", "done", "heartbeat_at", "created_at"])
+    history = HistoricalRecords(
+        excluded_fields=["total", "done", "heartbeat_at", "created_at", "inputs_fingerprint", "inputs_by_kind"]
+    )
 
     class Meta:
         ordering = ["-month"]
@@ -526,6 +534,9 @@ class Payslip(models.Model):
     ytd_taxable = models.DecimalField(_("cumulative taxable income"), **MONEY)
     ytd_tax = models.DecimalField(_("cumulative tax withheld"), **MONEY)
     months_employed = models.PositiveSmallIntegerField(_("months employed this year"))
+    # The digest of this employee's inputs as computed (payroll.fingerprint), compared again at approval; NULL as on
+    # the run.
+    inputs_fingerprint = models.CharField(_("inputs fingerprint"), max_length=32, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["run", "employee__employee_number"]

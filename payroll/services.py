@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 from roles.models import Department, Employee
 from shop_ops import jobs
 
+from . import selectors
 from .calculation import MonthData, PayPerson
 from .choices import LOCKED_STATUSES, AdjustmentKind, ExportStatus, RunStatus
 from .engine import (
@@ -36,7 +37,8 @@ from .engine import (
     compile_components,
     compute_payslip,
 )
-from .exceptions import PayrollConflict, PayrollError
+from .exceptions import PayrollConflict, PayrollError, RunInputsChanged
+from .fingerprint import Fingerprint
 from .models import (
     INSURANCE_RATE_FIELDS,
     Adjustment,
@@ -106,8 +108,8 @@ def ensure_not_future(month: datetime.date, *, field: str = "month") -> None:
 def ensure_month_open(month: datetime.date) -> PayrollRun | None:
     """Inputs of a month may change only while its payroll is not running and not approved.
 
-    A computed (ready) run goes back to draft: its figures no longer match the inputs, so it must be recomputed
-    before anyone can approve it.
+    A computed (ready) run whose inputs change stays ready, but its inputs fingerprint no longer matches: the run
+    page names what changed and approval is refused until it is computed again (see `approve_run`).
     """
     run = PayrollRun.objects.select_for_update().filter(month=month).first()
     if run is None:
@@ -119,9 +121,6 @@ def ensure_month_open(month: datetime.date) -> PayrollRun | None:
         )
     if run.status == RunStatus.RUNNING:
         raise PayrollConflict(f"The payroll of {run.label} is running; change its inputs when it has finished.")
-    if run.status == RunStatus.READY:
-        _move(run, RunStatus.DRAFT)
-        run.save(update_fields=["status"])
     return run
 
 
@@ -152,14 +151,7 @@ def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
             )
     elif run.status in LOCKED_STATUSES:
         raise PayrollConflict(f"The payroll of {run.label} is {run.get_status_display().lower()}; it cannot be rerun.")
-    earlier = (
-        PayrollRun.objects.filter(month__gte=month.replace(month=1), month__lt=month)
-        .exclude(status__in=LOCKED_STATUSES)
-        .order_by("month")
-        .first()
-    )
-    if earlier is not None:
-        raise PayrollConflict(f"Approve the payroll of {earlier.label} first: income tax is cumulative over the year.")
+    _ensure_earlier_months_approved(month)
     later = PayrollRun.objects.filter(month__gt=month, status__in=LOCKED_STATUSES).order_by("month").first()
     if later is not None:
         raise PayrollConflict(
@@ -178,12 +170,30 @@ def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
     run.started_at = now
     run.heartbeat_at = now
     run.finished_at = None
+    run.inputs_fingerprint = None
+    run.inputs_by_kind = None
     run.save()
     if queue:
         from .tasks import compute_payroll_run
 
         jobs.enqueue(compute_payroll_run, args=[run.pk, run.attempt])
     return run
+
+
+def _ensure_earlier_months_approved(month: datetime.date) -> None:
+    """Income tax is cumulative over the year: a month is computed and approved only after every earlier month of
+    its tax year since the shop's first payroll is approved. A month with no run at all counts as not approved."""
+    earlier = selectors.unapproved_earlier_month(month)
+    if earlier is None:
+        return
+    if PayrollRun.objects.filter(month=earlier).exists():
+        message = _("Approve the payroll of %(earlier)s first: income tax is cumulative over the year.")
+    else:
+        message = _(
+            "The payroll of %(earlier)s has not been run: run and approve it first; income tax is cumulative over "
+            "the year."
+        )
+    raise PayrollConflict(message % {"earlier": month_label(earlier)})
 
 
 def _clear_payslips(run: PayrollRun) -> None:
@@ -223,6 +233,7 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
         month = run.month
     try:
         data = MonthData(month)
+        fingerprint = Fingerprint()  # what this computation reads, checked again at approval
         ids = data.employee_ids()
         with transaction.atomic():
             run = _lock_own_run(run_id, attempt)
@@ -238,7 +249,7 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
             def compute_later(prepared):
                 if prepared is None:
                     return None
-                return computer.submit(_compute_all, prepared[1], decimal.getcontext().copy())
+                return computer.submit(_compute_all, data, fingerprint, *prepared, decimal.getcontext().copy())
 
             current = _prepare_batch(data, batches, 0)
             computing = compute_later(current)
@@ -251,7 +262,9 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
                     run = _lock_own_run(run_id, attempt)
                     if run is None:
                         return "stale"
-                    store_payslips(run=run, data=data, employees=employees, computed=computed)
+                    store_payslips(
+                        run=run, data=data, employees=employees, computed=computed, digests=fingerprint.employees
+                    )
                     run.done += len(computed)
                     run.heartbeat_at = timezone.now()
                     _save_progress(run, ["done", "heartbeat_at"])
@@ -270,7 +283,9 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
             return "stale"
         _move(run, RunStatus.READY)
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at"])
+        run.inputs_fingerprint = fingerprint.digest()
+        run.inputs_by_kind = fingerprint.by_kind()
+        run.save(update_fields=["status", "finished_at", "inputs_fingerprint", "inputs_by_kind"])
     return "ready"
 
 
@@ -282,8 +297,12 @@ def _prepare_batch(data: MonthData, batches: list[list[int]], index: int) -> tup
     return employees, data.batch(employees)
 
 
-def _compute_all(items: list, context: decimal.Context) -> list[ComputedPayslip]:
-    """The payslips of a batch, in the caller's decimal context (a thread starts with the default one)."""
+def _compute_all(
+    data: MonthData, fingerprint: Fingerprint, people: list, items: list, context: decimal.Context
+) -> list[ComputedPayslip]:
+    """The payslips of a batch, in the caller's decimal context (a thread starts with the default one); the batch's
+    inputs are added to the run's fingerprint first, from the very objects the payslips are computed from."""
+    fingerprint.add_batch(data, people, items)
     with decimal.localcontext(context):
         return [compute_payslip(item) for item in items]
 
@@ -318,7 +337,9 @@ def _fail(run_id: int, attempt: int, message: str, *, employee_id: int | None = 
     return "failed"
 
 
-def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[PayPerson], computed) -> None:
+def store_payslips(
+    *, run: PayrollRun, data: MonthData, employees: Sequence[PayPerson], computed, digests: dict[int, str]
+) -> None:
     """Two statements per batch: one INSERT for the payslips, then all their lines (COPY on PostgreSQL)."""
     by_id = {e.pk: e for e in employees}
     slips = []
@@ -335,6 +356,7 @@ def store_payslips(*, run: PayrollRun, data: MonthData, employees: Sequence[PayP
                 item.days_worked,
                 item.months_employed,
                 *(getattr(item, name) for name in ComputedPayslip.TOTALS),
+                digests[employee.pk],
             )
         )
     ids = _insert_payslips(slips)
@@ -367,9 +389,12 @@ SLIP_COLUMNS = (
     "days_worked",
     "months_employed",
     *ComputedPayslip.TOTALS,
+    "inputs_fingerprint",
 )
 # PostgreSQL types of the columns above, for the arrays the INSERT unnests.
-SLIP_TYPES = ("bigint",) * 5 + ("numeric", "numeric", "smallint") + ("numeric",) * len(ComputedPayslip.TOTALS)
+SLIP_TYPES = (
+    ("bigint",) * 5 + ("numeric", "numeric", "smallint") + ("numeric",) * len(ComputedPayslip.TOTALS) + ("text",)
+)
 LINE_COLUMNS = ("payslip_id", "order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount")
 
 
@@ -432,11 +457,24 @@ def _copy_text(rows: list[tuple]) -> str:
 
 @transaction.atomic
 def approve_run(*, run: PayrollRun, user) -> PayrollRun:
-    """Finance approves a computed run; from then on it is read-only."""
+    """Finance approves a computed run; from then on it is read-only.
+
+    Refused while an earlier month of its tax year is not approved, and when the month's inputs differ from what
+    the computation read: the fingerprint is taken again from today's inputs inside this transaction, with the run
+    row locked, so the payslips approved are exactly a fresh computation of the month."""
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.READY:
         raise PayrollConflict(
             f"Only a computed payroll can be approved; {run.label} is {run.get_status_display().lower()}."
+        )
+    _ensure_earlier_months_approved(run.month)
+    changes = selectors.run_input_changes(run=run)
+    if changes:
+        view = selectors.InputChangesView.of(changes)
+        raise RunInputsChanged(
+            _("The inputs of %(month)s changed after it was computed; run it again before approving. %(what)s")
+            % {"month": run.label, "what": view.summary()},
+            changes=changes,
         )
     _move(run, RunStatus.APPROVED)
     run.approved_by = user
@@ -506,7 +544,6 @@ def save_structure_version(
         locked_later = PayrollRun.objects.filter(month__gte=effective_from, status__in=LOCKED_STATUSES)
         if locked_later.exists():
             raise PayrollConflict("An approved payroll already uses this month; save the change from a later month.")
-        _invalidate_ready_runs(Payslip.objects.filter(structure_version=version))
         for component in version.components.all():  # one by one, so the audit trail records each removal
             component.delete()
         version.note = note
@@ -520,7 +557,6 @@ def save_structure_version(
         version = StructureVersion.objects.create(
             structure=structure, effective_from=effective_from, note=note, created_by=user
         )
-        _invalidate_ready_runs(Payslip.objects.filter(run__month__gte=effective_from))
     bulk_create_with_history(
         [
             Component(version=version, order=i, code=c.code.strip(), name=c.name, kind=c.kind, formula=c.formula)
@@ -530,13 +566,6 @@ def save_structure_version(
         default_user=user if getattr(user, "is_authenticated", False) else None,
     )
     return version
-
-
-def _invalidate_ready_runs(payslips) -> None:
-    run_ids = payslips.values_list("run_id", flat=True).distinct()
-    for run in PayrollRun.objects.select_for_update().filter(pk__in=run_ids, status=RunStatus.READY):
-        _move(run, RunStatus.DRAFT)
-        run.save(update_fields=["status"])
 
 
 # --- What-if -----------------------------------------------------------------------------------------------------
@@ -713,19 +742,11 @@ def save_attendance(
     return attendance
 
 
-def _reopen_ready_runs() -> None:
-    """A pay setting changed: computed, unapproved runs go back to draft, so nobody approves stale figures."""
-    for run in PayrollRun.objects.select_for_update().filter(status=RunStatus.READY):
-        _move(run, RunStatus.DRAFT)
-        run.save(update_fields=["status"])
-
-
 @transaction.atomic
 def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPoolRule:
     """The share of company gross profit that goes to a department's profit pool."""
     if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1) or rate.as_tuple().exponent < -4:
         raise PayrollError("The share is between 0 and 1 (0.40 = 40%).", field="rate")
-    _reopen_ready_runs()
     rule, _ = ProfitPoolRule.objects.update_or_create(
         department=department, defaults={"rate": rate, "updated_by": user}
     )
@@ -751,7 +772,6 @@ def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
         )
     profile.updated_by = user
     profile.full_clean()
-    _reopen_ready_runs()
     profile.save()
     return profile
 
@@ -772,7 +792,6 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
     for name in INSURANCE_RATE_FIELDS:
         if getattr(policy, name) > Decimal("0.5"):
             raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
-    _reopen_ready_runs()
     if policy.is_default:
         for other in InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True):
             other.is_default = False
@@ -815,7 +834,6 @@ def save_tax_opening_balance(
             f"{employee}'s payroll of {locked.first().label} is already approved: an opening balance of {year} must "
             "come before the first approved month; correct later months with an adjustment."
         )
-    _reopen_ready_runs()
     balance = TaxOpeningBalance.objects.select_for_update().filter(employee=employee, year=year).first()
     balance = balance or TaxOpeningBalance(employee=employee, year=year)
     for name, value in amounts.items():

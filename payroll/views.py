@@ -85,7 +85,9 @@ class RunListView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         runs = PayrollRun.objects.select_related("started_by", "approved_by", "paid_by").order_by("-month")
         context["page"] = Paginator(runs, 24).get_page(self.request.GET.get("page"))
-        context["form"] = kwargs.get("form") or StartRunForm(initial={"month": services.current_month()})
+        context["form"] = kwargs.get("form") or StartRunForm(
+            initial={"month": selectors.due_month(services.current_month())}
+        )
         context["can_run"] = can_run_payroll(self.request.user)
         context["input_months"] = sorted(
             set(SalesFigure.objects.values_list("month", flat=True)) | {services.current_month()}, reverse=True
@@ -140,8 +142,16 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             exports=exports,
             waiting_exports=selectors.exports_waiting_for_queue(exports),
             keep_days=settings.PAYROLL_EXPORT_KEEP_DAYS,
+            input_changes=_input_changes(run),
         )
         return context
+
+
+def _input_changes(run: PayrollRun) -> selectors.InputChangesView | None:
+    """For a computed run awaiting approval: how its month's inputs differ now from what it read (None otherwise)."""
+    if run.status != RunStatus.READY:
+        return None
+    return selectors.InputChangesView.of(selectors.run_input_changes(run=run))
 
 
 class RunProgressView(RuleRequiredMixin, TemplateView):
@@ -180,8 +190,9 @@ class RunActionView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["run"] = self.get_run()
+        context["run"] = run = self.get_run()
         context["action"] = self.action
+        context["input_changes"] = _input_changes(run) if self.action == "approve" else None
         return context
 
     def post(self, request, *args, **kwargs):
@@ -528,7 +539,7 @@ class InsurancePolicyListView(RuleRequiredMixin, TemplateView):
 
 
 class InsurancePolicyFormView(ServiceFormView):
-    """Finance: a new city's policy, or changed rates; runs already computed go back to draft."""
+    """Finance: a new city's policy, or changed rates; runs already computed become stale (see the fingerprint)."""
 
     rule = staticmethod(can_run_payroll)
     form_class = InsurancePolicyForm

@@ -6,7 +6,7 @@ from roles.models import Department, Employee
 from shop_ops import jobs
 from shop_ops.api import QueueWaitFields
 
-from ..choices import AdjustmentKind, ComponentKind, ExportStatus
+from ..choices import AdjustmentKind, ComponentKind, ExportStatus, RunStatus
 from ..models import (
     Adjustment,
     Attendance,
@@ -23,7 +23,13 @@ from ..models import (
     StructureVersion,
     TaxOpeningBalance,
 )
-from ..selectors import explain_line, exports_waiting_for_queue, run_waiting_for_queue
+from ..selectors import (
+    InputChangesView,
+    explain_line,
+    exports_waiting_for_queue,
+    run_input_changes,
+    run_waiting_for_queue,
+)
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-05"})
@@ -130,6 +136,27 @@ class AttendanceSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class InputKindSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="The input's key, e.g. days_worked, bonus, placement, prior.")
+    label = serializers.CharField(help_text="The input's name in the user's language.")
+
+
+class NamedEmployeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class InputChangesSerializer(serializers.Serializer):
+    """How the month's inputs differ now from what the computed run read; all empty when they are unchanged."""
+
+    inputs = InputKindSerializer(many=True, help_text="The kinds of input that changed.")
+    changed_employees = NamedEmployeeSerializer(many=True, help_text="People whose inputs changed.")
+    added_employees = NamedEmployeeSerializer(many=True, help_text="People paid this month now, not in the run.")
+    removed_employees = NamedEmployeeSerializer(many=True, help_text="People in the run no longer paid this month.")
+    error = serializers.CharField(help_text="Why the inputs can no longer be computed; empty otherwise.")
+    not_recorded = serializers.BooleanField(help_text="Computed before ShopOps recorded what a run reads.")
+
+
 class RunSerializer(serializers.ModelSerializer):
     month = MonthField()
     progress_percent = serializers.IntegerField(read_only=True)
@@ -170,6 +197,25 @@ class RunSerializer(serializers.ModelSerializer):
 
     def get_queue_message(self, run) -> str | None:
         return str(jobs.QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(run) else None
+
+
+class RunDetailSerializer(RunSerializer):
+    """One run; a computed run awaiting approval also says whether (and what of) its inputs changed since."""
+
+    input_changes = serializers.SerializerMethodField(
+        help_text="For a ready run: how the month's inputs differ now from what it read (approval is refused "
+        "until it is computed again when any list is not empty); null for other states."
+    )
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "input_changes"]
+        read_only_fields = fields
+
+    @extend_schema_field(InputChangesSerializer(allow_null=True))
+    def get_input_changes(self, run) -> dict | None:
+        if run.status != RunStatus.READY:
+            return None
+        return InputChangesView.of(run_input_changes(run=run)).as_dict()
 
 
 class ExportSerializer(QueueWaitFields, serializers.ModelSerializer):

@@ -56,6 +56,7 @@ from .serializers import (
     PayslipSerializer,
     PoolRuleSerializer,
     PreviewSerializer,
+    RunDetailSerializer,
     RunSerializer,
     SalesFigureSerializer,
     StartRunSerializer,
@@ -215,6 +216,9 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = RunFilterSet
     ordering = ["-month"]
 
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
     @extend_schema(request=StartRunSerializer, responses={202: RunSerializer})
     @action(detail=False, methods=["post"])
     def start(self, request):
@@ -228,7 +232,9 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve a computed run; afterwards it is read-only."""
+        """Approve a computed run; afterwards it is read-only. 409 while an earlier month of its tax year is not
+        approved, or when the month's inputs changed since it was computed (`errors.inputs` says what changed;
+        run it again)."""
         return Response(RunSerializer(services.approve_run(run=self.get_object(), user=request.user)).data)
 
     @extend_schema(request=None, responses=RunSerializer)

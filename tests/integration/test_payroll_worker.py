@@ -12,7 +12,7 @@ import pytest
 from celery import Celery
 from django.db import connection
 
-from payroll import services
+from payroll import selectors, services
 from payroll.choices import ExportStatus, RunStatus
 from payroll.models import PayrollRun, Payslip
 
@@ -85,6 +85,9 @@ def test_a_real_worker_runs_a_month(payroll_worker, payroll_world, sales_employe
     assert run.done == run.total == expected
     figures = dict(Payslip.objects.filter(run=run).values_list("employee_id", "net_pay"))
     assert len(figures) == expected
+    # The worker recorded what it read: the fingerprint matches the inputs, and a change is caught at approval.
+    assert run.inputs_fingerprint and not Payslip.objects.filter(run=run, inputs_fingerprint=None).exists()
+    assert not selectors.run_input_changes(run=run)
 
     # A duplicate delivery of the same message (a worker killed before it acknowledged): still one payslip each.
     PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)

@@ -11,7 +11,7 @@ from payroll import calculation, services
 from payroll.calculation import working_days
 from payroll.choices import AdjustmentKind, ComponentKind, RunStatus
 from payroll.engine import ComponentError, ComponentSpec
-from payroll.exceptions import PayrollConflict, PayrollError
+from payroll.exceptions import PayrollConflict, PayrollError, RunInputsChanged
 from payroll.models import PayrollRun, Payslip, PayslipLine, SalesFigure
 
 from .conftest import COMPONENTS, MONTH, run_month
@@ -174,14 +174,18 @@ def test_approve_and_pay_follow_the_state_machine(sales_employee, finance):
         services.approve_run(run=run, user=finance.user)
 
 
-def test_changing_inputs_sends_a_computed_run_back_to_draft(sales_employee, manager):
+def test_changing_inputs_of_a_computed_run_refuses_its_approval_until_recomputed(sales_employee, manager, finance):
     employee = sales_employee()
     run = run_month()
     services.add_adjustment(month=MONTH, employee=employee, kind="bonus", amount=D("10"), reason="r", user=manager.user)
+    with pytest.raises(RunInputsChanged, match="bonuses") as refused:
+        services.approve_run(run=run, user=finance.user)
+    assert refused.value.changes.changed == [employee.pk] and refused.value.changes.kinds == ["bonus"]
     run.refresh_from_db()
-    assert run.status == RunStatus.DRAFT
-    with pytest.raises(PayrollConflict):
-        services.approve_run(run=run, user=manager.user)
+    assert run.status == RunStatus.READY and run.approved_at is None
+    run = run_month()
+    assert services.approve_run(run=run, user=finance.user).status == RunStatus.APPROVED
+    assert line(slip_of(employee), "rewards").amount == D("10.00")
 
 
 def test_locked_month_refuses_inputs_and_nothing_changes(sales_employee, finance, manager, payroll_world):

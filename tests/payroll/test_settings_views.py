@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from payroll.choices import RunStatus
 from payroll.models import InsurancePolicy, PayProfile, ProfitPoolRule
+from payroll.selectors import run_input_changes
 from payroll.templatetags.payroll import percent
 
 from ..factories import EmployeeFactory
@@ -60,7 +61,7 @@ def test_bad_policies_are_refused_with_the_field_and_nothing_changes(
     assert list(InsurancePolicy.objects.values()) == before
 
 
-def test_editing_a_policy_sends_a_computed_run_back_to_draft(client_as, finance, sales_employee):
+def test_editing_a_policy_makes_a_computed_run_stale(client_as, finance, sales_employee):
     sales_employee()
     run = run_month()
     assert run.status == RunStatus.READY
@@ -68,13 +69,14 @@ def test_editing_a_policy_sends_a_computed_run_back_to_draft(client_as, finance,
     form = client_as(finance).get(reverse("payroll:insurance-edit", args=[policy.pk])).context["form"]
     assert form["city"].value() == policy.city and form["pension_employee"].value() == policy.pension_employee
     response = client_as(finance).post(
-        reverse("payroll:insurance-edit", args=[policy.pk]), policy_form(city=policy.city, pension_employee="0.07")
+        reverse("payroll:insurance-edit", args=[policy.pk]),
+        policy_form(city=policy.city, pension_employee="0.07", is_default="on"),
     )
     assert response.status_code == 302
     policy.refresh_from_db()
     run.refresh_from_db()
     assert policy.pension_employee == D("0.07")
-    assert run.status == RunStatus.DRAFT
+    assert run_input_changes(run=run).kinds == ["policy"]  # approval is refused until it is computed again
 
 
 def test_manager_sets_up_a_missing_pay_profile_within_the_grade(client_as, manager, payroll_world):

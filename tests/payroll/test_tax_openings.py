@@ -9,6 +9,7 @@ from django.urls import reverse
 from payroll import services
 from payroll.exceptions import PayrollConflict, PayrollError
 from payroll.models import Payslip, TaxOpeningBalance
+from payroll.selectors import run_input_changes
 
 from .conftest import MONTH, run_month
 
@@ -25,7 +26,7 @@ def test_opening_balance_continues_the_cumulative_tax(sales_employee, finance):
         employee=employee, year=2026, income=D("60000.00"), tax_withheld=D("1000.00"), user=finance.user, **ZEROES
     )
     without.refresh_from_db()
-    assert without.status == "draft"  # the computed run went back to draft: its figures are stale
+    assert run_input_changes(run=without).kinds == ["prior"]  # its figures are stale: approval is refused
     with_opening = run_month()
     slip = Payslip.objects.get(run=with_opening, employee=employee)
     # More income earlier in the year pushes this month into a higher bracket of the cumulative table.

@@ -1,0 +1,107 @@
+"""Approval against concurrent approvals and input changes, on PostgreSQL's row locks (issue 12, section 2)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from payroll import selectors, services
+from payroll.choices import RunStatus
+from payroll.exceptions import PayrollConflict, RunInputsChanged
+from payroll.models import Adjustment, PayrollRun
+from roles.services import org as org_services
+
+from ..payroll.conftest import MONTH, payroll_world, run_month, sales_employee  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the row locks are tested on PostgreSQL.")
+
+
+def _in_threads(*targets):
+    errors, results = [], []
+
+    def wrap(target):
+        try:
+            results.append(target())
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=wrap, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+def test_two_approvals_at_once_approve_once(sales_employee, finance):  # noqa: F811
+    sales_employee()
+    run = run_month()
+    approve = lambda: services.approve_run(run=run, user=finance.user)  # noqa: E731
+    results, errors = _in_threads(approve, approve)
+    assert len(results) == 1 and len(errors) == 1
+    assert isinstance(errors[0], PayrollConflict) and "is approved" in errors[0].message
+    run.refresh_from_db()
+    assert run.status == RunStatus.APPROVED
+
+
+def test_a_change_committed_while_approval_runs_is_caught(sales_employee, finance, monkeypatch):  # noqa: F811
+    """The change commits after the approval locked the run but before it read the inputs: refused."""
+    employee = sales_employee()
+    run = run_month()
+    real = selectors.month_inputs_fingerprint
+
+    def change_then_read(month):
+        # Another connection (another request) records the leaver and commits, while this approval holds the lock.
+        _results, errors = _in_threads(
+            lambda: org_services.record_leaving(employee=employee, leave_date=MONTH.replace(day=2))
+        )
+        assert not errors, errors
+        return real(month)
+
+    monkeypatch.setattr(selectors, "month_inputs_fingerprint", change_then_read)
+    with pytest.raises(RunInputsChanged, match="days worked"):
+        services.approve_run(run=run, user=finance.user)
+    assert PayrollRun.objects.get(pk=run.pk).status == RunStatus.READY
+
+
+def test_a_pay_input_waits_for_the_approval_and_is_then_refused(sales_employee, finance, manager, monkeypatch):  # noqa: F811
+    """A bonus entered while the month is being approved waits on the run's row lock, then finds it read-only."""
+    employee = sales_employee()
+    run = run_month()
+    real = selectors.month_inputs_fingerprint
+    outcome = {}
+
+    def add_bonus():
+        try:
+            services.add_adjustment(
+                month=MONTH, employee=employee, kind="bonus", amount=Decimal("9"), reason="late", user=manager.user
+            )
+            outcome["bonus"] = "saved"
+        except PayrollConflict as error:
+            outcome["bonus"] = error.message
+        finally:
+            connections.close_all()
+
+    def read_while_bonus_waits(month):
+        thread = threading.Thread(target=add_bonus)
+        thread.start()
+        thread.join(timeout=2)  # it cannot finish: the approval holds the run's row
+        outcome["waited"] = thread.is_alive()
+        outcome["thread"] = thread
+        return real(month)
+
+    monkeypatch.setattr(selectors, "month_inputs_fingerprint", read_while_bonus_waits)
+    services.approve_run(run=run, user=finance.user)
+    outcome["thread"].join(timeout=30)
+    assert outcome["waited"] is True
+    assert "read-only" in outcome["bonus"]
+    assert not Adjustment.objects.filter(employee=employee).exists()
