@@ -12,13 +12,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
 from roles.permissions import RuleRequiredMixin
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.redirects import safe_next_url
 
 from . import selectors, services
 from .choices import (
@@ -133,12 +134,12 @@ class ActionView(RuleRequiredMixin, View):
         return redirect(self.next_url())
 
     def next_url(self) -> str:
-        for candidate in (self.request.POST.get("next"), self.request.META.get("HTTP_REFERER")):
-            if candidate and url_has_allowed_host_and_scheme(
-                candidate, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-            ):
-                return candidate
-        return reverse(self.fallback_url)
+        return safe_next_url(
+            self.request,
+            self.request.POST.get("next"),
+            self.request.META.get("HTTP_REFERER"),
+            fallback=self.fallback_url,
+        )
 
 
 # --- Stock -----------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.redirects import safe_next_url
 
 from .. import cadence, selectors, services
 from ..choices import ItemStatus, Period
@@ -86,7 +87,7 @@ class TickView(RuleRequiredMixin, View):
             return redirect("roles:my-checklist")
         if request.htmx_request:
             return render(request, "checklists/includes/item.html", {"item": item, "today": timezone.localdate()})
-        return redirect(request.POST.get("next") or reverse("roles:my-checklist"))
+        return redirect(safe_next_url(request, request.POST.get("next"), fallback="roles:my-checklist"))
 
     def dispatch(self, request, *args, **kwargs):
         request.htmx_request = request.headers.get("HX-Request") == "true"
