@@ -19,6 +19,7 @@ from django.views.generic import FormView, TemplateView, View
 from roles.permissions import RuleRequiredMixin
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.numbers import parse_whole_number
 from shop_ops.redirects import safe_next_url
 
 from . import selectors, services
@@ -160,7 +161,7 @@ class StockListView(RuleRequiredMixin, TemplateView):
         hidden = selectors.blind_warehouse_ids(user=self.request.user)
         levels = selectors.search_levels(
             text=q,
-            location_id=int(location) if location.isdigit() else None,
+            location_id=parse_whole_number(location),
             below_warning=below,
             hidden_warehouses=hidden,
         )
@@ -472,8 +473,8 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
         if q:
             lines = lines.filter(Q(sku__code__icontains=q) | Q(sku__barcode=q))
         location = self.request.GET.get("location", "")
-        if location.isdigit():  # counters walk the warehouse location by location (逐个库位盘点)
-            lines = lines.filter(location_id=int(location))
+        if parse_whole_number(location) is not None:  # counters walk the warehouse location by location (逐个库位盘点)
+            lines = lines.filter(location_id=parse_whole_number(location))
         page, query = paginate(self.request, lines)
         context.update(
             count=count,

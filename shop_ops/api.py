@@ -24,6 +24,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import ShopOpsError
+from .numbers import parse_whole_number
 
 ALWAYS_ALLOWED_PARAMS = {"format"}
 
@@ -43,11 +44,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.getlist(self.page_size_query_param)
         if not raw:
             return self.page_size
-        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+        size = parse_whole_number(raw[0], maximum=self.max_page_size) if len(raw) == 1 else None
+        if not size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw[0])
+        return size
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
