@@ -119,7 +119,7 @@ class StockCountSerializer(serializers.ModelSerializer):
     warehouse_code = serializers.CharField(source="warehouse.code", read_only=True)
     line_total = serializers.IntegerField(read_only=True)
     line_counted = serializers.IntegerField(read_only=True)
-    loss_report = serializers.PrimaryKeyRelatedField(read_only=True)
+    loss_report = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = StockCount
@@ -190,7 +190,7 @@ class LossReportLineSerializer(serializers.ModelSerializer):
 
 class LossReportSerializer(serializers.ModelSerializer):
     lines = LossReportLineSerializer(many=True, read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = LossReport
