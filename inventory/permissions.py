@@ -12,9 +12,16 @@
 |                            | see the orders waiting for customer service                           |
 | can_answer_flagged_orders  | customer-service staff only (and superusers): answer a flagged order; |
 |                            | never the person who handed it over (checked by the service)          |
+| sees_blind_count_figures   | Finance (who never counts) and superusers; see below                  |
 
 Superusers pass every rule. Everyone else (Staff outside customer service) sees nothing of the warehouse:
 pages redirect home with a message, the API answers 403.
+
+Blind counts (盲盘): while a blind count of a warehouse is open, the system quantities of that warehouse (stock
+levels, the ledger, SKU totals, the 进销存 summary and its exports, the picking list's bins, the count's own expected
+figures) are left out for everyone who may record counts: Warehouse (counters and the warehouse supervisor alike, who
+counts too in a shop this size) and Manager. Finance, who never counts and keeps the books, and superusers still see
+them. `selectors.blind_warehouse_ids(user=...)` applies this rule; every read of system quantities takes its result.
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ def can_override_negative(user) -> bool:
 
 def can_review_loss_reports(user) -> bool:
     return in_group(user, AccessGroup.FINANCE)
+
+
+def sees_blind_count_figures(user) -> bool:
+    """May `user` see the system quantities of a warehouse while a blind count of it is open? Not those who may
+    record counts (Warehouse, Manager): the count must not be steered by the figure it checks."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or (in_group(user, AccessGroup.FINANCE) and not can_operate_stock(user))
 
 
 def is_customer_service(user) -> bool:

@@ -6,18 +6,63 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shop_ops import jobs
 
 from .choices import CountStatus, JobStatus, MovementKind
 from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
+from .permissions import sees_blind_count_figures
+
+Hidden = frozenset[int] | set[int] | tuple[int, ...]
 
 
-def search_levels(*, text: str = "", location_id: int | None = None, below_warning: bool = False) -> QuerySet:
+def blind_warehouse_ids(*, user) -> frozenset[int]:
+    """The warehouses whose system quantities `user` may not see now: those with an open blind count, unless the
+    rule in permissions.py (sees_blind_count_figures) lets this user see them. Every read below that shows
+    quantities takes the result as `hidden_warehouses` and leaves those warehouses out, so a figure cannot be worked
+    out from a total, an ordering or a filter either."""
+    if sees_blind_count_figures(user):
+        return frozenset()
+    return frozenset(
+        StockCount.objects.filter(blind=True, status=CountStatus.OPEN).values_list("warehouse_id", flat=True)
+    )
+
+
+def blind_warehouses(*, user) -> QuerySet:
+    """The warehouses of blind_warehouse_ids, for the notice pages show."""
+    return Warehouse.objects.filter(pk__in=blind_warehouse_ids(user=user)).order_by("code")
+
+
+def hides_count_figures(*, count: StockCount, user) -> bool:
+    """A count's own system figures (snapshot, movements since, expected, difference) follow the same rule."""
+    return count.blind and count.status == CountStatus.OPEN and not sees_blind_count_figures(user)
+
+
+def export_visible_to(*, job, user) -> bool:
+    """A finished summary export may hold a blind-counted warehouse's figures unless it was written for this user
+    after every blind count hiding a warehouse from them opened (such a file leaves those warehouses out)."""
+    hidden = blind_warehouse_ids(user=user)
+    if not hidden:
+        return True
+    opened = StockCount.objects.filter(warehouse_id__in=hidden, blind=True, status=CountStatus.OPEN).aggregate(
+        latest=Max("snapshot_at")
+    )["latest"]
+    return job.requested_by_id == user.pk and opened is not None and job.created_at >= opened
+
+
+def _visible_levels(hidden: Hidden) -> Q:
+    return ~Q(levels__location__warehouse_id__in=hidden) if hidden else Q()
+
+
+def search_levels(
+    *, text: str = "", location_id: int | None = None, below_warning: bool = False, hidden_warehouses: Hidden = ()
+) -> QuerySet:
     """Stock levels with SKU and location loaded, filtered by a search text (code, style number, name)."""
     levels = StockLevel.objects.select_related("sku", "location", "location__warehouse")
+    if hidden_warehouses:
+        levels = levels.exclude(location__warehouse_id__in=hidden_warehouses)
     if text:
         levels = levels.filter(
             Q(sku__code__icontains=text) | Q(sku__style_code__icontains=text) | Q(sku__name__icontains=text)
@@ -25,26 +70,34 @@ def search_levels(*, text: str = "", location_id: int | None = None, below_warni
     if location_id:
         levels = levels.filter(location_id=location_id)
     if below_warning:
-        levels = levels.filter(sku__in=skus_at_or_below_warning())
+        levels = levels.filter(sku__in=skus_at_or_below_warning(hidden_warehouses=hidden_warehouses))
     return levels.order_by("sku__code", "location__code")
 
 
-def skus_with_totals() -> QuerySet:
-    return Sku.objects.annotate(total=Sum("levels__on_hand", default=0))
+def skus_with_totals(*, hidden_warehouses: Hidden = ()) -> QuerySet:
+    return Sku.objects.annotate(total=Sum("levels__on_hand", filter=_visible_levels(hidden_warehouses), default=0))
 
 
-def skus_at_or_below_warning() -> QuerySet:
-    return skus_with_totals().filter(warning_level__gt=0, total__lte=F("warning_level")).values("pk")
+def skus_at_or_below_warning(*, hidden_warehouses: Hidden = ()) -> QuerySet:
+    return (
+        skus_with_totals(hidden_warehouses=hidden_warehouses)
+        .filter(warning_level__gt=0, total__lte=F("warning_level"))
+        .values("pk")
+    )
 
 
-def skus_to_delist() -> QuerySet:
+def skus_to_delist(*, hidden_warehouses: Hidden = ()) -> QuerySet:
     """Listed goods with nothing left in the warehouse: the shop should take them down (及时通知店铺下架)."""
-    return skus_with_totals().filter(is_listed=True, kind="goods", total__lte=0).order_by("code")
+    return (
+        skus_with_totals(hidden_warehouses=hidden_warehouses)
+        .filter(is_listed=True, kind="goods", total__lte=0)
+        .order_by("code")
+    )
 
 
-def search_skus(*, text: str = "", kind: str = "") -> QuerySet:
+def search_skus(*, text: str = "", kind: str = "", hidden_warehouses: Hidden = ()) -> QuerySet:
     """The catalogue: SKUs (or auxiliary materials) with their total stock, by code, style number, name or barcode."""
-    skus = skus_with_totals()
+    skus = skus_with_totals(hidden_warehouses=hidden_warehouses)
     if kind:
         skus = skus.filter(kind=kind)
     if text:
@@ -54,7 +107,7 @@ def search_skus(*, text: str = "", kind: str = "") -> QuerySet:
     return skus.order_by("code")
 
 
-def search_products(*, text: str = "") -> QuerySet:
+def search_products(*, text: str = "", hidden_warehouses: Hidden = ()) -> QuerySet:
     """Products (款): the goods grouped by item number, with their SKU count and total stock; one grouped query."""
     goods = Sku.objects.filter(kind="goods")
     if text:
@@ -66,7 +119,7 @@ def search_products(*, text: str = "") -> QuerySet:
             sku_count=Count("pk", distinct=True),  # distinct: the join with the levels repeats each SKU
             colour_count=Count("colour", distinct=True),
             size_count=Count("size", distinct=True),
-            total=Sum("levels__on_hand", default=0),
+            total=Sum("levels__on_hand", filter=_visible_levels(hidden_warehouses), default=0),
         )
         .order_by("style_code")
     )
@@ -88,8 +141,12 @@ def search_locations(*, text: str = "") -> QuerySet:
     return locations.order_by("warehouse__code", "code")
 
 
-def movements(*, sku_id=None, location_id=None, kind: str = "", reference: str = "") -> QuerySet:
+def movements(
+    *, sku_id=None, location_id=None, kind: str = "", reference: str = "", hidden_warehouses: Hidden = ()
+) -> QuerySet:
     result = StockMovement.objects.select_related("sku", "location", "created_by")
+    if hidden_warehouses:
+        result = result.exclude(location__warehouse_id__in=hidden_warehouses)
     if sku_id:
         result = result.filter(sku_id=sku_id)
     if location_id:
@@ -116,7 +173,7 @@ def counts_with_progress() -> QuerySet:
     )
 
 
-def picking_list() -> tuple[list[Order], dict[int, list[str]]]:
+def picking_list(*, hidden_warehouses: Hidden = ()) -> tuple[list[Order], dict[int, list[str]]]:
     """Orders checked and printed, waiting to be picked (oldest first, at most 200 on one list), and for each SKU the
     bins holding it, fullest first: two queries however many orders."""
     orders = list(
@@ -128,6 +185,7 @@ def picking_list() -> tuple[list[Order], dict[int, list[str]]]:
     bins: dict[int, list[str]] = {}
     for level in (
         StockLevel.objects.filter(sku_id__in=sku_ids, on_hand__gt=0)
+        .exclude(location__warehouse_id__in=hidden_warehouses)
         .select_related("location")
         .order_by("-on_hand", "location__code")
     ):
@@ -181,7 +239,7 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
     )
 
 
-def monthly_summary(*, month: datetime.date, text: str = "") -> MonthlySummary:
+def monthly_summary(*, month: datetime.date, text: str = "", hidden_warehouses: Hidden = ()) -> MonthlySummary:
     """进销存 per SKU for a month, from the ledger alone: opening (everything before the month), what came in and
     went out by kind, and closing = opening + the month's movements; quantities and values at cost.
 
@@ -199,6 +257,8 @@ def monthly_summary(*, month: datetime.date, text: str = "") -> MonthlySummary:
         aggregates[f"{kind}_qty"] = Sum("quantity", filter=in_month & Q(kind=kind), default=0)
         aggregates[f"{kind}_value"] = Sum("value", filter=in_month & Q(kind=kind), default=Decimal("0"))
     ledger = StockMovement.objects.filter(occurred_at__lt=end)
+    if hidden_warehouses:
+        ledger = ledger.exclude(location__warehouse_id__in=hidden_warehouses)
     if text:
         ledger = ledger.filter(Q(sku__code__icontains=text) | Q(sku__name__icontains=text))
     grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())

@@ -138,7 +138,7 @@ def post_movements(
         # Lock in a stable order: two batches touching the same levels wait for each other instead of deadlocking.
         levels = _lock_levels(ids=sorted(level_ids.values()))
         now = timezone.now()  # read after the locks, so a count snapshot and this posting are ordered in time
-        shortages = []
+        shortages, short_locations = [], []
         negative_keys = set()
         changes = []  # (level id, delta, below zero afterwards)
         for pk, sku_id, location_id, level_on_hand in levels:
@@ -148,6 +148,7 @@ def post_movements(
             if after < 0:
                 negative_keys.add(key)
                 if delta < 0 and not allow_negative:
+                    short_locations.append(location_id)
                     shortages.append(
                         {
                             "sku": skus[sku_id][0],
@@ -158,8 +159,21 @@ def post_movements(
                     )
             changes.append((pk, delta, after < 0))
         if shortages:
+            from .selectors import blind_warehouse_ids
+
+            # The refusal must not tell a counter the figure a blind count hides (inventory/permissions.py).
+            hidden = blind_warehouse_ids(user=user)
+            blind = set(
+                Location.objects.filter(pk__in=short_locations, warehouse_id__in=hidden).values_list("pk", flat=True)
+            )
+            for shortage, location_id in zip(shortages, short_locations, strict=True):
+                if location_id in blind:
+                    shortage["on_hand"] = None
             listed = "; ".join(
                 _("%(sku)s at %(location)s has %(on_hand)s, the batch takes %(need)s") % {**s, "need": -s["change"]}
+                if s["on_hand"] is not None
+                else _("%(sku)s at %(location)s has too little for the batch (%(need)s; under a blind count)")
+                % {**s, "need": -s["change"]}
                 for s in shortages
             )
             raise InsufficientStock(
@@ -1152,14 +1166,16 @@ def run_summary_export_job(*, job_id: int) -> InventoryJob:
     from django.core.files.base import ContentFile
 
     from .exports import summary_workbook
-    from .selectors import monthly_summary
+    from .selectors import blind_warehouse_ids, monthly_summary
 
     job = InventoryJob.objects.get(pk=job_id, kind=JobKind.SUMMARY_EXPORT)
     if job.status == JobStatus.DONE:
         return job
     InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="", done=0)
     try:
-        summary = monthly_summary(month=job.month, text=job.search)
+        # Written for the person who asked: a blind-counted warehouse hidden from them is left out of their file.
+        hidden = blind_warehouse_ids(user=job.requested_by) if job.requested_by_id else frozenset()
+        summary = monthly_summary(month=job.month, text=job.search, hidden_warehouses=hidden)
         total = len(summary.rows)
         InventoryJob.objects.filter(pk=job.pk).update(total=total)
 

@@ -12,13 +12,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
 from roles.permissions import RuleRequiredMixin
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.numbers import parse_whole_number
+from shop_ops.redirects import safe_next_url
 
 from . import selectors, services
 from .choices import (
@@ -134,12 +136,12 @@ class ActionView(RuleRequiredMixin, View):
         return redirect(self.next_url())
 
     def next_url(self) -> str:
-        for candidate in (self.request.POST.get("next"), self.request.META.get("HTTP_REFERER")):
-            if candidate and url_has_allowed_host_and_scheme(
-                candidate, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-            ):
-                return candidate
-        return reverse(self.fallback_url)
+        return safe_next_url(
+            self.request,
+            self.request.POST.get("next"),
+            self.request.META.get("HTTP_REFERER"),
+            fallback=self.fallback_url,
+        )
 
 
 # --- Stock -----------------------------------------------------------------------------------------------------------
@@ -157,8 +159,12 @@ class StockListView(RuleRequiredMixin, TemplateView):
         q = params.get("q", "").strip()
         location = params.get("location", "")
         below = params.get("below") == "1"
+        hidden = selectors.blind_warehouse_ids(user=self.request.user)
         levels = selectors.search_levels(
-            text=q, location_id=int(location) if location.isdigit() else None, below_warning=below
+            text=q,
+            location_id=parse_whole_number(location),
+            below_warning=below,
+            hidden_warehouses=hidden,
         )
         page, query = paginate(self.request, levels)
         context.update(
@@ -168,7 +174,7 @@ class StockListView(RuleRequiredMixin, TemplateView):
             location=location,
             below=below,
             locations=Location.objects.select_related("warehouse"),
-            to_delist=selectors.skus_to_delist()[:20],
+            to_delist=selectors.skus_to_delist(hidden_warehouses=hidden)[:20],
             can_operate=can_operate_stock(self.request.user),
         )
         return context
@@ -180,11 +186,12 @@ class SkuDetailView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        sku = get_object_or_404(selectors.skus_with_totals(), pk=self.kwargs["pk"])
-        page, query = paginate(self.request, selectors.movements(sku_id=sku.pk))
+        hidden = selectors.blind_warehouse_ids(user=self.request.user)
+        sku = get_object_or_404(selectors.skus_with_totals(hidden_warehouses=hidden), pk=self.kwargs["pk"])
+        page, query = paginate(self.request, selectors.movements(sku_id=sku.pk, hidden_warehouses=hidden))
         context.update(
             sku=sku,
-            levels=sku.levels.select_related("location"),
+            levels=sku.levels.select_related("location").exclude(location__warehouse_id__in=hidden),
             page=page,
             query=query,
             can_operate=can_operate_stock(self.request.user),
@@ -217,7 +224,10 @@ class MovementListView(RuleRequiredMixin, TemplateView):
         sku_code = params.get("sku", "").strip()
         sku = Sku.objects.filter(code=sku_code).first() if sku_code else None
         ledger = selectors.movements(
-            kind=kind, reference=params.get("reference", "").strip(), sku_id=sku.pk if sku else None
+            kind=kind,
+            reference=params.get("reference", "").strip(),
+            sku_id=sku.pk if sku else None,
+            hidden_warehouses=selectors.blind_warehouse_ids(user=self.request.user),
         )
         if sku_code and sku is None:
             ledger = ledger.none()
@@ -314,14 +324,15 @@ class CatalogueListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("q", "").strip()
+        hidden = selectors.blind_warehouse_ids(user=self.request.user)
         if self.tab == "products":
-            rows = selectors.search_products(text=q)
+            rows = selectors.search_products(text=q, hidden_warehouses=hidden)
         elif self.tab == "warehouses":
             rows = selectors.search_warehouses(text=q)
         elif self.tab == "locations":
             rows = selectors.search_locations(text=q)
         else:
-            rows = selectors.search_skus(text=q, kind=self.tab)
+            rows = selectors.search_skus(text=q, kind=self.tab, hidden_warehouses=hidden)
         page, query = paginate(self.request, rows)
         context.update(page=page, query=query, q=q, tab=self.tab, can_operate=can_operate_stock(self.request.user))
         return context
@@ -463,8 +474,8 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
         if q:
             lines = lines.filter(Q(sku__code__icontains=q) | Q(sku__barcode=q))
         location = self.request.GET.get("location", "")
-        if location.isdigit():  # counters walk the warehouse location by location (逐个库位盘点)
-            lines = lines.filter(location_id=int(location))
+        if parse_whole_number(location) is not None:  # counters walk the warehouse location by location (逐个库位盘点)
+            lines = lines.filter(location_id=parse_whole_number(location))
         page, query = paginate(self.request, lines)
         context.update(
             count=count,
@@ -474,7 +485,7 @@ class CountDetailView(RuleRequiredMixin, TemplateView):
             location=location,
             locations=count.warehouse.locations.all(),
             show=self.request.GET.get("show", ""),
-            hide_system=count.blind and count.status == CountStatus.OPEN,
+            hide_system=selectors.hides_count_figures(count=count, user=self.request.user),
             can_count=can_operate_stock(self.request.user) and count.status == CountStatus.OPEN,
             job=count.jobs.first(),
         )
@@ -603,7 +614,9 @@ class SummaryView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         month = parse_month(self.request.GET.get("month"))
         q = self.request.GET.get("q", "").strip()
-        summary = selectors.monthly_summary(month=month, text=q)
+        summary = selectors.monthly_summary(
+            month=month, text=q, hidden_warehouses=selectors.blind_warehouse_ids(user=self.request.user)
+        )
         page, query = paginate(self.request, summary.rows)
         flows = [
             (_("Opening"), summary.total_value["opening"]),
@@ -669,7 +682,7 @@ class JobDownloadView(RuleRequiredMixin, View):
 
     def get(self, request, pk):
         job = get_object_or_404(InventoryJob, pk=pk, kind=JobKind.SUMMARY_EXPORT, status=JobStatus.DONE)
-        if not job.file:
+        if not job.file or not selectors.export_visible_to(job=job, user=request.user):
             raise Http404
         return FileResponse(
             job.file.open("rb"), as_attachment=True, filename=f"stock-summary-{job.month:%Y-%m}.xlsx", content_type=XLSX
@@ -833,7 +846,7 @@ class PickingListView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        orders, bins = selectors.picking_list()
+        orders, bins = selectors.picking_list(hidden_warehouses=selectors.blind_warehouse_ids(user=self.request.user))
         for order in orders:
             for line in order.lines.all():  # prefetched: the attribute stays on the cached line
                 line.bins = bins.get(line.sku_id, [])

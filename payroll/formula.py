@@ -21,6 +21,9 @@ no attribute access, import or call outside min/max/round/abs/if can be expresse
 bounded, there is no power operator, and every evaluation runs in a local decimal context (28 significant digits,
 exponent limit 10**60) whose traps turn into FormulaError.
 
+Numbers are written with the ASCII digits 0-9 only: Python reads "١٢٣" or "１２３" as 123, but a person checking a
+formula may not, so such a digit is refused with a message that says so.
+
 Exactness: a literal is read straight from its text (`0.08` is Decimal("0.08")); arithmetic is Decimal end to end.
 """
 
@@ -58,7 +61,7 @@ NUMBER, BOOLEAN = "number", "true/false"
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>(?:\d+(?:\.\d*)?|\.\d+))
+  | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><=|>=|==|!=|[-+*/(),<>])
     """,
@@ -104,7 +107,15 @@ def tokenize(source: str) -> list[Token]:
     while position < len(source):
         match = _TOKEN.match(source, position)
         if match is None:
-            raise FormulaError(f"unexpected character {source[position]!r}", column=position + 1)
+            character = source[position]
+            if character.isdigit() or character.isnumeric():
+                # Python reads "١٢٣" as 123; a formula shows its digits to the people who approve it, so only the
+                # digits everyone reads the same way are numbers here.
+                raise FormulaError(
+                    f"{character!r} is not one of the digits 0-9; write numbers with the ASCII digits 0-9 only",
+                    column=position + 1,
+                )
+            raise FormulaError(f"unexpected character {character!r}", column=position + 1)
         kind = match.lastgroup
         text = match.group()
         if kind == "number" and len(text) > MAX_LITERAL_LENGTH:

@@ -88,7 +88,7 @@ def parse_month(value: Any, *, field: str = "month") -> datetime.date:
     if isinstance(value, datetime.date):
         return value.replace(day=1)
     text = str(value or "").strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", text)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})(?:-[0-9]{1,2})?", text)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
         raise PayrollError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-05.", field=field)
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)

@@ -19,6 +19,7 @@ from roles.permissions import RuleRequiredMixin
 from roles.views.org import ServiceFormView
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.numbers import parse_whole_number
 
 from . import imports, selectors, services
 from .api.views import export_file_response
@@ -576,8 +577,9 @@ class PayProfileListView(RuleRequiredMixin, TemplateView):
         if text:
             people = people.filter(Q(full_name__icontains=text) | Q(employee_number__icontains=text))
         department = params.get("department", "")
-        if department.isdigit():
-            people = people.filter(role__department_id=int(department))
+        department_id = parse_whole_number(department)
+        if department_id is not None:
+            people = people.filter(role__department_id=department_id)
         missing = params.get("missing") == "1"
         if missing:
             people = people.filter(pay_profile__isnull=True)
@@ -586,7 +588,7 @@ class PayProfileListView(RuleRequiredMixin, TemplateView):
         context.update(
             page=Paginator(people.order_by("employee_number"), 50).get_page(params.get("page")),
             q=text,
-            department_id=int(department) if department.isdigit() else None,
+            department_id=department_id,
             departments=Department.objects.all(),
             missing=missing,
             missing_count=Employee.objects.current().filter(pay_profile__isnull=True).count(),
@@ -663,12 +665,12 @@ class TaxOpeningBalanceListView(RuleRequiredMixin, TemplateView):
             "-year", "employee__employee_number"
         )
         year = self.request.GET.get("year", "")
-        if year.isdigit():
+        if parse_whole_number(year, maximum=9999) is not None:
             balances = balances.filter(year=int(year))
         context.update(
             page=Paginator(balances, 50).get_page(self.request.GET.get("page")),
             year=year,
-            query=f"year={year}" if year.isdigit() else "",
+            query=f"year={year}" if parse_whole_number(year, maximum=9999) is not None else "",
             can_edit=can_run_payroll(self.request.user),
         )
         return context

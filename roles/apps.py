@@ -7,6 +7,7 @@ class RolesConfig(AppConfig):
     verbose_name = _("Roles")
 
     def ready(self):
-        from shop_ops.api import make_text_fields_strict
+        from shop_ops.api import make_serializers_refuse_unknown_keys, make_text_fields_strict
 
         make_text_fields_strict()
+        make_serializers_refuse_unknown_keys()

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from shop_ops.numbers import is_ascii_whole_number
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -20,7 +22,7 @@ bank_account_validator = RegexValidator(r"^[0-9]{12,30}$", _("A bank account num
 
 def validate_id_number(value: str) -> None:
     """An 18-character PRC resident ID: 17 digits, a valid birth date, and the ISO 7064 MOD 11-2 check character."""
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+    if len(value) != 18 or not is_ascii_whole_number(value[:17]) or value[17] not in "0123456789X":
         raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="format")
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -7,6 +7,7 @@ fields are at fault), so a client needs one code path for all of them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -26,6 +27,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .deletion import protected_error_message
 from .exceptions import ShopOpsError
+from .numbers import parse_whole_number
 
 ALWAYS_ALLOWED_PARAMS = {"format"}
 
@@ -45,11 +47,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.getlist(self.page_size_query_param)
         if not raw:
             return self.page_size
-        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+        size = parse_whole_number(raw[0], maximum=self.max_page_size) if len(raw) == 1 else None
+        if not size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw[0])
+        return size
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
@@ -262,7 +265,15 @@ def make_text_fields_strict() -> None:
     from rest_framework import serializers
 
     decimal_message = 'Send this number as a string, such as "1234.50" (a JSON number may lose digits).'
-    for field_class, message in ((serializers.CharField, None), (serializers.DecimalField, decimal_message)):
+    # A record named by its code (SlugRelatedField, e.g. a location's warehouse) is documented as a string: a JSON
+    # number there is refused too, not looked up as the code "5".
+    code_message = "Send the code as a string."
+    strict = (
+        (serializers.CharField, None),
+        (serializers.DecimalField, decimal_message),
+        (serializers.SlugRelatedField, code_message),
+    )
+    for field_class, message in strict:
         if getattr(field_class, "_shopops_strict", False):
             continue
         lenient = field_class.to_internal_value
@@ -276,6 +287,37 @@ def make_text_fields_strict() -> None:
 
         field_class.to_internal_value = to_internal_value
         field_class._shopops_strict = True
+
+
+# Form fields a browser adds to any form it posts; never a field of ours.
+IGNORED_BODY_KEYS = frozenset({"csrfmiddlewaretoken"})
+MAX_NAMED_UNKNOWN_KEYS = 20
+
+
+def make_serializers_refuse_unknown_keys() -> None:
+    """DRF drops body keys a serializer has no field for, so `{"quantiy": 5}` was accepted as if the quantity had
+    been left out. Every serializer (top-level, nested and list items, so every JSON body the API reads) refuses
+    them instead, with 400 naming each unknown key, just as StrictDjangoFilterBackend does for query parameters.
+    Keys of read-only fields (`id`, timestamps) are known and ignored as before, so a record read can be sent
+    back. Called once at start-up (roles.apps)."""
+    if getattr(serializers.Serializer, "_shopops_strict", False):
+        return
+    lenient = serializers.Serializer.to_internal_value
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data.keys() - self.fields.keys() - IGNORED_BODY_KEYS)
+            if unknown:
+                allowed = ", ".join(name for name, field in self.fields.items() if not field.read_only)
+                message = f"Unknown field. Allowed: {allowed}." if allowed else "Unknown field: send no fields here."
+                errors = {key[:100]: [message] for key in unknown[:MAX_NAMED_UNKNOWN_KEYS]}
+                if len(unknown) > MAX_NAMED_UNKNOWN_KEYS:
+                    errors["non_field_errors"] = [f"{len(unknown)} unknown fields in all."]
+                raise serializers.ValidationError(errors, code="unknown_field")
+        return lenient(self, data)
+
+    serializers.Serializer.to_internal_value = to_internal_value
+    serializers.Serializer._shopops_strict = True
 
 
 class QueueWaitFields(serializers.Serializer):

@@ -6,6 +6,8 @@ import datetime
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONE as _CSP_NONE
+from csp.constants import SELF as _CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "csp",
     "shop_ops",
     "accounts",
     "roles",
@@ -80,6 +83,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy headers on every response (settings under "Security").
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A request that finds the database down gets a clean 503 page (JSON under /api/), not a 500 traceback.
     "shop_ops.middleware.DatabaseUnavailableMiddleware",
@@ -235,6 +241,52 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from this site only, and no inline
+# scripts, on*= attributes or style attributes anywhere (templates use static/js/app.js and static/css/). An
+# injected <script> or onerror= is not run even if escaping ever failed. CSP_REPORT_ONLY=true sends the policy as
+# Content-Security-Policy-Report-Only (to try a change without breaking pages); CSP_REPORT_URI collects reports.
+_CSP_DIRECTIVES = {
+    "default-src": [_CSP_SELF],
+    "script-src": [_CSP_SELF],
+    "style-src": [_CSP_SELF],
+    "img-src": [_CSP_SELF, "data:"],  # Pico's and Swagger UI's small icons are data: URLs
+    "font-src": [_CSP_SELF],
+    "connect-src": [_CSP_SELF],
+    "object-src": [_CSP_NONE],
+    "base-uri": [_CSP_SELF],
+    "form-action": [_CSP_SELF],
+    "frame-ancestors": [_CSP_NONE],
+}
+_CSP_REPORT_URI = read_url("CSP_REPORT_URI", schemes={"https", "http"})
+if _CSP_REPORT_URI:
+    _CSP_DIRECTIVES["report-uri"] = [_CSP_REPORT_URI]
+_CSP_REPORT_ONLY = read_bool("CSP_REPORT_ONLY", default=False)
+CONTENT_SECURITY_POLICY = None if _CSP_REPORT_ONLY else {"DIRECTIVES": _CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES} if _CSP_REPORT_ONLY else None
+
+# Permissions-Policy (django-permissions-policy): browser features the site never uses are switched off for it and
+# anything it might embed. The camera stays available to this site alone, for scanning barcodes with a phone in
+# the warehouse (the browser still asks the person); passkeys (publickey-credentials-*) stay with this site too.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "camera": ["self"],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = read_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container health checks talk plain HTTP on loopback

@@ -443,6 +443,10 @@ def outcome(response, is_api: bool) -> str:
     return str(status)
 
 
+# Every answer, whatever its status, carries the browser policies (shop_ops/settings.py, "Security").
+SECURITY_HEADERS = ("Content-Security-Policy", "Permissions-Policy")
+
+
 @pytest.mark.django_db
 def test_every_url_is_in_the_matrix():
     missing = sorted(url_names() - set(MATRIX) - POST_ONLY)
@@ -470,7 +474,11 @@ def test_permission_matrix(client, settings, tmp_path):
                     headers["HTTP_AUTHORIZATION"] = f"Token {tokens[group]}"
                 else:
                     client.force_login(users[group])
-            got = outcome(client.get(url, **headers), is_api)
+            response = client.get(url, **headers)
+            got = outcome(response, is_api)
             if got != expected[group]:
                 failures.append(f"{name} ({url}) as {group}: expected {expected[group]}, got {got}")
+            missing = [header for header in SECURITY_HEADERS if not response.has_header(header)]
+            if missing:
+                failures.append(f"{name} ({url}) as {group}: no {', '.join(missing)} header")
     assert not failures, "\n".join(failures)

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from shop_ops.api import QueueWaitFields
 
-from ..choices import MANUAL_KINDS, CountStatus
+from ..choices import MANUAL_KINDS
 from ..models import (
     InventoryJob,
     Location,
@@ -21,7 +21,7 @@ from ..models import (
     StockMovement,
     Warehouse,
 )
-from ..selectors import jobs_waiting_for_queue
+from ..selectors import hides_count_figures, jobs_waiting_for_queue
 
 
 class SkuSerializer(serializers.ModelSerializer):
@@ -119,7 +119,7 @@ class StockCountSerializer(serializers.ModelSerializer):
     warehouse_code = serializers.CharField(source="warehouse.code", read_only=True)
     line_total = serializers.IntegerField(read_only=True)
     line_counted = serializers.IntegerField(read_only=True)
-    loss_report = serializers.PrimaryKeyRelatedField(read_only=True)
+    loss_report = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = StockCount
@@ -166,7 +166,9 @@ class StockCountLineSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         count = self.context.get("count")
-        if count is not None and count.blind and count.status == CountStatus.OPEN:
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        if count is not None and hides_count_figures(count=count, user=user):
             for name in ("snapshot_quantity", "movements_since_snapshot", "expected_quantity", "difference"):
                 data.pop(name)
         return data
@@ -188,7 +190,7 @@ class LossReportLineSerializer(serializers.ModelSerializer):
 
 class LossReportSerializer(serializers.ModelSerializer):
     lines = LossReportLineSerializer(many=True, read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = LossReport

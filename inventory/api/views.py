@@ -109,6 +109,12 @@ class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["on_hand", "sku__code"]
     ordering = ["sku__code", "location__code"]
 
+    def get_queryset(self):
+        # A warehouse under a blind count is left out for counters (inventory/permissions.py): not only its figures
+        # but its rows, so neither ordering nor filtering can reveal them.
+        hidden = selectors.blind_warehouse_ids(user=self.request.user)
+        return super().get_queryset().exclude(location__warehouse_id__in=hidden)
+
 
 class StockMovementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The ledger. Read: Warehouse, Manager, Finance. POST a batch (all-or-nothing): Warehouse, Manager;
@@ -121,6 +127,10 @@ class StockMovementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     search_fields = ["sku__code", "reference", "reason"]
     ordering_fields = ["occurred_at", "quantity", "value"]
     ordering = ["-occurred_at", "-id"]
+
+    def get_queryset(self):
+        hidden = selectors.blind_warehouse_ids(user=self.request.user)
+        return super().get_queryset().exclude(location__warehouse_id__in=hidden)
 
     @extend_schema(request=s.MovementBatchSerializer, responses={201: s.StockMovementSerializer(many=True)})
     def create(self, request, *args, **kwargs):
@@ -178,7 +188,7 @@ class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """The lines, paginated; system figures are hidden while a blind count is open."""
         count = self.get_object()
         page = self.paginate_queryset(count.lines.select_related("sku", "location"))
-        data = s.StockCountLineSerializer(page, many=True, context={"count": count}).data
+        data = s.StockCountLineSerializer(page, many=True, context={"count": count, "request": request}).data
         return self.get_paginated_response(data)
 
     @extend_schema(request=s.RecordCountSerializer, responses=s.StockCountLineSerializer)
@@ -191,7 +201,7 @@ class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         line = services.record_count(
             line=line, counted_quantity=serializer.validated_data["counted_quantity"], user=request.user
         )
-        return Response(s.StockCountLineSerializer(line, context={"count": count}).data)
+        return Response(s.StockCountLineSerializer(line, context={"count": count, "request": request}).data)
 
     @extend_schema(request=None, responses={200: s.StockCountSerializer, 202: s.StockCountSerializer})
     @action(detail=True, methods=["post"])
@@ -266,7 +276,9 @@ class SummaryView(APIView):
     def get(self, request):
         _check_params(request, self.extra_query_params)
         summary = selectors.monthly_summary(
-            month=parse_month(request.query_params.get("month")), text=request.query_params.get("q", "")
+            month=parse_month(request.query_params.get("month")),
+            text=request.query_params.get("q", ""),
+            hidden_warehouses=selectors.blind_warehouse_ids(user=request.user),
         )
         return Response(_summary_data(summary))
 
@@ -305,6 +317,8 @@ class InventoryJobViewSet(viewsets.ReadOnlyModelViewSet):
         job = self.get_object()
         if job.kind != JobKind.SUMMARY_EXPORT or job.status != JobStatus.DONE or not job.file:
             raise NotFound("This job has no finished file (yet).")
+        if not selectors.export_visible_to(job=job, user=request.user):
+            raise NotFound("This file may hold the figures of a warehouse under a blind count; ask for a new one.")
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,

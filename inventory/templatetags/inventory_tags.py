@@ -1,6 +1,6 @@
 from django import template
 
-from .. import permissions
+from .. import permissions, selectors
 
 register = template.Library()
 
@@ -14,4 +14,7 @@ def inventory_access(context) -> dict:
         "operate": permissions.can_operate_stock(user),
         "review": permissions.can_review_loss_reports(user),
         "flagged": permissions.can_handle_flagged_orders(user),
+        # Warehouses under a blind count whose figures this user's pages leave out (a lazy query: pages that do
+        # not show the notice do not run it).
+        "blind": selectors.blind_warehouses(user=user),
     }

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop_ops.exceptions import ConflictError
+from shop_ops.numbers import parse_whole_number
 
 from .. import selectors, services
 from ..choices import Period
@@ -203,11 +204,11 @@ class CompletionStatsView(APIView):
         if start > end:
             raise serializers.ValidationError({"end": ["The end date cannot be before the start date."]})
         department = params.get("department")
-        if department and not department.isdigit():
+        if department and parse_whole_number(department) is None:
             raise serializers.ValidationError({"department": ["A department id is a number."]})
         if can_manage_checklists(request.user):
             rows = selectors.completion_by(
-                group_by=group_by, start=start, end=end, today=today, department_id=department and int(department)
+                group_by=group_by, start=start, end=end, today=today, department_id=parse_whole_number(department)
             )
         else:
             employee = getattr(request.user, "employee", None)

@@ -1,10 +1,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import get_user_model
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from .. import cadence
 from ..logins import clean_login_name
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import can_view_all_employees
+from ..validators import phone_validator
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -56,6 +59,39 @@ class RoleSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+class PhoneField(serializers.CharField):
+    """An employee's phone: empty or digits (phone_validator) when written; read back masked (138****5678) for
+    readers who may not see it in full, so the read side documents no pattern."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, max_length=20, validators=[_check_phone], **kwargs)
+
+
+def _check_phone(value: str) -> None:
+    # A plain function, not the RegexValidator itself: drf-spectacular would copy its pattern onto the read side,
+    # which shows masked numbers. PhoneFieldSchema documents the pattern for writes.
+    phone_validator(value)
+
+
+class PhoneFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = PhoneField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {
+                "type": "string",
+                "maxLength": 20,
+                "description": "Empty when not recorded; masked (138****5678) unless you may read it in full.",
+            }
+        return {
+            "type": "string",
+            "maxLength": 20,
+            # blank=True on the model: the empty string is a valid phone ("not recorded").
+            "pattern": f"^(?:{phone_validator.regex.pattern.removeprefix('^').removesuffix('$')})?$",
+            "description": "Empty, or digits (spaces and hyphens between them), e.g. 13812345678.",
+        }
+
+
 class EmployeeSerializer(serializers.ModelSerializer):
     """Bank account and ID number are write-only; reads get them masked. Phone is masked for non-managers."""
 
@@ -66,6 +102,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=18)
     bank_account_masked = serializers.CharField(read_only=True)
     id_number_masked = serializers.CharField(read_only=True)
+    phone = PhoneField()
 
     class Meta:
         model = Employee
@@ -168,7 +205,7 @@ class DutyAssignmentSerializer(serializers.ModelSerializer):
 class ChecklistItemSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     employee_name = serializers.CharField(source="employee.full_name", read_only=True)
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,8 @@ import datetime
 from django.core.paginator import Page, Paginator
 from django.views.generic import TemplateView
 
+from shop_ops.numbers import parse_whole_number
+
 from ..permissions import RuleRequiredMixin, can_view_audit
 from ..selectors import audit
 
@@ -44,7 +46,7 @@ class AuditView(RuleRequiredMixin, TemplateView):
         kinds = audit.audited_models()
         kind = params.get("kind") if params.get("kind") in kinds else ""
         number = params.get("page", "1")
-        number = int(number) if number.isdigit() and int(number) > 0 else 1
+        number = parse_whole_number(number) or 1
         entries, total, number = audit.audit_entries(
             kind=kind or None,
             username=params.get("user", "").strip() or None,

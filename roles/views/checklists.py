@@ -16,6 +16,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from shop_ops.exceptions import ShopOpsError
+from shop_ops.numbers import parse_whole_number
+from shop_ops.redirects import safe_next_url
 
 from .. import cadence, selectors, services
 from ..choices import ItemStatus, Period
@@ -86,7 +88,7 @@ class TickView(RuleRequiredMixin, View):
             return redirect("roles:my-checklist")
         if request.htmx_request:
             return render(request, "checklists/includes/item.html", {"item": item, "today": timezone.localdate()})
-        return redirect(request.POST.get("next") or reverse("roles:my-checklist"))
+        return redirect(safe_next_url(request, request.POST.get("next"), fallback="roles:my-checklist"))
 
     def dispatch(self, request, *args, **kwargs):
         request.htmx_request = request.headers.get("HX-Request") == "true"
@@ -129,7 +131,7 @@ class DashboardView(RuleRequiredMixin, TemplateView):
             period = Period.TODAY
         start, end = selectors.period_range(period, today)
         department = self.request.GET.get("department") or None
-        department_id = int(department) if department and department.isdigit() else None
+        department_id = parse_whole_number(department)
         table = selectors.completion_table(start=start, end=end, today=today, department_id=department_id)
         overdue = selectors.overdue_items(today=today, department_id=department_id)
         context.update(
@@ -293,7 +295,7 @@ class AdHocTaskView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         initial = {"due_date": timezone.localdate()}
         employee = self.request.GET.get("employee")
-        if employee and employee.isdigit():
+        if parse_whole_number(employee) is not None:
             initial["employee"] = employee
         context.update(
             form=form or AdHocTaskForm(initial=initial),
@@ -324,7 +326,7 @@ class HolidayListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.request.GET.get("year")
-        year = int(year) if year and year.isdigit() else timezone.localdate().year
+        year = parse_whole_number(year, maximum=9999) or timezone.localdate().year
         context.update(
             year=year,
             days=Holiday.objects.filter(date__year=year),

@@ -45,3 +45,38 @@ EXCLUDED_CHECKS = [checks.positive_data_acceptance, checks.ignored_auth]
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_operation(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED_CHECKS)
+
+
+# The stateful phase: schemathesis infers the links between operations from the schema (a POST's `id` feeds the
+# GET/PUT/PATCH of that record, a list's ids its detail) and walks sequences of calls with real ids, so what a
+# record looks like after it was created, changed or acted on is checked against the schema too. Kept small so
+# `make test` stays quick on SQLite and PostgreSQL: STATEFUL_EXAMPLES sequences of up to STATEFUL_STEPS calls.
+STATEFUL_EXAMPLES = 25
+STATEFUL_STEPS = 8
+
+
+def test_api_stateful(api_schema, token):
+    machine = api_schema.as_state_machine()
+    assert machine.bundles, "no links between operations: the stateful phase would test nothing"
+
+    class Workflow(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Token {token}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=EXCLUDED_CHECKS,
+                transport_kwargs=kwargs or None,
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+    )

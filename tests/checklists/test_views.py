@@ -185,7 +185,12 @@ def test_dashboard_tables_show_figures_and_links_and_escape_text(client_as, mana
     history = reverse("roles:person-history", args=[person.pk])
     row = body.split(f'data-testid="person-{person.pk}"')[1].split("</tr>")[0]
     assert f'<a href="{history}">&lt;b&gt;Zhang&lt;/b&gt; ({person.employee_number})</a>' in row
-    assert "<td>1 / 2</td>" in row and 'style="width: 50%"' in row and "<td>50%</td>" in row and "<td>0</td>" in row
+    assert (
+        "<td>1 / 2</td>" in row
+        and '<progress class="bar" value="50" max="100"' in row
+        and "<td>50%</td>" in row
+        and "<td>0</td>" in row
+    )
     department = body.split(f'data-testid="department-{person.role.department_id}"')[1].split("</tr>")[0]
     assert "<td>1 / 2</td>" in department
     overdue = body.split('id="overdue"')[1].split("</table>")[0]

@@ -287,3 +287,26 @@ def test_fuzz_loop_for_two_seconds():
         _never_escapes("".join(source))
         runs += 1
     assert runs > 500
+
+
+@pytest.mark.parametrize(
+    ("source", "digit", "column"),
+    [
+        ("١٢٣ + base", "١", 1),  # Arabic-Indic: int("١٢٣") is 123 in Python
+        ("base * ０.５", "０", 8),  # full-width, from a Chinese input method
+        ("base + ۵", "۵", 8),  # Extended Arabic-Indic
+        ("min(base, ५००)", "५", 11),  # Devanagari
+        ("base + ²", "²", 8),  # superscript: isdigit() but not a decimal digit
+        ("1.٥ * base", "٥", 3),
+    ],
+)
+def test_only_ascii_digits_are_numbers(source, digit, column):
+    with pytest.raises(FormulaError) as caught:
+        parse(source, names=NAMES)
+    assert caught.value.column == column
+    assert f"{digit!r} is not one of the digits 0-9" in caught.value.message
+    assert "ASCII digits 0-9 only" in caught.value.message
+
+
+def test_ascii_digits_still_work():
+    assert evaluate("123 + base") == Decimal("2623.00")

@@ -1,0 +1,18 @@
+// ShopOps page behaviour, kept out of the HTML: the Content-Security-Policy allows scripts from this site's static
+// files only (no inline <script>, no on*= attributes).
+"use strict";
+
+// <select data-autosubmit>: choosing an option submits its form (language switch, count location filter).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) {
+    select.form.requestSubmit();
+  }
+});
+
+// <button data-print>: print the page (the picking list).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
