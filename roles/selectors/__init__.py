@@ -44,6 +44,6 @@ __all__ = [
     "role_seat",
     "roles_with_counts",
     "search_employees",
-    "with_id_number",
     "startable_duties",
+    "with_id_number",
 ]

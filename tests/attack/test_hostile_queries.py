@@ -20,7 +20,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
+
+from accounts.services import issue_api_token
 
 from ..test_permission_matrix import GROUPS, LOGIN_AS, MATRIX, objects
 
@@ -84,7 +85,7 @@ def test_hostile_query_values_never_give_500(settings, tmp_path):
     from django.contrib.auth import get_user_model
 
     users = {group: get_user_model().objects.get(username=name) for group, name in LOGIN_AS.items()}
-    tokens = {group: Token.objects.get_or_create(user=user)[0].key for group, user in users.items()}
+    tokens = {group: issue_api_token(user=user)[1] for group, user in users.items()}
     kwargs = objects()
     documented = api_parameters()
     # One signed-in client per group for pages; API requests carry the token on a client without a session.
