@@ -14,11 +14,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
+
+from shop_ops.redirects import safe_next_url
 
 from . import services
 from .exceptions import SignInError
@@ -31,12 +32,9 @@ class LoginView(auth_views.LoginView):
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    """Where to go after the second step: the `next` the sign-in was given, when it is on this site."""
+    next_url = request.POST.get("next") or request.GET.get("next")
+    return safe_next_url(request, next_url, fallback=settings.LOGIN_REDIRECT_URL)
 
 
 def _locked_out(request):

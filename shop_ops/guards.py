@@ -8,6 +8,8 @@ import re
 
 from django.utils.translation import gettext as _
 
+from .numbers import is_ascii_whole_number
+
 # JSON bodies nest at most this deep: the API's deepest document (a salary structure with its components) is 4.
 MAX_JSON_DEPTH = 32
 # A query value longer than this is refused: no search box or filter needs more.
@@ -56,7 +58,7 @@ def query_problem(name: str, value: str) -> str | None:
         return _("A query value may be at most %(n)d characters long.") % {"n": MAX_QUERY_VALUE_CHARS}
     date = _DATE_LIKE.fullmatch(value.strip())
     year = date.group(1) if date else (value.strip() if _YEAR_NAME.search(name) else "")
-    if year.isdigit() and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+    if is_ascii_whole_number(year) and not FIRST_YEAR <= int(year) <= LAST_YEAR:
         return _("Dates and years must lie between the years %(first)d and %(last)d.") % {
             "first": FIRST_YEAR,
             "last": LAST_YEAR,

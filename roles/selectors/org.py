@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from shop_ops.encryption import digest, normalise_number
+from shop_ops.numbers import is_ascii_whole_number
 
 from ..choices import EmployeeStatus
 from ..models import Department, Employee, Role
@@ -98,7 +99,7 @@ def employees_visible_to(*, user) -> QuerySet[Employee]:
 
 def _looks_like_id_number(text: str) -> bool:
     text = normalise_number(text)
-    return len(text) == 18 and text[:17].isdigit() and text[17] in "0123456789X"
+    return len(text) == 18 and is_ascii_whole_number(text[:17]) and text[17] in "0123456789X"
 
 
 def with_id_number(*, queryset: QuerySet[Employee], id_number: str) -> QuerySet[Employee]:

@@ -262,7 +262,6 @@ def test_a_manager_cannot_make_a_login_that_approves_payroll(api, manager, finan
     """Issue 12: a manager made a Finance login by API, which approved the run and downloaded every bank account.
     Now only a superuser gives Finance rights; the login a superuser makes does approve (the rule, not a break)."""
     sales_employee()
-    run = run_month()
     refused = _finance_login_by_api(api, manager.user, finance.role, "acct-by-manager")
     assert refused.status_code == 403
     assert "Only a superuser can give Finance rights" in refused.json()["detail"]
@@ -270,6 +269,7 @@ def test_a_manager_cannot_make_a_login_that_approves_payroll(api, manager, finan
     assert look_alike.status_code == 400 and "new_username" in look_alike.json()["errors"]
     made = _finance_login_by_api(api, superuser, finance.role, "acct-by-admin")
     assert made.status_code == 201, made.json()
+    run = run_month()  # after the new person: a run computed before would be stale (they are paid this month too)
     from django.contrib.auth import get_user_model
 
     api.force_authenticate(get_user_model().objects.get(username="acct-by-admin"))

@@ -18,6 +18,7 @@ from payroll.engine import VARIABLES, ComponentSpec, EmployeeMonth, compute_pays
 from payroll.exceptions import PayrollConflict, PayrollError, RunInputsChanged
 from payroll.models import InsurancePolicy, PayrollRun, Payslip, SalaryStructure, StructureVersion
 from roles.choices import DayKind
+from roles.permissions import OPERATOR
 from roles.services import checklists as checklist_services
 from roles.services import org as org_services
 from roles.workdays import WorkCalendar
@@ -113,13 +114,13 @@ def test_a_failed_or_draft_earlier_month_blocks(sales_employee, finance):
 
 
 def _leaver(employee, **_):
-    org_services.record_leaving(employee=employee, leave_date=MONTH.replace(day=2))
+    org_services.record_leaving(employee=employee, by=OPERATOR, leave_date=MONTH.replace(day=2))
 
 
 def _role_change(employee, **_):
     role = RoleFactory(department=employee.role.department, pay_grade_min=D("1000"), pay_grade_max=D("50000"))
     plain_structure(role)
-    org_services.update_employee(employee=employee, role=role)
+    org_services.update_employee(employee=employee, by=OPERATOR, role=role)
 
 
 def _holiday(employee, **_):
@@ -249,7 +250,7 @@ def test_a_late_leaver_is_not_paid_the_full_month(sales_employee, finance):
 def test_a_leave_date_before_the_month_removes_the_person(sales_employee, finance):
     employee = sales_employee()
     run = run_month()
-    org_services.record_leaving(employee=employee, leave_date=datetime.date(2026, 2, 27))
+    org_services.record_leaving(employee=employee, by=OPERATOR, leave_date=datetime.date(2026, 2, 27))
     changes = selectors.run_input_changes(run=run)
     assert changes.removed == [employee.pk] and "people" in changes.kinds
 
@@ -438,7 +439,8 @@ def _play(actions, sales_employee, finance, world):
             index, month_index, day = args
             employee = Employee.objects.get(pk=employees[index].pk)
             before = {month: employment(employee, month) for month in MONTHS}
-            employee = org_services.record_leaving(employee=employee, leave_date=MONTHS[month_index].replace(day=day))
+            leave_date = MONTHS[month_index].replace(day=day)
+            employee = org_services.record_leaving(employee=employee, by=OPERATOR, leave_date=leave_date)
             for month in MONTHS:
                 if employment(employee, month) != before[month]:
                     model.touch(month)
@@ -447,7 +449,7 @@ def _play(actions, sales_employee, finance, world):
             employee = Employee.objects.get(pk=employees[index].pk)
             if employee.role_id == roles[role_index].pk:
                 continue
-            org_services.update_employee(employee=employee, role=roles[role_index])
+            org_services.update_employee(employee=employee, by=OPERATOR, role=roles[role_index])
             for month in MONTHS:
                 if employment(employee, month)[0]:
                     model.touch(month)
