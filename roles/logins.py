@@ -8,8 +8,9 @@ character, `fin.ance` next to `fin_ance`) must not be creatable. Every path that
 - Normal form: Unicode NFKC (full-width ｆｉｎａｎｃｅ → finance), then case-folded, then stripped of spaces.
 - Safe set: 2 to 32 of the lower-case ASCII letters a–z, digits and `.` `_` `-`, starting with a letter or digit.
   Anything else (other scripts, zero-width and control characters, spaces inside) is refused, not rewritten.
-- Look-alikes: two names clash when their *skeletons* are equal: the separators `.` `-` `_` are one character,
-  and so are `0`/`o`, `1`/`l`/`i`, `rn`/`m` and `vv`/`w`. Existing logins are compared through their skeletons
+- Look-alikes: two names clash when their *skeletons* are equal: the separators `.` `-` `_` are left out (so
+  `fi.nance` and `ad-min` clash with `finance` and `admin`), and `0`/`o`, `1`/`l`/`i`, `rn`/`m` and `vv`/`w` are
+  one character. Existing logins are compared through their skeletons
   too, so a login created before these rules (even `Admin`) is still protected.
 """
 
@@ -25,8 +26,9 @@ from django.utils.translation import gettext as _
 MIN_LENGTH = 2
 MAX_LENGTH = 32
 _SAFE = re.compile(rf"[a-z0-9][a-z0-9._-]{{{MIN_LENGTH - 1},{MAX_LENGTH - 1}}}", re.ASCII)
-# Pairs that read alike in the fonts of a browser, a spreadsheet or a printed payslip list; longest first.
-_LOOK_ALIKE = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), (".", "_"), ("-", "_"))
+# Separators a reader skips over, then pairs that read alike in the fonts of a browser, a spreadsheet or a printed
+# payslip list (longest first).
+_LOOK_ALIKE = ((".", ""), ("-", ""), ("_", ""), ("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"))
 
 
 def normalise_login_name(value: str) -> str:

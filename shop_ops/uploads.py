@@ -516,7 +516,14 @@ class _SharedStringsXml(_Xml):
 
 
 class _StylesXml(_Xml):
-    """Which cell styles (`s` of a cell) format a number as a date or a duration, as openpyxl decides it."""
+    """Which cell styles (`s` of a cell) format a number as a date or a duration, as openpyxl decides it.
+
+    Deciding costs a regular-expression match per format code (tens of µs for a hostile 255-character code), so
+    each distinct format is tested once, and a styles part may hold no more formats and styles than Excel itself
+    allows (a 7 KB file listing 800,000 styles of one such format kept a worker busy for 44 s)."""
+
+    MAX_NUMBER_FORMATS = 1_000  # Excel: "between 200 and 250, depending on the language version"
+    MAX_CELL_STYLES = 65_000  # Excel: 64,000 unique cell formats per workbook
 
     def __init__(self, limits):
         super().__init__(limits)
@@ -527,22 +534,32 @@ class _StylesXml(_Xml):
     def start(self, name, attributes):
         if name == "numFmt":
             self.custom[int(attributes.get("numFmtId", "0"))] = attributes.get("formatCode", "")[:255]
+            if len(self.custom) > self.MAX_NUMBER_FORMATS:
+                raise UploadRefused(self._too_many())
         elif name == "cellXfs":
             self.in_cell_xfs = True
         elif name == "xf" and self.in_cell_xfs:
             self.cell_formats.append(int(attributes.get("numFmtId", "0")))
+            if len(self.cell_formats) > self.MAX_CELL_STYLES:
+                raise UploadRefused(self._too_many())
 
     def end(self, name):
         if name == "cellXfs":
             self.in_cell_xfs = False
 
+    @classmethod
+    def _too_many(cls) -> str:
+        return _(
+            "The workbook defines more than %(formats)s number formats or %(styles)s cell styles, more than Excel "
+            "makes; save it again from Excel or as CSV."
+        ) % {"formats": cls.MAX_NUMBER_FORMATS, "styles": cls.MAX_CELL_STYLES}
+
     def _styles_where(self, test: Callable[[str], bool]) -> set[int]:
-        found = set()
-        for index, format_id in enumerate(self.cell_formats):
-            code = self.custom.get(format_id) or BUILTIN_FORMATS.get(format_id) or "General"
-            if test(code):
-                found.add(index)
-        return found
+        verdicts = {
+            format_id: test(self.custom.get(format_id) or BUILTIN_FORMATS.get(format_id) or "General")
+            for format_id in set(self.cell_formats)
+        }
+        return {index for index, format_id in enumerate(self.cell_formats) if verdicts[format_id]}
 
     def date_styles(self) -> set[int]:
         return self._styles_where(is_date_format)

@@ -51,17 +51,18 @@ def workbook(
     sheet: Iterable[bytes] | None = None,
     *,
     shared_strings: Iterable[bytes] | None = None,
+    styles: Iterable[bytes] | None = None,
     extra_members: int = 0,
 ) -> bytes:
-    """An openpyxl workbook with one sheet called `sheet_name`, its sheet XML and shared strings replaced by the
-    given chunks (streamed into the zip, compressed at the highest level)."""
+    """An openpyxl workbook with one sheet called `sheet_name`, its sheet XML, shared strings and styles replaced by
+    the given chunks (streamed into the zip, compressed at the highest level)."""
     book = Workbook()
     book.active.title = sheet_name
     book.active.append(["x"])
     base = io.BytesIO()
     book.save(base)
     out = io.BytesIO()
-    replaced = {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": shared_strings}
+    replaced = {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": shared_strings, "xl/styles.xml": styles}
     with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for info in source.infolist():
             chunks = replaced.pop(info.filename, None)
@@ -125,6 +126,30 @@ def shared_strings_bomb(sheet_name: str, header: list[str]) -> bytes:
         sheet_xml([header_row(header), b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>']),
         shared_strings=strings,
     )
+
+
+# A number format that openpyxl's date test takes tens of µs to decide (its regular expression on unclosed "[").
+SLOW_FORMAT = b"[" * 255
+
+
+def _styles(formats: bytes, styles: Iterable[bytes]) -> Iterator[bytes]:
+    yield PROLOG + b"<styleSheet " + MAIN + b"><numFmts>" + formats + b"</numFmts><cellXfs>"
+    yield from styles
+    yield b"</cellXfs></styleSheet>"
+
+
+def styles_bomb(sheet_name: str, header: list[str]) -> bytes:
+    """805,000 cell styles of one slow number format in a 7 KB file (found by an attack: 44 s per upload)."""
+    formats = b'<numFmt numFmtId="164" formatCode="' + SLOW_FORMAT + b'"/>'
+    styles = _repeat(b'<xf numFmtId="164"/>', 805_000 * 20)
+    return workbook(sheet_name, sheet_xml([header_row(header)]), styles=_styles(formats, styles))
+
+
+def number_formats_bomb(sheet_name: str, header: list[str]) -> bytes:
+    """50,000 different slow number formats, each used by a style: caching per format would not help."""
+    formats = b"".join(b'<numFmt numFmtId="%d" formatCode="%s%d"/>' % (i, SLOW_FORMAT[:240], i) for i in range(50_000))
+    styles = (b'<xf numFmtId="%d"/>' % i for i in range(50_000))
+    return workbook(sheet_name, sheet_xml([header_row(header)]), styles=_styles(formats, styles))
 
 
 def many_rows(sheet_name: str, header: list[str]) -> bytes:
@@ -199,6 +224,8 @@ HOSTILE_XLSX: dict[str, Callable[[str, list[str]], bytes]] = {
     "huge_row": huge_row,
     "lying_size": lying_size,
     "shared_strings_bomb": shared_strings_bomb,
+    "styles_bomb": styles_bomb,
+    "number_formats_bomb": number_formats_bomb,
     "many_rows": many_rows,
     "many_columns": many_columns,
     "huge_cell": huge_cell,
@@ -226,6 +253,8 @@ EXPECTED = {
     "huge_row": "unpacks to more than",
     "lying_size": "cannot be read",
     "shared_strings_bomb": "different texts (the limit)",
+    "styles_bomb": "more than Excel makes",
+    "number_formats_bomb": "more than Excel makes",
     "many_rows": "rows (the limit)",
     "many_columns": "columns (the limit)",
     "huge_cell": "characters (the limit for one cell)",

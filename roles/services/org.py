@@ -174,8 +174,10 @@ def create_employee(*, username: str, password: str, by, **values: Any) -> Emplo
     employee = Employee(user=user)
     _assign(employee, EMPLOYEE_FIELDS, values)
     _lock_role(employee)
-    if employee.role_id is not None and _rights_after(employee):
-        check_may_grant(by=by, group=_rights_after(employee), field="role", role=employee.role)
+    # The role's rights, even for a person entered as already gone: a dormant Finance login whose password a
+    # manager chose is one rehire away from Finance rights.
+    if employee.role_id is not None:
+        check_may_grant(by=by, group=employee.role.access_group, field="role", role=employee.role)
     employee.full_clean()
     employee.save()
     _sync_access_group(employee)

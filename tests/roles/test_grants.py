@@ -97,6 +97,17 @@ def test_a_manager_cannot_create_a_login_with_finance_or_manager_rights(manager,
     assert not Employee.objects.filter(employee_number="E8001").exists()
 
 
+@pytest.mark.parametrize("group", PRIVILEGED)
+def test_a_manager_cannot_create_a_dormant_finance_login_entered_as_already_gone(manager, group):
+    """Found by an attack: `status=left` skipped the rule, leaving a Finance login whose password the manager chose,
+    one rehire away from Finance rights."""
+    role = RoleFactory(access_group=group)
+    person = new_person(role, status=EmployeeStatus.LEFT, leave_date=datetime.date(2026, 2, 1))
+    with pytest.raises(GrantRefused, match="Only a superuser"):
+        services.create_employee(by=manager.user, **person)
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+
+
 @pytest.mark.parametrize("group", ORDINARY)
 def test_a_manager_still_creates_staff_and_warehouse_people(manager, group):
     employee = services.create_employee(by=manager.user, **new_person(RoleFactory(access_group=group)))

@@ -77,6 +77,15 @@ def test_look_alikes_of_an_existing_login_are_refused(typed):
         clean_login_name(typed)
 
 
+@pytest.mark.parametrize("typed", ["fi.nance", "ad.min", "m-anager", "pi.cker", "f_i_n_a_n_c_e"])
+def test_a_separator_slipped_into_an_existing_login_is_a_look_alike(typed):
+    """Found by an attack: `ad.min` was accepted beside `admin` (separators were only alike to each other)."""
+    for existing in ("finance", "admin", "manager", "picker"):
+        UserFactory(username=existing)
+    with pytest.raises(ValidationError, match="looks too much like"):
+        clean_login_name(typed)
+
+
 def test_look_alike_message_names_the_existing_login(accountant):
     with pytest.raises(ValidationError, match="looks too much like the existing login “finance”"):
         clean_login_name("f1nance")
