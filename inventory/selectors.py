@@ -79,6 +79,10 @@ def skus_with_totals(*, hidden_warehouses: Hidden = ()) -> QuerySet:
 
 
 def skus_at_or_below_warning(*, hidden_warehouses: Hidden = ()) -> QuerySet:
+    """SKUs whose stock is at or below their warning level. Nothing while warehouses are hidden by a blind count: a
+    total without them would call goods short that are not, and a true answer would tell a hidden figure."""
+    if hidden_warehouses:
+        return Sku.objects.none().values("pk")
     return (
         skus_with_totals(hidden_warehouses=hidden_warehouses)
         .filter(warning_level__gt=0, total__lte=F("warning_level"))
@@ -87,7 +91,11 @@ def skus_at_or_below_warning(*, hidden_warehouses: Hidden = ()) -> QuerySet:
 
 
 def skus_to_delist(*, hidden_warehouses: Hidden = ()) -> QuerySet:
-    """Listed goods with nothing left in the warehouse: the shop should take them down (及时通知店铺下架)."""
+    """Listed goods with nothing left in the warehouse: the shop should take them down (及时通知店铺下架). Nothing
+    while warehouses are hidden by a blind count (as for skus_at_or_below_warning): every SKU kept only there would
+    look sold out, and the list would invite delisting goods on the shelves."""
+    if hidden_warehouses:
+        return Sku.objects.none()
     return (
         skus_with_totals(hidden_warehouses=hidden_warehouses)
         .filter(is_listed=True, kind="goods", total__lte=0)

@@ -468,19 +468,21 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
             f"Only a computed payroll can be approved; {run.label} is {run.get_status_display().lower()}."
         )
     _ensure_earlier_months_approved(run.month)
-    changes = selectors.run_input_changes(run=run)
-    if changes:
-        view = selectors.InputChangesView.of(changes)
-        raise RunInputsChanged(
-            _("The inputs of %(month)s changed after it was computed; run it again before approving. %(what)s")
-            % {"month": run.label, "what": view.summary()},
-            changes=changes,
-        )
+    _refuse_stale(run, _("The inputs of %(month)s changed after it was computed; run it again before approving."))
     _move(run, RunStatus.APPROVED)
     run.approved_by = user
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
     return run
+
+
+def _refuse_stale(run: PayrollRun, message: str) -> None:
+    """Raise RunInputsChanged (409, naming what changed) when the month's inputs now differ from what the run's
+    computation read (payroll.fingerprint); `message` says what must wait, with %(month)s."""
+    changes = selectors.run_input_changes(run=run)
+    if changes:
+        what = selectors.InputChangesView.of(changes).summary()
+        raise RunInputsChanged(f"{message % {'month': run.label}} {what}", changes=changes)
 
 
 @transaction.atomic
@@ -858,6 +860,10 @@ def request_export(*, run: PayrollRun, user) -> PayrollExport:
         run = PayrollRun.objects.select_for_update().get(pk=run.pk)  # one request at a time per run
         if run.status not in EXPORTABLE_STATUSES:
             raise PayrollConflict(_("Only a computed payroll can be exported."))
+        if run.status == RunStatus.READY:  # approved runs are read-only, their inputs locked
+            _refuse_stale(
+                run, _("The inputs of %(month)s changed after it was computed; run it again before exporting it.")
+            )
         job = run.exports.filter(attempt=run.attempt, status__in=OPEN_EXPORT_STATUSES).first()
         if job is not None:
             if timezone.now() - job.heartbeat_at < STALE_RUN_AFTER:

@@ -62,6 +62,21 @@ def test_counters_do_not_see_the_counted_warehouse_on_any_page(client_as, blind,
         assert 'data-testid="blind-notice"' in body and "北仓" in body
 
 
+def test_goods_kept_only_in_the_counted_warehouse_do_not_look_sold_out(client_as, blind, warehouse):
+    """Found by a tester: during a blind count every SKU kept in the counted warehouse was listed 'out of stock,
+    tell the shop to delist', and its page said 'never stocked' beside a Delist button."""
+    only_north = SkuFactory(code="NORTH-ONLY", name="北仓独有款")
+    post_movements(movements=[MovementInput(only_north.pk, blind["north_bin"].pk, "receipt", 5)], user=warehouse.user)
+    client = client_as(warehouse)
+    stock = client.get(PAGES["stock"](blind)).content.decode()
+    assert 'data-testid="to-delist"' not in stock
+    below = client.get(reverse("inventory:stock-list") + "?below=1").content.decode()
+    assert "NORTH-ONLY" not in below
+    page = client.get(reverse("inventory:sku-detail", args=[only_north.pk])).content.decode()
+    assert "Never stocked." not in page and 'data-testid="delist-waits"' in page
+    assert reverse("inventory:sku-listed", args=[only_north.pk]) not in page
+
+
 @pytest.mark.parametrize("who", ["finance", "superuser"])
 def test_finance_and_superusers_still_see_the_figures(client_as, blind, request, who):
     client = client_as(request.getfixturevalue(who))

@@ -115,6 +115,25 @@ def test_page_the_packer_sees_no_answer_form_and_cannot_post_one(client_as, shop
     assert not Order.objects.get(pk=order.pk).needs_customer_service
 
 
+def test_page_customer_service_answers_on_the_order_page_and_lands_on_their_list(
+    client_as, shop, warehouse, customer_service
+):
+    """Found by a tester: answering on the order page led to that page, which customer service may no longer open
+    once answered, so they landed on the start page with 'You do not have permission'."""
+    order = mismatch_by(warehouse.user)
+    client = client_as(customer_service)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert f'value="{reverse("inventory:flagged-orders")}"' in page
+    response = client.post(
+        reverse("inventory:order-resolve", args=[order.pk]),
+        {"note": "已与买家确认", "next": reverse("inventory:flagged-orders")},
+        follow=True,
+    )
+    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert response.redirect_chain[-1][0] == reverse("inventory:flagged-orders")
+    assert "permission" not in shown and not Order.objects.get(pk=order.pk).needs_customer_service
+
+
 def test_page_a_customer_service_agent_who_flagged_sees_no_answer_form(client_as, shop, superuser):
     order = Order.objects.get(number="TB20250003")
     services.flag_order(order=order, reason="地址不全", user=superuser)

@@ -319,6 +319,22 @@ def test_the_run_page_and_api_say_what_changed(client_as, api_as, finance, sales
     assert run.status == RunStatus.READY
 
 
+def test_a_stale_run_is_not_exported_with_its_old_figures(client_as, api_as, finance, sales_employee):
+    """Found by a tester: a ready run gone stale still gave its workbook (bank-transfer sheet included) with the
+    old figures; its export now waits for the recomputation, like its approval."""
+    employee = sales_employee()
+    run = run_month()
+    _bonus(employee)
+    page = client_as(finance).get(run.get_absolute_url()).content.decode()
+    assert 'data-testid="export"' not in page
+    response = api_as(finance).post(f"/api/payroll/runs/{run.pk}/export/")
+    assert response.status_code == 409 and "bonuses" in response.json()["detail"]
+    assert "before exporting" in response.json()["detail"]
+    refused = client_as(finance).post(reverse("payroll:run-export", args=[run.label]), follow=True)
+    assert "before exporting" in refused.content.decode()
+    assert not run.exports.exists()
+
+
 # --- Property: what is approved is what a fresh computation gives -------------------------------------------------
 
 MONTHS = (JAN, FEB, MAR)
