@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import unicodedata
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -88,8 +89,9 @@ def written_with_first_key(token: str) -> bool:
 
 
 def normalise_number(value: str) -> str:
-    """The form in which numbers are hashed: no spaces or hyphens, capital X (ID numbers end in a digit or X)."""
-    return "".join(value.split()).replace("-", "").upper()
+    """The form in which numbers are hashed: NFKC (the full-width digits a Chinese input method types become 0-9),
+    no spaces or hyphens, capital X (ID numbers end in a digit or X)."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).replace("-", "").upper()
 
 
 def digest(value: str) -> str:

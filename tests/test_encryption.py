@@ -201,6 +201,10 @@ def test_finance_finds_an_employee_by_the_whole_id_number_only(client_as, api_as
         assert [e.pk for e in page.context["page"].object_list] == [wanted.pk]
         response = api_as(who).get("/api/employees/", {"id_number": ID_NUMBER})
         assert [row["id"] for row in response.json()["results"]] == [wanted.pk]
+    # Typed with a Chinese input method: full-width digits (a tester found they found nobody).
+    full_width = ID_NUMBER.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    page = client_as(finance).get(reverse("roles:employee-list"), {"q": full_width})
+    assert [e.pk for e in page.context["page"].object_list] == [wanted.pk]
     # A part of the number finds nothing: no substring search on personal numbers.
     for part in (ID_NUMBER[:6], ID_NUMBER[-4:], ID_NUMBER[:17]):
         page = client_as(finance).get(reverse("roles:employee-list"), {"q": part})
