@@ -81,7 +81,11 @@ class EmployeeForm(forms.ModelForm):
             ):
                 self.initial[name] = ""
                 self.fields[name].required = False
-                self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {"masked": masked}
+                self.fields[name].help_text = (
+                    _("Stored: %(masked)s. Leave empty to keep it.") % {"masked": masked}
+                    if masked
+                    else _("None stored yet.")
+                )
 
     def clean(self):
         cleaned = super().clean()

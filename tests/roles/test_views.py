@@ -246,3 +246,10 @@ def test_login_page_and_wrong_password(client, staff):
 
 def test_health_endpoint(client):
     assert client.get(reverse("health")).json()["status"] == "ok"  # details: tests/faults/test_database_errors.py
+
+
+def test_the_edit_form_says_when_no_personal_number_is_stored(client_as, manager):
+    """Found by a tester: an employee without a bank account read "Stored: . Leave empty to keep it." """
+    employee = EmployeeFactory(bank_account="", id_number="")
+    page = client_as(manager).get(reverse("roles:employee-edit", args=[employee.pk])).content.decode()
+    assert "Stored: ." not in page and "None stored yet." in page
