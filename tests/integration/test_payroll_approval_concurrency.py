@@ -10,6 +10,7 @@ from payroll import selectors, services
 from payroll.choices import RunStatus
 from payroll.exceptions import PayrollConflict, RunInputsChanged
 from payroll.models import Adjustment, PayrollRun
+from roles.permissions import OPERATOR
 from roles.services import org as org_services
 
 from ..payroll.conftest import MONTH, payroll_world, run_month, sales_employee  # noqa: F401 (fixtures)
@@ -62,7 +63,7 @@ def test_a_change_committed_while_approval_runs_is_caught(sales_employee, financ
     def change_then_read(month):
         # Another connection (another request) records the leaver and commits, while this approval holds the lock.
         _results, errors = _in_threads(
-            lambda: org_services.record_leaving(employee=employee, leave_date=MONTH.replace(day=2))
+            lambda: org_services.record_leaving(employee=employee, by=OPERATOR, leave_date=MONTH.replace(day=2))
         )
         assert not errors, errors
         return real(month)
