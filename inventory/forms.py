@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop_ops.widgets import MonthSelect
+
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
 from .services import ColourInput, PackedItem
@@ -68,7 +70,7 @@ class ImportForm(forms.Form):
 class OpenCountForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.all(), label=_("Warehouse"), empty_label=None)
     month = forms.DateField(
-        label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m"]
+        label=_("Month"), widget=MonthSelect(), input_formats=["%Y-%m"]
     )
     blind = forms.BooleanField(label=_("Blind count (counters do not see system figures)"), required=False)
 

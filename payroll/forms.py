@@ -4,21 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from roles.models import Department, Employee
+from shop_ops.widgets import MonthSelect
 
 from .choices import AdjustmentKind, ComponentKind
 from .models import InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
 
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def format_value(self, value):
-        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
-
-
 class MonthField(forms.CharField):
-    widget = MonthInput
+    widget = MonthSelect
 
     def to_python(self, value):
         from .exceptions import PayrollError
@@ -41,6 +35,12 @@ def money_field(label, minimum=Decimal("0"), **kwargs):
 
 class StartRunForm(forms.Form):
     month = MonthField(label=_("Month"))
+
+
+class PayslipFilterForm(forms.Form):
+    month = MonthField(
+        label=_("Month"), required=False, widget=MonthSelect(attrs={"aria-label": _("Month")}, empty_label=_("All months"))
+    )
 
 
 class SalesFigureForm(forms.Form):

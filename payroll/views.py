@@ -30,6 +30,7 @@ from .forms import (
     AdjustmentForm,
     AttendanceForm,
     ComponentFormSet,
+    PayslipFilterForm,
     ImportForm,
     InsurancePolicyForm,
     PayProfileForm,
@@ -291,6 +292,7 @@ class PayslipListView(RuleRequiredMixin, TemplateView):
             page=Paginator(slips, 50).get_page(params.get("page")),
             q=params.get("q", ""),
             month=month,
+            month_form=PayslipFilterForm(initial={"month": month}),
             query=query.urlencode(),
             all_payslips=can_view_all_payslips(self.request.user),
         )
