@@ -73,7 +73,14 @@ class ComponentForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(choices=ComponentKind.choices, label=_("Kind"))
-    formula = forms.CharField(label=_("Formula"), max_length=500, widget=forms.TextInput(attrs={"class": "formula"}))
+    formula = forms.CharField(
+        label=_("Formula"), max_length=500, widget=forms.Textarea(attrs={"class": "formula", "rows": 2, "cols": 40})
+    )
+
+    def has_changed(self):
+        # The kind select always posts a value, so the blank extra row would look typed in and fail three
+        # "required" checks; a row counts as filled in once a code, name or formula is typed.
+        return bool(set(self.changed_data) - {"kind"})
 
 
 ComponentFormSet = forms.formset_factory(ComponentForm, extra=1, can_delete=True, max_num=40, validate_max=True)
