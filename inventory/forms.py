@@ -69,9 +69,7 @@ class ImportForm(forms.Form):
 
 class OpenCountForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.all(), label=_("Warehouse"), empty_label=None)
-    month = forms.DateField(
-        label=_("Month"), widget=MonthSelect(), input_formats=["%Y-%m"]
-    )
+    month = forms.DateField(label=_("Month"), widget=MonthSelect(), input_formats=["%Y-%m"])
     blind = forms.BooleanField(label=_("Blind count (counters do not see system figures)"), required=False)
 
     def __init__(self, *args, **kwargs):

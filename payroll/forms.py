@@ -1,13 +1,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from roles.models import Department, Employee
 from shop_ops.widgets import MonthSelect
 
 from .choices import AdjustmentKind, ComponentKind
-from .models import InsurancePolicy, PayProfile, ProfitPoolRule
+from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
 
@@ -39,7 +40,9 @@ class StartRunForm(forms.Form):
 
 class PayslipFilterForm(forms.Form):
     month = MonthField(
-        label=_("Month"), required=False, widget=MonthSelect(attrs={"aria-label": _("Month")}, empty_label=_("All months"))
+        label=_("Month"),
+        required=False,
+        widget=MonthSelect(attrs={"aria-label": _("Month")}, empty_label=_("All months")),
     )
 
 
@@ -122,6 +125,8 @@ class PayProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, high in PROFILE_LIMITS.items():  # the database's bounds, said at the field in the page's language
+            self.fields[name].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(high)]
         role = self.instance.employee.role
         self.fields["base_salary"].help_text = _("Pay grade of %(role)s: %(low)s to %(high)s.") % {
             "role": role.title,

@@ -21,6 +21,7 @@ ISO_DATE = "%Y-%m-%d"
 ISO_TIME = "%H:%M"
 ISO_DATETIME = "%Y-%m-%dT%H:%M"
 ISO_MONTH = "%Y-%m"
+NO_MONTH = _("— no month —")
 
 
 class DateInput(forms.DateInput):
@@ -62,9 +63,9 @@ class MonthSelect(forms.Select):
     years_back = 5
     months_ahead = 12
 
-    def __init__(self, attrs=None, *, empty_label=_("— no month —")):
+    def __init__(self, attrs=None, *, empty_label=None):
         super().__init__(attrs=attrs)
-        self.empty_label = empty_label
+        self.empty_label = empty_label or NO_MONTH
 
     def format_value(self, value):
         month = _month_start(value)
