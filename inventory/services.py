@@ -597,10 +597,11 @@ def cancel_stock_count(*, count: StockCount, user) -> StockCount:
     return count
 
 
-def close_stock_count(*, count: StockCount, user) -> InventoryJob | None:
+def close_stock_count(*, count: StockCount, user, at: datetime.datetime | None = None) -> InventoryJob | None:
     """Close a fully counted count: post a count_correction for every difference and write the loss report.
 
-    A small count closes at once, all-or-nothing (returns None). A big one becomes a job row the page polls; the
+    The corrections are dated when the count is closed (`at`, default now: the demo closes last month's count in
+    last month), so the month's summary shows the count difference. A small count closes at once, all-or-nothing (returns None). A big one becomes a job row the page polls; the
     Celery task closes it in chunks and can be re-run safely after a failure (returns the job).
     """
     with transaction.atomic():
@@ -615,7 +616,8 @@ def close_stock_count(*, count: StockCount, user) -> InventoryJob | None:
         total = count.lines.count()
         count.status = CountStatus.CLOSING
         count.closed_by = user
-        count.save(update_fields=["status", "closed_by"])
+        count.closed_at = at or timezone.now()
+        count.save(update_fields=["status", "closed_by", "closed_at"])
         if total <= COUNT_CLOSE_INLINE_LINES:
             _finish_count_close(count=count, user=user, job=None)
             return None
@@ -663,7 +665,7 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
         ]
         with transaction.atomic():  # a chunk's corrections and its "adjusted" marks commit together
             if corrections:
-                post_movements(movements=corrections, user=user)
+                post_movements(movements=corrections, user=user, occurred_at=count.closed_at)
             StockCountLine.objects.filter(pk__in=[line.pk for line in chunk]).update(adjusted=True)
         done += len(chunk)
         if job is not None:
@@ -671,7 +673,8 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
     with transaction.atomic():
         _write_loss_report(count=count)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
-        count.status, count.closed_at = CountStatus.CLOSED, timezone.now()
+        count.status = CountStatus.CLOSED
+        count.closed_at = count.closed_at or timezone.now()
         count._history_user = user  # a worker has no request: name the closer in the audit history
         count.save(update_fields=["status", "closed_at"])
 
