@@ -8,6 +8,7 @@ from shop_ops.widgets import MonthSelect
 
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
+from .selectors import sku_by_code
 from .services import ColourInput, PackedItem
 
 
@@ -21,7 +22,7 @@ class SkuCodeField(forms.CharField):
 
     def clean(self, value):
         code = super().clean(value).strip()
-        sku = Sku.objects.filter(code=code).first()
+        sku = sku_by_code(code)
         if sku is None:
             raise forms.ValidationError(_("No SKU has the code “%(code)s”.") % {"code": code})
         return sku

@@ -233,6 +233,14 @@ class StockCount(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inventory:count-detail", kwargs={"pk": self.pk})
 
+    @property
+    def lines_uncounted(self) -> int:
+        """Lines still without a counted quantity (from counts_with_progress' annotations when present): a count
+        closes only when this is 0, so the pages offer closing only then."""
+        if hasattr(self, "line_total") and hasattr(self, "line_counted"):
+            return self.line_total - self.line_counted
+        return self.lines.filter(counted_quantity__isnull=True).count()
+
 
 class StockCountLine(models.Model):
     """One SKU at one location in a count. Expected = snapshot + movements posted after the snapshot, up to the
