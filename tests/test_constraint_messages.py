@@ -63,3 +63,12 @@ def test_an_out_of_bounds_base_salary_is_said_at_the_field_in_chinese(client_as,
     assert response.status_code == 200
     assert "profile_base_in_bounds" not in page and "约束" not in page
     assert wanted in page
+
+
+def test_the_services_bounds_message_is_chinese_on_chinese_pages(db):
+    from payroll.exceptions import PayrollError
+    from payroll.services import _bounded
+
+    with translation.override("zh-hans"), pytest.raises(PayrollError) as caught:
+        _bounded(Decimal("-1"), field="sales")
+    assert "必须在 0.00 到 10,000,000.00 之间" in str(caught.value.message)
