@@ -136,7 +136,9 @@ def _count(*, warehouse, skus, locations, user, month) -> None:
         services.record_count(
             line=line, counted_quantity=max(line.snapshot_quantity + found.get(line.sku.code, 0), 0), user=user
         )
-    services.close_stock_count(count=count, user=user)
+    # Counted and closed on the month's last evening, so last month's summary (进销存) shows the count difference.
+    _start, end = month_bounds(month)
+    services.close_stock_count(count=count, user=user, at=end - datetime.timedelta(hours=6))
 
 
 def _orders(*, skus, user) -> int:

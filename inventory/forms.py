@@ -4,8 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop_ops.widgets import MonthSelect
+
 from .choices import MANUAL_KINDS, MovementKind
 from .models import Location, Sku, Warehouse
+from .selectors import sku_by_code
 from .services import ColourInput, PackedItem
 
 
@@ -19,7 +22,7 @@ class SkuCodeField(forms.CharField):
 
     def clean(self, value):
         code = super().clean(value).strip()
-        sku = Sku.objects.filter(code=code).first()
+        sku = sku_by_code(code)
         if sku is None:
             raise forms.ValidationError(_("No SKU has the code “%(code)s”.") % {"code": code})
         return sku
@@ -67,9 +70,7 @@ class ImportForm(forms.Form):
 
 class OpenCountForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.all(), label=_("Warehouse"), empty_label=None)
-    month = forms.DateField(
-        label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m"]
-    )
+    month = forms.DateField(label=_("Month"), widget=MonthSelect(), input_formats=["%Y-%m"])
     blind = forms.BooleanField(label=_("Blind count (counters do not see system figures)"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -17,7 +17,8 @@ from shop_ops.uploads import UploadLimits, UploadRefused, read_upload
 
 from .choices import MovementKind
 from .exceptions import ImportRejected
-from .models import Location, Sku
+from .models import Location
+from .selectors import sku_key, skus_by_code
 from .services import MovementInput, OrderInput, create_orders, post_movements, signed_quantity
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -138,7 +139,7 @@ def _quantity(text: str, row: int, errors: _Errors) -> int | None:
 
 def _lookups(rows, mapping):
     sku_codes = {r.get(mapping["sku"], "") for _n, r in rows}
-    skus = {s.code: s for s in Sku.objects.filter(code__in=sku_codes).only("id", "code")}
+    skus = skus_by_code(sku_codes)
     locations: dict[str, list[Location]] = {}
     if "location" in mapping:
         codes = {r.get(mapping["location"], "") for _n, r in rows}
@@ -158,7 +159,7 @@ def import_movements(*, upload, kind: str, user) -> ImportResult:
     movements = []
     for number, row in rows:
         code = row.get(mapping["sku"], "")
-        sku = skus.get(code)
+        sku = skus.get(sku_key(code))
         if sku is None:
             errors.add(number, "sku", _("Unknown SKU “%(code)s”.") % {"code": code[:40]} if code else _("Required."))
         place = row.get(mapping["location"], "")
@@ -220,7 +221,7 @@ def import_orders(*, upload, user) -> ImportResult:
                 % {"n": order_number, "row": order["row"]},
             )
         code = row.get(mapping["sku"], "")
-        sku = skus.get(code)
+        sku = skus.get(sku_key(code))
         if sku is None:
             errors.add(number, "sku", _("Unknown SKU “%(code)s”.") % {"code": code[:40]} if code else _("Required."))
         quantity = _quantity(row.get(mapping["quantity"], ""), number, errors)

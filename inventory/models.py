@@ -51,7 +51,13 @@ class Location(models.Model):
         ordering = ["warehouse__code", "code"]
         verbose_name = _("location (库位)")
         verbose_name_plural = _("locations")
-        constraints = [models.UniqueConstraint(fields=["warehouse", "code"], name="location_code_unique_per_warehouse")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "code"],
+                name="location_code_unique_per_warehouse",
+                violation_error_message=_("This warehouse already has a location with this code."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -83,8 +89,16 @@ class Sku(models.Model):
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
         constraints = [
-            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sku_unit_cost_not_negative"),
-            models.CheckConstraint(condition=Q(sale_price__gte=0), name="sku_sale_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0),
+                name="sku_unit_cost_not_negative",
+                violation_error_message=_("The unit cost cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sale_price__gte=0),
+                name="sku_sale_price_not_negative",
+                violation_error_message=_("The sale price cannot be negative."),
+            ),
             models.UniqueConstraint(
                 fields=["barcode"],
                 condition=~Q(barcode=""),
@@ -118,7 +132,11 @@ class StockLevel(models.Model):
         verbose_name = _("stock level")
         verbose_name_plural = _("stock levels")
         constraints = [
-            models.UniqueConstraint(fields=["sku", "location"], name="stock_level_unique_sku_location"),
+            models.UniqueConstraint(
+                fields=["sku", "location"],
+                name="stock_level_unique_sku_location",
+                violation_error_message=_("This SKU already has a stock level at this location."),
+            ),
             models.CheckConstraint(
                 condition=Q(on_hand__gte=0) | Q(allow_negative=True),
                 name="stock_level_not_negative_without_override",
@@ -155,12 +173,17 @@ class StockMovement(models.Model):
             models.Index(fields=["sku", "location", "posted_at"], name="movement_level_posted"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(quantity=0),
+                name="movement_quantity_not_zero",
+                violation_error_message=_("The quantity cannot be zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["receipt", "return", "transfer_in"], quantity__gt=0)
                 | Q(kind__in=["shipment", "transfer_out", "loss"], quantity__lt=0)
                 | Q(kind="count_correction"),
                 name="movement_sign_matches_kind",
+                violation_error_message=_("Goods in are positive and goods out negative."),
             ),
         ]
 
@@ -210,6 +233,14 @@ class StockCount(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inventory:count-detail", kwargs={"pk": self.pk})
 
+    @property
+    def lines_uncounted(self) -> int:
+        """Lines still without a counted quantity (from counts_with_progress' annotations when present): a count
+        closes only when this is 0, so the pages offer closing only then."""
+        if hasattr(self, "line_total") and hasattr(self, "line_counted"):
+            return self.line_total - self.line_counted
+        return self.lines.filter(counted_quantity__isnull=True).count()
+
 
 class StockCountLine(models.Model):
     """One SKU at one location in a count. Expected = snapshot + movements posted after the snapshot, up to the
@@ -228,9 +259,15 @@ class StockCountLine(models.Model):
     class Meta:
         ordering = ["location__code", "sku__code"]
         constraints = [
-            models.UniqueConstraint(fields=["count", "sku", "location"], name="count_line_unique"),
+            models.UniqueConstraint(
+                fields=["count", "sku", "location"],
+                name="count_line_unique",
+                violation_error_message=_("This SKU is already on the count at this location."),
+            ),
             models.CheckConstraint(
-                condition=Q(counted_quantity__isnull=True) | Q(counted_at__isnull=False), name="count_line_counted_at"
+                condition=Q(counted_quantity__isnull=True) | Q(counted_at__isnull=False),
+                name="count_line_counted_at",
+                violation_error_message=_("A counted line needs the time it was counted."),
             ),
         ]
 
@@ -267,10 +304,14 @@ class LossReport(models.Model):
         verbose_name_plural = _("loss reports")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(reviewed_at__isnull=False), name="loss_report_reviewed_has_time"
+                condition=Q(status="pending") | Q(reviewed_at__isnull=False),
+                name="loss_report_reviewed_has_time",
+                violation_error_message=_("A reviewed report needs the time it was reviewed."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(review_note=""), name="loss_report_rejection_has_note"
+                condition=~Q(status="rejected") | ~Q(review_note=""),
+                name="loss_report_rejection_has_note",
+                violation_error_message=_("Say why the report is rejected."),
             ),
         ]
 
@@ -316,14 +357,21 @@ class InventoryJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(done__lte=F("total")), name="inventory_job_done_le_total"),
             models.CheckConstraint(
-                condition=~Q(kind="summary_export") | Q(month__isnull=False), name="inventory_export_job_has_month"
+                condition=Q(done__lte=F("total")),
+                name="inventory_job_done_le_total",
+                violation_error_message=_("Progress cannot exceed the total."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="summary_export") | Q(month__isnull=False),
+                name="inventory_export_job_has_month",
+                violation_error_message=_("A summary export needs its month."),
             ),
             models.UniqueConstraint(
                 fields=["kind", "count"],
                 condition=Q(status__in=["queued", "running"]),
                 name="one_running_job_per_count",
+                violation_error_message=_("This count already has a job under way."),
             ),
         ]
 
@@ -361,7 +409,11 @@ class PurchaseRequest(models.Model):
                 name="one_open_purchase_request_per_sku",
                 violation_error_message=_("This SKU already has an open purchase request."),
             ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="purchase_request_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="purchase_request_quantity_positive",
+                violation_error_message=_("The quantity must be at least 1."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -401,14 +453,19 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.CheckConstraint(
-                condition=Q(needs_customer_service=False) | ~Q(flag_reason=""), name="order_flag_has_reason"
+                condition=Q(needs_customer_service=False) | ~Q(flag_reason=""),
+                name="order_flag_has_reason",
+                violation_error_message=_("Say what customer service should check."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="shipped") | Q(shipped_at__isnull=False), name="order_shipped_has_time"
+                condition=~Q(status="shipped") | Q(shipped_at__isnull=False),
+                name="order_shipped_has_time",
+                violation_error_message=_("A shipped order needs the time it was shipped."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="shipped") | (~Q(courier="") & ~Q(tracking_number="")),
                 name="order_shipped_has_courier_and_tracking",
+                violation_error_message=_("A shipped order needs a courier and a tracking number."),
             ),
         ]
 
@@ -427,8 +484,16 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
-            models.UniqueConstraint(fields=["order", "sku"], name="order_line_unique_sku"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="order_line_quantity_positive",
+                violation_error_message=_("The quantity must be at least 1."),
+            ),
+            models.UniqueConstraint(
+                fields=["order", "sku"],
+                name="order_line_unique_sku",
+                violation_error_message=_("This SKU is already on the order."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from shop_ops import jobs
@@ -16,6 +17,35 @@ from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement,
 from .permissions import sees_blind_count_figures
 
 Hidden = frozenset[int] | set[int] | tuple[int, ...]
+
+
+# --- SKU codes as people type them --------------------------------------------------------------------------------
+
+
+def sku_key(code: str | None) -> str:
+    """The one rule for matching a typed SKU code: spaces around it and letter case do not matter (codes are
+    stored as entered)."""
+    return (code or "").strip().upper()
+
+
+def skus_by_code(codes) -> dict[str, Sku]:
+    """The SKUs whose codes were typed, keyed by `sku_key`, in one query; where two codes differ only in case, the
+    exactly typed one wins."""
+    typed = {code.strip() for code in codes if code and code.strip()}
+    found: dict[str, Sku] = {}
+    if not typed:
+        return found
+    matches = Sku.objects.annotate(code_key=Upper("code")).filter(code_key__in={sku_key(code) for code in typed})
+    for sku in matches.order_by("pk"):
+        key = sku_key(sku.code)
+        if key not in found or sku.code in typed:
+            found[key] = sku
+    return found
+
+
+def sku_by_code(code: str | None) -> Sku | None:
+    """The SKU a person typed the code of, whatever the letter case; None if there is none."""
+    return skus_by_code([code or ""]).get(sku_key(code))
 
 
 def blind_warehouse_ids(*, user) -> frozenset[int]:
@@ -150,9 +180,19 @@ def search_locations(*, text: str = "") -> QuerySet:
 
 
 def movements(
-    *, sku_id=None, location_id=None, kind: str = "", reference: str = "", hidden_warehouses: Hidden = ()
+    *,
+    sku_id=None,
+    sku_code: str = "",
+    location_id=None,
+    kind: str = "",
+    reference: str = "",
+    hidden_warehouses: Hidden = (),
 ) -> QuerySet:
+    """The ledger, newest first; `sku_code` matches any part of a code whatever the case ("wht" finds every white
+    SKU), as `reference` does."""
     result = StockMovement.objects.select_related("sku", "location", "created_by")
+    if sku_code:
+        result = result.filter(sku__code__icontains=sku_code.strip())
     if hidden_warehouses:
         result = result.exclude(location__warehouse_id__in=hidden_warehouses)
     if sku_id:

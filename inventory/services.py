@@ -452,7 +452,9 @@ def create_product(
     codes = [f"{style_code}-{colour.code}-{size}" for colour in colours for size in sizes]
     if len(set(codes)) != len(codes):
         raise InventoryError(_("A colour or size is listed twice."), field="colours")
-    taken = sorted(Sku.objects.filter(code__in=codes).values_list("code", flat=True))
+    from .selectors import skus_by_code
+
+    taken = sorted(sku.code for sku in skus_by_code(codes).values())  # TS001-wht-M would be TS001-WHT-M typed again
     if taken:
         raise InventoryConflict(
             _("These SKUs exist already: %(list)s.") % {"list": ", ".join(taken)}, field="style_code"
@@ -597,9 +599,11 @@ def cancel_stock_count(*, count: StockCount, user) -> StockCount:
     return count
 
 
-def close_stock_count(*, count: StockCount, user) -> InventoryJob | None:
+def close_stock_count(*, count: StockCount, user, at: datetime.datetime | None = None) -> InventoryJob | None:
     """Close a fully counted count: post a count_correction for every difference and write the loss report.
 
+    The corrections are dated when the count is closed (`at`, default now: the demo closes last month's count in
+    last month), so the month's summary shows the count difference.
     A small count closes at once, all-or-nothing (returns None). A big one becomes a job row the page polls; the
     Celery task closes it in chunks and can be re-run safely after a failure (returns the job).
     """
@@ -615,7 +619,8 @@ def close_stock_count(*, count: StockCount, user) -> InventoryJob | None:
         total = count.lines.count()
         count.status = CountStatus.CLOSING
         count.closed_by = user
-        count.save(update_fields=["status", "closed_by"])
+        count.closed_at = at or timezone.now()
+        count.save(update_fields=["status", "closed_by", "closed_at"])
         if total <= COUNT_CLOSE_INLINE_LINES:
             _finish_count_close(count=count, user=user, job=None)
             return None
@@ -663,7 +668,7 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
         ]
         with transaction.atomic():  # a chunk's corrections and its "adjusted" marks commit together
             if corrections:
-                post_movements(movements=corrections, user=user)
+                post_movements(movements=corrections, user=user, occurred_at=count.closed_at)
             StockCountLine.objects.filter(pk__in=[line.pk for line in chunk]).update(adjusted=True)
         done += len(chunk)
         if job is not None:
@@ -671,7 +676,8 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
     with transaction.atomic():
         _write_loss_report(count=count)
         count = StockCount.objects.select_for_update().get(pk=count.pk)
-        count.status, count.closed_at = CountStatus.CLOSED, timezone.now()
+        count.status = CountStatus.CLOSED
+        count.closed_at = count.closed_at or timezone.now()
         count._history_user = user  # a worker has no request: name the closer in the audit history
         count.save(update_fields=["status", "closed_at"])
 
@@ -941,9 +947,13 @@ def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str
     for line in order.lines.select_related("sku"):
         expected[line.sku_id] += line.quantity
         skus[line.sku_id] = line.sku
+    from .selectors import sku_key, skus_by_code
+
     codes = {item.code.strip() for item in items}
-    found = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
-    found |= {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=codes - set(found)).exclude(barcode="")}
+    by_code = skus_by_code(codes)
+    barcodes = {code for code in codes if sku_key(code) not in by_code}
+    found = {code: by_code[sku_key(code)] for code in codes if sku_key(code) in by_code}
+    found |= {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes).exclude(barcode="")}
     problems, packed = [], defaultdict(int)
     for item in items:
         if item.quantity < 1:

@@ -222,15 +222,12 @@ class MovementListView(RuleRequiredMixin, TemplateView):
         params = self.request.GET
         kind = params.get("kind", "") if params.get("kind", "") in MovementKind.values else ""
         sku_code = params.get("sku", "").strip()
-        sku = Sku.objects.filter(code=sku_code).first() if sku_code else None
         ledger = selectors.movements(
             kind=kind,
             reference=params.get("reference", "").strip(),
-            sku_id=sku.pk if sku else None,
+            sku_code=sku_code,
             hidden_warehouses=selectors.blind_warehouse_ids(user=self.request.user),
         )
-        if sku_code and sku is None:
-            ledger = ledger.none()
         page, query = paginate(self.request, ledger)
         context.update(
             page=page,

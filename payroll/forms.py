@@ -1,24 +1,19 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from roles.models import Department, Employee
+from shop_ops.widgets import MonthSelect
 
 from .choices import AdjustmentKind, ComponentKind
-from .models import InsurancePolicy, PayProfile, ProfitPoolRule
+from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
 
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def format_value(self, value):
-        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
-
-
 class MonthField(forms.CharField):
-    widget = MonthInput
+    widget = MonthSelect
 
     def to_python(self, value):
         from .exceptions import PayrollError
@@ -41,6 +36,14 @@ def money_field(label, minimum=Decimal("0"), **kwargs):
 
 class StartRunForm(forms.Form):
     month = MonthField(label=_("Month"))
+
+
+class PayslipFilterForm(forms.Form):
+    month = MonthField(
+        label=_("Month"),
+        required=False,
+        widget=MonthSelect(attrs={"aria-label": _("Month")}, empty_label=_("All months")),
+    )
 
 
 class SalesFigureForm(forms.Form):
@@ -73,7 +76,14 @@ class ComponentForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(choices=ComponentKind.choices, label=_("Kind"))
-    formula = forms.CharField(label=_("Formula"), max_length=500, widget=forms.TextInput(attrs={"class": "formula"}))
+    formula = forms.CharField(
+        label=_("Formula"), max_length=500, widget=forms.Textarea(attrs={"class": "formula", "rows": 2, "cols": 40})
+    )
+
+    def has_changed(self):
+        # The kind select always posts a value, so the blank extra row would look typed in and fail three
+        # "required" checks; a row counts as filled in once a code, name or formula is typed.
+        return bool(set(self.changed_data) - {"kind"})
 
 
 ComponentFormSet = forms.formset_factory(ComponentForm, extra=1, can_delete=True, max_num=40, validate_max=True)
@@ -115,6 +125,8 @@ class PayProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, high in PROFILE_LIMITS.items():  # the database's bounds, said at the field in the page's language
+            self.fields[name].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(high)]
         role = self.instance.employee.role
         self.fields["base_salary"].help_text = _("Pay grade of %(role)s: %(low)s to %(high)s.") % {
             "role": role.title,

@@ -36,6 +36,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from shop_ops.exceptions import ShopOpsError
 
 MAX_LENGTH = 500
@@ -77,13 +80,14 @@ class FormulaError(ShopOpsError):
         self.column = column
         self.component = component
         self.hint = hint
+        # Lazy: the message is put into words in the language of the page (or log) that shows it.
         text = message
         if column is not None:
-            text = f"{text} at column {column}"
+            text = format_lazy(_("{message} at column {column}"), message=text, column=column)
         if hint:
-            text = f"{text}; {hint}"
+            text = format_lazy(_("{message}; {hint}"), message=text, hint=hint)
         if component:
-            text = f"{component}: {text}"
+            text = format_lazy(_("{component}: {message}"), component=component, message=text)
         super().__init__(text, field="formula")
 
     def for_component(self, component: str) -> FormulaError:
@@ -99,9 +103,15 @@ class Token:
 
 def tokenize(source: str) -> list[Token]:
     if not isinstance(source, str):
-        raise FormulaError("A formula must be text")
+        raise FormulaError(_("A formula must be text"))
     if len(source) > MAX_LENGTH:
-        raise FormulaError(f"A formula may be at most {MAX_LENGTH} characters long (this one has {len(source)})")
+        raise FormulaError(
+            format_lazy(
+                _("A formula may be at most {limit} characters long (this one has {length})"),
+                limit=MAX_LENGTH,
+                length=len(source),
+            )
+        )
     tokens = []
     position = 0
     while position < len(source):
@@ -112,14 +122,21 @@ def tokenize(source: str) -> list[Token]:
                 # Python reads "١٢٣" as 123; a formula shows its digits to the people who approve it, so only the
                 # digits everyone reads the same way are numbers here.
                 raise FormulaError(
-                    f"{character!r} is not one of the digits 0-9; write numbers with the ASCII digits 0-9 only",
+                    format_lazy(
+                        _("{character} is not one of the digits 0-9; write numbers with the ASCII digits 0-9 only"),
+                        character=repr(character),
+                    ),
                     column=position + 1,
                 )
-            raise FormulaError(f"unexpected character {character!r}", column=position + 1)
+            raise FormulaError(
+                format_lazy(_("unexpected character {character}"), character=repr(character)), column=position + 1
+            )
         kind = match.lastgroup
         text = match.group()
         if kind == "number" and len(text) > MAX_LITERAL_LENGTH:
-            raise FormulaError(f"number longer than {MAX_LITERAL_LENGTH} characters", column=position + 1)
+            raise FormulaError(
+                format_lazy(_("number longer than {limit} characters"), limit=MAX_LITERAL_LENGTH), column=position + 1
+            )
         if kind != "space":
             tokens.append(Token(kind, text, position + 1))
         position = match.end()
@@ -224,7 +241,7 @@ class Binary(Node):
             def divide(env):
                 divisor = right(env)
                 if not divisor:
-                    raise FormulaError("division by zero", column=column, hint="guard it with if(x > 0, ... / x, 0)")
+                    raise FormulaError(_("division by zero"), column=column, hint=DIVISION_HINT)
                 return left(env) / divisor
 
             return divide
@@ -333,24 +350,29 @@ class _Parser:
 
     def expect(self, text: str) -> Token:
         if not self.at(text):
-            raise FormulaError(f"expected '{text}' but found {self.describe(self.current)}", column=self.current.column)
+            raise FormulaError(
+                format_lazy(_("expected '{text}' but found {found}"), text=text, found=self.describe(self.current)),
+                column=self.current.column,
+            )
         return self.advance()
 
     @staticmethod
     def describe(token: Token) -> str:
-        return "the end of the formula" if token.kind == "end" else f"'{token.text}'"
+        return _("the end of the formula") if token.kind == "end" else f"'{token.text}'"
 
     def enter(self, column: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep", column=column)
+            raise FormulaError(TOO_DEEP, column=column)
 
     def parse(self) -> Node:
         if self.current.kind == "end":
-            raise FormulaError("the formula is empty", column=1)
+            raise FormulaError(_("the formula is empty"), column=1)
         node = self.expression()
         if self.current.kind != "end":
-            raise FormulaError(f"unexpected {self.describe(self.current)}", column=self.current.column)
+            raise FormulaError(
+                format_lazy(_("unexpected {found}"), found=self.describe(self.current)), column=self.current.column
+            )
         return node
 
     def expression(self) -> Node:
@@ -404,7 +426,7 @@ class _Parser:
             )
             node.type = BOOLEAN
             if self.at("<", "<=", ">", ">=", "==", "!="):
-                raise FormulaError("comparisons cannot be chained; use 'and'", column=self.current.column)
+                raise FormulaError(_("comparisons cannot be chained; use 'and'"), column=self.current.column)
         return node
 
     def sum(self) -> Node:
@@ -422,6 +444,8 @@ class _Parser:
         while self.at("*", "/"):
             token = self.advance()
             right = _number(self.unary(), token.text)
+            if token.text == "/" and _constant_zero(right):
+                raise FormulaError(_("division by zero"), column=token.column, hint=DIVISION_HINT)
             node = Binary(
                 node.column, op=token.text, op_column=token.column, left=_number(node, token.text), right=right
             )
@@ -449,12 +473,18 @@ class _Parser:
             self.advance()
             if self.at("("):
                 raise FormulaError(
-                    f"'{token.text}' is not a function; the functions are {', '.join(sorted(FUNCTIONS))}",
+                    format_lazy(
+                        _("'{name}' is not a function; the functions are {functions}"),
+                        name=token.text,
+                        functions=", ".join(sorted(FUNCTIONS)),
+                    ),
                     column=token.column,
                 )
             if token.text not in self.names:
                 raise FormulaError(
-                    f"unknown name '{token.text}'", column=token.column, hint=_did_you_mean(token.text, self.names)
+                    format_lazy(_("unknown name '{name}'"), name=token.text),
+                    column=token.column,
+                    hint=_did_you_mean(token.text, self.names),
                 )
             return Name(token.column, name=token.text)
         if self.at("("):
@@ -463,8 +493,8 @@ class _Parser:
             self.expect(")")
             return node
         if token.kind == "end":
-            raise FormulaError("the formula ends too early", column=token.column)
-        raise FormulaError(f"unexpected {self.describe(token)}", column=token.column)
+            raise FormulaError(_("the formula ends too early"), column=token.column)
+        raise FormulaError(format_lazy(_("unexpected {found}"), found=self.describe(token)), column=token.column)
 
     def call(self) -> Node:
         name = self.advance()
@@ -478,9 +508,14 @@ class _Parser:
         self.expect(")")
         low, high = FUNCTIONS[name.text]
         if not low <= len(args) <= high:
-            wanted = str(low) if low == high else f"{low} to {high}"
+            wanted = str(low) if low == high else format_lazy(_("{low} to {high}"), low=low, high=high)
             raise FormulaError(
-                f"{name.text}() takes {wanted} arguments, not {len(args)}",
+                format_lazy(
+                    _("{function}() takes {wanted} arguments, not {given}"),
+                    function=name.text,
+                    wanted=wanted,
+                    given=len(args),
+                ),
                 column=name.column,
             )
         node = Call(name.column, function=name.text, args=args)
@@ -494,27 +529,52 @@ class _Parser:
         if name.text == "round" and len(args) == 2:
             places = args[1]
             if not (isinstance(places, Number) and places.value == places.value.to_integral_value()):
-                raise FormulaError("round()'s second argument must be a whole number such as 2", column=places.column)
+                raise FormulaError(
+                    _("round()'s second argument must be a whole number such as 2"), column=places.column
+                )
             if not 0 <= places.value <= MAX_ROUND_PLACES:
-                raise FormulaError(f"round() keeps 0 to {MAX_ROUND_PLACES} decimal places", column=places.column)
+                raise FormulaError(
+                    format_lazy(_("round() keeps 0 to {limit} decimal places"), limit=MAX_ROUND_PLACES),
+                    column=places.column,
+                )
         return node
 
 
 def _number(node: Node, where: str) -> Node:
     if node.type != NUMBER:
-        raise FormulaError(f"'{where}' needs a number here, not a true/false condition", column=node.column)
+        raise FormulaError(
+            format_lazy(_("'{where}' needs a number here, not a true/false condition"), where=where), column=node.column
+        )
     return node
 
 
 def _boolean(node: Node, where: str) -> Node:
     if node.type != BOOLEAN:
-        raise FormulaError(f"'{where}' needs a condition here (such as x >= 1), not a number", column=node.column)
+        raise FormulaError(
+            format_lazy(_("'{where}' needs a condition here (such as x >= 1), not a number"), where=where),
+            column=node.column,
+        )
     return node
+
+
+def _constant_zero(node: Node) -> bool:
+    """A divisor made of numbers only (`0`, `1 - 1`) that is zero: every employee would fail, so say so at once."""
+    if next(iter(node.names()), None) is not None:
+        return False
+    try:
+        with decimal.localcontext(CONTEXT):
+            return not node.compile()({})
+    except (FormulaError, ArithmeticError):
+        return False
 
 
 def _did_you_mean(name: str, names: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, sorted(names), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return format_lazy(_("did you mean '{name}'?"), name=close[0]) if close else ""
+
+
+DIVISION_HINT = _("guard it with if(x > 0, ... / x, 0)")
+TOO_DEEP = format_lazy(_("the formula is nested more than {limit} levels deep"), limit=MAX_DEPTH)
 
 
 # --- The public face -------------------------------------------------------------------------------------------
@@ -538,11 +598,11 @@ class Formula:
         except FormulaError:
             raise
         except KeyError as exc:
-            raise FormulaError(f"no value for '{exc.args[0]}'") from None
+            raise FormulaError(format_lazy(_("no value for '{name}'"), name=exc.args[0])) from None
         except decimal.Overflow:
-            raise FormulaError("the result is too large") from None
+            raise FormulaError(_("the result is too large")) from None
         except ArithmeticError as exc:  # every decimal trap derives from ArithmeticError
-            raise FormulaError(f"arithmetic error ({type(exc).__name__})") from None
+            raise FormulaError(format_lazy(_("arithmetic error ({name})"), name=type(exc).__name__)) from None
 
     def inputs(self, env: Env) -> dict[str, Decimal]:
         """The values of the names this formula uses, for the payslip's explanation."""
@@ -560,14 +620,14 @@ def parse(source: str, *, names: Iterable[str]) -> Formula:
         tokens = tokenize(source)
         tree = _Parser(tokens, allowed).parse()
         if tree.type != NUMBER:
-            raise FormulaError("the formula must give a number, not a true/false condition; use if(...)", column=1)
+            raise FormulaError(_("the formula must give a number, not a true/false condition; use if(...)"), column=1)
         return Formula(source=source, tree=tree, names=tuple(sorted(set(tree.names()))), _evaluate=tree.compile())
     except FormulaError:
         raise
     except RecursionError:
-        raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep") from None
+        raise FormulaError(TOO_DEEP) from None
     except (ArithmeticError, ValueError) as exc:
-        raise FormulaError(f"malformed formula ({type(exc).__name__})") from None
+        raise FormulaError(format_lazy(_("malformed formula ({name})"), name=type(exc).__name__)) from None
 
 
 def is_identifier(name: str) -> bool:

@@ -78,7 +78,12 @@ class InsurancePolicy(models.Model):
         verbose_name = _("insurance policy")
         verbose_name_plural = _("insurance policies")
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_policy"),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_policy",
+                violation_error_message=_("Another policy is already the default."),
+            ),
             models.CheckConstraint(
                 condition=Q(si_base_floor__gte=0, si_base_floor__lte=F("si_base_ceiling")),
                 name="policy_si_floor_le_ceiling",
@@ -91,7 +96,9 @@ class InsurancePolicy(models.Model):
             ),
             *[
                 models.CheckConstraint(
-                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": Decimal("0.5")}), name=f"policy_{name}_0_to_half"
+                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": Decimal("0.5")}),
+                    name=f"policy_{name}_0_to_half",
+                    violation_error_message=_("A rate must be between 0 and 0.5 (a half)."),
                 )
                 for name in INSURANCE_RATE_FIELDS
             ],
@@ -102,6 +109,14 @@ class InsurancePolicy(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("payroll:insurance-list") + f"#policy-{self.pk}"
+
+
+# The bounds of a pay profile's amounts: the constraints below guarantee them, the form says them at the field.
+PROFILE_LIMITS = {
+    "base_salary": MAX_INPUT_AMOUNT,
+    "contribution_base": MAX_INPUT_AMOUNT,
+    "special_additional_deduction": Decimal("100000"),
+}
 
 
 class PayProfile(models.Model):
@@ -140,16 +155,23 @@ class PayProfile(models.Model):
         verbose_name_plural = _("pay profiles")
         constraints = [
             models.CheckConstraint(
-                condition=Q(base_salary__gte=0, base_salary__lte=MAX_INPUT_AMOUNT), name="profile_base_in_bounds"
+                condition=Q(base_salary__gte=0, base_salary__lte=PROFILE_LIMITS["base_salary"]),
+                name="profile_base_in_bounds",
+                violation_error_message=_("The base salary must be between 0.00 and 10,000,000.00."),
             ),
             models.CheckConstraint(
                 condition=Q(contribution_base__isnull=True)
-                | Q(contribution_base__gte=0, contribution_base__lte=MAX_INPUT_AMOUNT),
+                | Q(contribution_base__gte=0, contribution_base__lte=PROFILE_LIMITS["contribution_base"]),
                 name="profile_contribution_base_in_bounds",
+                violation_error_message=_("The contribution base must be empty or between 0.00 and 10,000,000.00."),
             ),
             models.CheckConstraint(
-                condition=Q(special_additional_deduction__gte=0, special_additional_deduction__lte=100000),
+                condition=Q(
+                    special_additional_deduction__gte=0,
+                    special_additional_deduction__lte=PROFILE_LIMITS["special_additional_deduction"],
+                ),
                 name="profile_additional_deduction_in_bounds",
+                violation_error_message=_("The special additional deductions must be between 0.00 and 100,000.00."),
             ),
         ]
 
@@ -223,8 +245,16 @@ class StructureVersion(models.Model):
         verbose_name = _("structure version")
         verbose_name_plural = _("structure versions")
         constraints = [
-            models.UniqueConstraint(fields=["structure", "effective_from"], name="one_version_per_structure_month"),
-            models.CheckConstraint(condition=_first_of_month("effective_from"), name="version_starts_on_first"),
+            models.UniqueConstraint(
+                fields=["structure", "effective_from"],
+                name="one_version_per_structure_month",
+                violation_error_message=_("This structure already has a version from that month."),
+            ),
+            models.CheckConstraint(
+                condition=_first_of_month("effective_from"),
+                name="version_starts_on_first",
+                violation_error_message=_("A version starts on the first day of a month."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -250,9 +280,21 @@ class Component(models.Model):
         verbose_name = _("component")
         verbose_name_plural = _("components")
         constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="component_code_unique_in_version"),
-            models.UniqueConstraint(fields=["version", "order"], name="component_order_unique_in_version"),
-            models.CheckConstraint(condition=Q(kind__in=ComponentKind.values), name="component_kind_valid"),
+            models.UniqueConstraint(
+                fields=["version", "code"],
+                name="component_code_unique_in_version",
+                violation_error_message=_("Each component code may appear only once."),
+            ),
+            models.UniqueConstraint(
+                fields=["version", "order"],
+                name="component_order_unique_in_version",
+                violation_error_message=_("Each component needs its own place in the order."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ComponentKind.values),
+                name="component_kind_valid",
+                violation_error_message=_("Choose a valid component kind."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,9 +318,21 @@ class SalesFigure(models.Model):
         verbose_name = _("sales figure")
         verbose_name_plural = _("sales figures")
         constraints = [
-            models.UniqueConstraint(fields=["month", "department"], name="one_sales_figure_per_department_month"),
-            models.CheckConstraint(condition=_first_of_month("month"), name="sales_month_is_first"),
-            models.CheckConstraint(condition=Q(sales__gte=0, sales__lte=Decimal("1000000000")), name="sales_in_bounds"),
+            models.UniqueConstraint(
+                fields=["month", "department"],
+                name="one_sales_figure_per_department_month",
+                violation_error_message=_("This department already has sales figures for that month."),
+            ),
+            models.CheckConstraint(
+                condition=_first_of_month("month"),
+                name="sales_month_is_first",
+                violation_error_message=_("A month is stored as its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sales__gte=0, sales__lte=Decimal("1000000000")),
+                name="sales_in_bounds",
+                violation_error_message=_("Sales must be between 0.00 and 1,000,000,000.00."),
+            ),
             models.CheckConstraint(
                 condition=Q(gross_profit__gte=Decimal("-1000000000"), gross_profit__lte=F("sales")),
                 name="gross_profit_at_most_sales",
@@ -305,7 +359,13 @@ class ProfitPoolRule(models.Model):
     class Meta:
         verbose_name = _("profit pool rule")
         verbose_name_plural = _("profit pool rules")
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=1), name="pool_rate_0_to_1")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lte=1),
+                name="pool_rate_0_to_1",
+                violation_error_message=_("The share must be between 0 and 1."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.department}: {self.rate:.0%}"
@@ -334,10 +394,20 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(fields=["month", "employee"], name="one_attendance_per_employee_month"),
-            models.CheckConstraint(condition=_first_of_month("month"), name="attendance_month_is_first"),
+            models.UniqueConstraint(
+                fields=["month", "employee"],
+                name="one_attendance_per_employee_month",
+                violation_error_message=_("This employee already has attendance for that month."),
+            ),
             models.CheckConstraint(
-                condition=Q(working_days__gt=0, working_days__lte=31), name="attendance_working_days_1_to_31"
+                condition=_first_of_month("month"),
+                name="attendance_month_is_first",
+                violation_error_message=_("A month is stored as its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(working_days__gt=0, working_days__lte=31),
+                name="attendance_working_days_1_to_31",
+                violation_error_message=_("The working days must be more than 0 and at most 31."),
             ),
             models.CheckConstraint(
                 condition=Q(days_worked__gte=0, unpaid_leave_days__gte=0)
@@ -372,8 +442,16 @@ class Adjustment(models.Model):
         verbose_name = _("bonus or penalty")
         verbose_name_plural = _("bonuses and penalties")
         constraints = [
-            models.CheckConstraint(condition=_first_of_month("month"), name="adjustment_month_is_first"),
-            models.CheckConstraint(condition=Q(kind__in=AdjustmentKind.values), name="adjustment_kind_valid"),
+            models.CheckConstraint(
+                condition=_first_of_month("month"),
+                name="adjustment_month_is_first",
+                violation_error_message=_("A month is stored as its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AdjustmentKind.values),
+                name="adjustment_kind_valid",
+                violation_error_message=_("Choose bonus, penalty or correction."),
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind__in=[AdjustmentKind.BONUS, AdjustmentKind.PENALTY], amount__gt=0)
@@ -386,7 +464,9 @@ class Adjustment(models.Model):
                     "Bonuses and penalties must be positive; a correction must name an earlier month."
                 ),
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="adjustment_has_reason", violation_error_message=_("Give a reason.")
+            ),
         ]
         indexes = [models.Index(fields=["month", "employee"])]
 
@@ -414,10 +494,15 @@ class TaxOpeningBalance(models.Model):
         verbose_name = _("tax opening balance")
         verbose_name_plural = _("tax opening balances")
         constraints = [
-            models.UniqueConstraint(fields=["employee", "year"], name="one_tax_opening_per_employee_year"),
+            models.UniqueConstraint(
+                fields=["employee", "year"],
+                name="one_tax_opening_per_employee_year",
+                violation_error_message=_("This employee already has opening figures for that tax year."),
+            ),
             models.CheckConstraint(
                 condition=Q(special_deductions__gte=0, additional_deductions__gte=0, tax_withheld__gte=0),
                 name="tax_opening_not_negative",
+                violation_error_message=_("Deductions and tax withheld cannot be negative."),
             ),
         ]
 
@@ -466,16 +551,30 @@ class PayrollRun(models.Model):
         verbose_name = _("payroll run")
         verbose_name_plural = _("payroll runs")
         constraints = [
-            models.CheckConstraint(condition=_first_of_month("month"), name="run_month_is_first"),
-            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="run_status_valid"),
-            models.CheckConstraint(condition=Q(done__lte=F("total")), name="run_done_le_total"),
+            models.CheckConstraint(
+                condition=_first_of_month("month"),
+                name="run_month_is_first",
+                violation_error_message=_("A month is stored as its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values),
+                name="run_status_valid",
+                violation_error_message=_("Not a valid payroll status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")),
+                name="run_done_le_total",
+                violation_error_message=_("Progress cannot exceed the total."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=LOCKED_STATUSES) | Q(approved_at__isnull=False, approved_by__isnull=False),
                 name="locked_run_was_approved",
+                violation_error_message=_("An approved or paid payroll needs who approved it and when."),
             ),
             models.CheckConstraint(
                 condition=~Q(status=RunStatus.PAID) | Q(paid_at__isnull=False, paid_by__isnull=False),
                 name="paid_run_has_payment",
+                violation_error_message=_("A paid payroll needs who paid it and when."),
             ),
         ]
 
@@ -543,10 +642,15 @@ class Payslip(models.Model):
         verbose_name = _("payslip")
         verbose_name_plural = _("payslips")
         constraints = [
-            models.UniqueConstraint(fields=["run", "employee"], name="one_payslip_per_employee_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "employee"],
+                name="one_payslip_per_employee_per_run",
+                violation_error_message=_("This employee already has a payslip in this payroll."),
+            ),
             models.CheckConstraint(
                 condition=Q(income_tax__gte=0, social_insurance__gte=0, housing_fund__gte=0, net_pay__gte=0),
                 name="payslip_amounts_not_negative",
+                violation_error_message=_("Payslip amounts cannot be negative."),
             ),
             # Within half a cent: SQLite compares decimals as floating point.
             models.CheckConstraint(
@@ -554,6 +658,7 @@ class Payslip(models.Model):
                     net_pay__gte=_NET_PAY - Value(Decimal("0.005")), net_pay__lte=_NET_PAY + Value(Decimal("0.005"))
                 ),
                 name="payslip_net_pay_adds_up",
+                violation_error_message=_("The net pay must equal gross pay minus the deductions."),
             ),
         ]
 
@@ -586,7 +691,13 @@ class PayslipLine(models.Model):
         ordering = ["payslip", "order"]
         verbose_name = _("payslip line")
         verbose_name_plural = _("payslip lines")
-        constraints = [models.UniqueConstraint(fields=["payslip", "order"], name="payslip_line_order_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payslip", "order"],
+                name="payslip_line_order_unique",
+                violation_error_message=_("Each payslip line needs its own place in the order."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} = {self.amount}"
@@ -614,16 +725,27 @@ class PayrollExport(models.Model):
         verbose_name = _("payroll export")
         verbose_name_plural = _("payroll exports")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="payroll_export_status_valid"),
-            models.CheckConstraint(condition=Q(done__lte=F("total")), name="payroll_export_done_le_total"),
             models.CheckConstraint(
-                condition=~Q(status=ExportStatus.DONE) | ~Q(file=""), name="payroll_export_done_has_file"
+                condition=Q(status__in=ExportStatus.values),
+                name="payroll_export_status_valid",
+                violation_error_message=_("Not a valid export status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")),
+                name="payroll_export_done_le_total",
+                violation_error_message=_("Progress cannot exceed the total."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ExportStatus.DONE) | ~Q(file=""),
+                name="payroll_export_done_has_file",
+                violation_error_message=_("A finished export needs its file."),
             ),
             # One export at a time per computation of a run: asking again while one is written returns that one.
             models.UniqueConstraint(
                 fields=["run", "attempt"],
                 condition=Q(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]),
                 name="one_open_export_per_run_attempt",
+                violation_error_message=_("This payroll already has an export under way."),
             ),
         ]
 

@@ -633,7 +633,11 @@ def _bounded(value: Decimal, *, field: str, minimum: Decimal = Decimal(0), maxim
     if value.as_tuple().exponent < -2:
         raise PayrollError("At most two decimal places.", field=field)
     if value < minimum or value > maximum:
-        raise PayrollError(f"Must be between {minimum:,.2f} and {maximum:,.2f}.", field=field)
+        raise PayrollError(
+            _("Must be between %(minimum)s and %(maximum)s.")
+            % {"minimum": f"{minimum:,.2f}", "maximum": f"{maximum:,.2f}"},
+            field=field,
+        )
     return value
 
 
@@ -768,8 +772,8 @@ def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
     role = employee.role
     if profile.base_salary is not None and not role.pay_grade_min <= profile.base_salary <= role.pay_grade_max:
         raise PayrollError(
-            "The base salary must be within the role's pay grade, "
-            f"{role.pay_grade_min:,.2f} to {role.pay_grade_max:,.2f}.",
+            _("The base salary must be within the role's pay grade, %(low)s to %(high)s.")
+            % {"low": f"{role.pay_grade_min:,.2f}", "high": f"{role.pay_grade_max:,.2f}"},
             field="base_salary",
         )
     profile.updated_by = user

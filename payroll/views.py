@@ -33,6 +33,7 @@ from .forms import (
     ImportForm,
     InsurancePolicyForm,
     PayProfileForm,
+    PayslipFilterForm,
     PoolRuleForm,
     SalesFigureForm,
     StartRunForm,
@@ -291,6 +292,7 @@ class PayslipListView(RuleRequiredMixin, TemplateView):
             page=Paginator(slips, 50).get_page(params.get("page")),
             q=params.get("q", ""),
             month=month,
+            month_form=PayslipFilterForm(initial={"month": month}),
             query=query.urlencode(),
             all_payslips=can_view_all_payslips(self.request.user),
         )
@@ -450,7 +452,7 @@ class InputsView(RuleRequiredMixin, TemplateView):
             can_attend=can_enter_attendance(user),
         )
         for name, (form_class, _rule) in self.forms.items():
-            context[f"{name}_form"] = kwargs.get(f"{name}_form") or form_class()
+            context[f"{name}_form"] = kwargs.get(f"{name}_form") or form_class(auto_id=f"id_{name}_%s")
         return context
 
     def post(self, request, *args, **kwargs):
@@ -459,7 +461,8 @@ class InputsView(RuleRequiredMixin, TemplateView):
         if which not in self.forms or not self.forms[which][1](request.user):
             messages.error(request, _("You do not have permission to do that."))
             return redirect("payroll:inputs", month=self.kwargs["month"])
-        form = self.forms[which][0](request.POST, request.FILES)
+        # Several forms share field names (employee...): each keeps its own ids, so a label points at its own box.
+        form = self.forms[which][0](request.POST, request.FILES, auto_id=f"id_{which}_%s")
         if form.is_valid():
             try:
                 self.save(which, form.cleaned_data, month)

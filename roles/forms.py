@@ -1,12 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shop_ops.widgets import DateInput
+
 from .models import Department, DutyTemplate, Employee, Holiday, Role
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class DepartmentForm(forms.ModelForm):

@@ -13,7 +13,7 @@ class SkuFilterSet(django_filters.FilterSet):
 
 
 class StockLevelFilterSet(django_filters.FilterSet):
-    sku_code = django_filters.CharFilter(field_name="sku__code")
+    sku_code = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact")
     warehouse = django_filters.CharFilter(field_name="location__warehouse__code")
 
     class Meta:
@@ -23,7 +23,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 class StockMovementFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
-    sku_code = django_filters.CharFilter(field_name="sku__code")
+    sku_code = django_filters.CharFilter(field_name="sku__code", lookup_expr="iexact")
     occurred_at = django_filters.IsoDateTimeFromToRangeFilter()
 
     class Meta:

@@ -93,6 +93,7 @@ class DutyTemplate(models.Model):
             models.CheckConstraint(
                 condition=Q(month_day__isnull=True) | Q(month_day__gte=1, month_day__lte=31),
                 name="duty_month_day_in_range",
+                violation_error_message=_("The day of the month must be between 1 and 31."),
             ),
             models.CheckConstraint(
                 condition=~Q(cadence=Cadence.ON_DEMAND) | Q(deadline_working_days__isnull=False),
@@ -185,21 +186,28 @@ class ChecklistItem(models.Model):
                 fields=["employee", "duty", "period_start"],
                 condition=Q(kind="duty"),
                 name="checklist_item_once_per_employee_duty_period",
+                violation_error_message=_("This person already has this duty for that period."),
             ),
             models.CheckConstraint(
-                condition=Q(due_date__gte=models.F("period_start")), name="checklist_item_due_not_before_period"
+                condition=Q(due_date__gte=models.F("period_start")),
+                name="checklist_item_due_not_before_period",
+                violation_error_message=_("The deadline cannot be before the start of the period."),
             ),
             models.CheckConstraint(
                 condition=Q(status=ItemStatus.OPEN, done_at__isnull=True, done_on__isnull=True)
                 | Q(status=ItemStatus.DONE, done_at__isnull=False, done_on__isnull=False),
                 name="checklist_item_done_has_time",
+                violation_error_message=_("A done item needs the time it was done; an open one has none."),
             ),
             models.CheckConstraint(
-                condition=Q(kind=ItemKind.AD_HOC) | Q(duty__isnull=False), name="checklist_item_duty_unless_ad_hoc"
+                condition=Q(kind=ItemKind.AD_HOC) | Q(duty__isnull=False),
+                name="checklist_item_duty_unless_ad_hoc",
+                violation_error_message=_("Only a one-off task may be without a duty."),
             ),
             models.CheckConstraint(
                 condition=Q(self_assigned=False) | Q(kind__in=[ItemKind.ON_DEMAND, ItemKind.AD_HOC]),
                 name="checklist_item_only_started_items_self_assigned",
+                violation_error_message=_("Only on-demand duties and one-off tasks can be taken on by oneself."),
             ),
         ]
         indexes = [
@@ -239,10 +247,15 @@ class ChecklistDaySummary(models.Model):
         verbose_name = _("checklist day summary")
         verbose_name_plural = _("checklist day summaries")
         constraints = [
-            models.UniqueConstraint(fields=["employee", "due_date"], name="checklist_summary_once_per_employee_day"),
+            models.UniqueConstraint(
+                fields=["employee", "due_date"],
+                name="checklist_summary_once_per_employee_day",
+                violation_error_message=_("This person already has a summary for that day."),
+            ),
             models.CheckConstraint(
                 condition=Q(done__lte=models.F("total"), on_time__lte=models.F("done")),
                 name="checklist_summary_counts_consistent",
+                violation_error_message=_("Done cannot exceed the total, nor on time exceed done."),
             ),
         ]
         indexes = [models.Index(fields=["due_date", "employee"])]

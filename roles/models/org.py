@@ -92,13 +92,21 @@ class Role(models.Model):
         verbose_name = _("role")
         verbose_name_plural = _("roles")
         constraints = [
-            models.CheckConstraint(condition=Q(pay_grade_min__gte=0), name="role_pay_grade_min_not_negative"),
+            models.CheckConstraint(
+                condition=Q(pay_grade_min__gte=0),
+                name="role_pay_grade_min_not_negative",
+                violation_error_message=_("The minimum pay grade cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(pay_grade_min__lte=F("pay_grade_max")),
                 name="role_pay_grade_min_le_max",
                 violation_error_message=_("The maximum must not be below the minimum."),
             ),
-            models.CheckConstraint(condition=Q(headcount__lte=999), name="role_headcount_at_most_999"),
+            models.CheckConstraint(
+                condition=Q(headcount__lte=999),
+                name="role_headcount_at_most_999",
+                violation_error_message=_("The headcount can be at most 999."),
+            ),
             models.CheckConstraint(
                 condition=Q(reports_to__isnull=True) | ~Q(reports_to=F("id")),
                 name="role_not_reporting_to_itself",

@@ -11,9 +11,9 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from shop_ops.prepared import PreparedQuery
 
@@ -31,6 +31,14 @@ def period_range(period: str, today: datetime.date) -> tuple[datetime.date, date
     if period == Period.MONTH:
         return today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
     return today, today
+
+
+def whole_percent(part, whole=1) -> int | None:
+    """The one rounding rule for every percentage the checklists show: part / whole as a whole percent, rounded
+    half up (11/14 = 78.57 -> 79; 0.785 -> 79). None when there is nothing to divide by."""
+    if part is None or not whole:
+        return None
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def rate(done: int, total: int) -> Decimal | None:
@@ -88,14 +96,11 @@ class CompletionRow:
 
     @property
     def percent(self) -> int:
-        return int((self.rate or 0) * 100)
+        return whole_percent(self.done, self.total) or 0
 
     @property
     def on_time_percent(self) -> int | None:
-        """On-time items as a whole percentage, rounded half to even (as the template's widthratio did)."""
-        if not self.total:
-            return None
-        return int((Decimal(self.on_time) * 100 / Decimal(self.total)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+        return whole_percent(self.on_time, self.total)
 
     def add(self, total: int, done: int, on_time: int, overdue: int) -> None:
         self.total += total
@@ -138,6 +143,24 @@ def _people_figures(start: datetime.date, last: datetime.date, today: datetime.d
     )
 
 
+_PERSON_FIELDS = (
+    "employee_id",
+    "employee__full_name",
+    "employee__employee_number",
+    "employee__role_id",
+    "employee__role__title_zh",
+    "employee__role__title_en",
+    "employee__role__department_id",
+    "employee__role__department__name_zh",
+    "employee__role__department__name_en",
+)
+
+
+def _overdue_by_person(today: datetime.date):
+    """Per person with open items past their due date: the same person fields and how many such items."""
+    return ChecklistItem.objects.overdue(today).values_list(*_PERSON_FIELDS).annotate(overdue=Count("id")).order_by()
+
+
 # The managers' dashboard runs this on every view: compiled once per process.
 _PEOPLE_FIGURES = PreparedQuery(_people_figures, datetime.date, datetime.date, datetime.date)
 
@@ -152,15 +175,21 @@ def completion_table(
     """
     from django.utils.translation import get_language
 
-    people = _PEOPLE_FIGURES.rows(start, min(end, today), today)
+    # "Overdue" is one thing on the whole dashboard: open items past their due date now, whatever the period (the
+    # card and the list below count the same items), so a person with overdue items shows even with none due.
+    people = {
+        row[0]: [*row[:9], *(value or 0 for value in row[9:12]), 0]
+        for row in _PEOPLE_FIGURES.rows(start, min(end, today), today)
+    }
+    for *info, overdue in _overdue_by_person(today):
+        people.setdefault(info[0], [*info, 0, 0, 0, 0])[12] = overdue
     chinese = (get_language() or "zh").startswith("zh")
     overall = CompletionRow(None, "", 0, 0, 0, 0)
     departments: dict[int, CompletionRow] = {}
     roles: dict[int, CompletionRow] = {}
     by_person: list[CompletionRow] = []
-    for pk, name, number, role_id, role_zh, role_en, dept_id, dept_zh, dept_en, *figures in people:
-        counts = tuple(value or 0 for value in figures)
-        if not counts[0]:
+    for pk, name, number, role_id, role_zh, role_en, dept_id, dept_zh, dept_en, *counts in people.values():
+        if not counts[0] and not counts[3]:
             continue
         department = departments.get(dept_id)
         if department is None:

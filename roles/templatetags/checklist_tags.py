@@ -14,6 +14,16 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
+
+@register.filter
+def as_percent(share) -> str:
+    """A share (0.7857) as a whole percent by the checklists' one rounding rule ("79%"); "—" when there is none."""
+    from ..selectors.checklists import whole_percent
+
+    value = whole_percent(share)
+    return "—" if value is None else f"{value}%"
+
+
 _PK_PLACEHOLDER = 987654321
 
 
@@ -57,7 +67,7 @@ def completion_bars(rows, heading: str, testid: str, link: bool = False):
         _("Done"),
         _("Completion"),
         _("On time"),
-        _("Overdue"),
+        _("Overdue now"),
         body,
     )
 

@@ -23,7 +23,7 @@ def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo
     page.get_by_role("link", name="Payroll", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Payroll runs")
 
-    page.fill("input[name=month]", month)
+    page.select_option("select[name=month]", month)
     page.get_by_test_id("start-run").click()
     expect(page).to_have_url(re.compile(f"/payroll/runs/{month}/"))
     # The progress box polls until the worker is done, then the page shows the totals.

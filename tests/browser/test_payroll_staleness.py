@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 def _start_due_month(page, live_server, month: str) -> None:
     page.goto(f"{live_server.url}/payroll/")
-    expect(page.locator("input[name=month]")).to_have_value(month)  # the form offers the month that is due
+    expect(page.locator("select[name=month]")).to_have_value(month)  # the form offers the month that is due
     page.get_by_test_id("start-run").click()
     expect(page).to_have_url(re.compile(f"/payroll/runs/{month}/"))
 
