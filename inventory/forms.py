@@ -150,6 +150,7 @@ class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
         fields = ["warehouse", "code", "name"]
+        labels = {"warehouse": _("Warehouse")}
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from roles.models import Department, Employee, Role
 
-from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus
+from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus, SystemLine
 from .money import MAX_INPUT_AMOUNT, MONEY
 
 RATE = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -590,6 +590,14 @@ class PayslipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.amount}"
+
+    @property
+    def label(self) -> str:
+        """The name a page shows: a line the payroll rules add reads in the page's language (its stored name was
+        written once, when the run was computed); a component keeps the name its structure gives it."""
+        if self.is_system and self.code in SystemLine.values:
+            return str(SystemLine(self.code).label)
+        return self.name
 
 
 class PayrollExport(models.Model):

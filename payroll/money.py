@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from shop_ops.numbers import format_money as shop_format_money
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -22,7 +24,5 @@ def round_money(value: Decimal) -> Decimal:
 
 
 def format_money(value: Decimal | None) -> str:
-    """Thousands separators and two decimals: 123456.5 -> '123,456.50'."""
-    if value is None:
-        return ""
-    return f"{value:,.2f}"
+    """The amount as every page writes it (shop_ops.numbers.format_money): 123456.5 -> '¥123,456.50'."""
+    return shop_format_money(value)

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
+from shop_ops.i18n import in_language
 from shop_ops.prepared import PreparedQuery
 
 from .calculation import MonthData
@@ -136,7 +137,7 @@ def run_totals(*, run: PayrollRun) -> tuple[list[DepartmentTotal], dict[str, Dec
     )
     departments = [
         DepartmentTotal(
-            department=f"{row['department__name_zh']} {row['department__name_en']}",
+            department=in_language(row, "name", prefix="department__"),
             people=row["people"],
             totals={name: row[name] or Decimal(0) for name in TOTAL_FIELDS},
         )

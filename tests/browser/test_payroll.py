@@ -72,7 +72,7 @@ def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("孙佳怡")
     rows.first.get_by_role("link").click()
-    expect(page.get_by_test_id("lines")).to_contain_text("Profit share")
+    expect(page.get_by_test_id("lines")).to_contain_text("利润分成")
     expect(page.get_by_test_id("lines")).to_contain_text("\u00d7")
 
     someone_else = Payslip.objects.exclude(employee__user__username="cs").first()
