@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from shop_ops.numbers import format_money as shop_format_money
-
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -21,8 +19,3 @@ MAX_INPUT_AMOUNT = Decimal("10000000.00")
 def round_money(value: Decimal) -> Decimal:
     """Round to the cent, half up (1.005 -> 1.01, -1.005 -> -1.01)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def format_money(value: Decimal | None) -> str:
-    """The amount as every page writes it (shop_ops.numbers.format_money): 123456.5 -> '¥123,456.50'."""
-    return shop_format_money(value)

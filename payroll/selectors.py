@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shop_ops import jobs
 from shop_ops.i18n import in_language
+from shop_ops.numbers import format_money
 from shop_ops.prepared import PreparedQuery
 
 from .calculation import MonthData
@@ -21,7 +22,6 @@ from .exceptions import PayrollConflict
 from .fingerprint import Fingerprint, InputChanges
 from .formula import FormulaError, format_value, parse
 from .models import PayrollExport, PayrollRun, Payslip, PayslipLine
-from .money import format_money
 from .permissions import can_view_all_payslips
 
 TOTAL_FIELDS = (
@@ -117,7 +117,7 @@ def explain_line(line: PayslipLine) -> str:
     shown = format_value(exact)
     if exact != line.amount:
         rendered = f"{rendered} = {shown}"
-    return f"{rendered} = {format_money(line.amount)}"
+    return f"{rendered} = {format_money(line.amount, sign=False)}"
 
 
 @dataclass
