@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MANUAL_KINDS, MovementKind
+from .choices import MANUAL_KINDS, MovementKind, PurchaseRequestStatus
 from .models import Location, Sku, Warehouse
 from .services import ColourInput, PackedItem
 
@@ -82,7 +82,7 @@ class RecordCountForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -93,8 +93,18 @@ class PurchaseRequestForm(forms.Form):
 
 
 class PurchaseStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("ordered", "ordered"), ("received", "received"), ("cancelled", "cancelled")])
-    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (status.value, status.label)
+            for status in (
+                PurchaseRequestStatus.ORDERED,
+                PurchaseRequestStatus.RECEIVED,
+                PurchaseRequestStatus.CANCELLED,
+            )
+        ],
+    )
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all(), required=False)
 
 
 class FlagForm(forms.Form):
