@@ -24,5 +24,6 @@ def amount(value) -> str:
 @register.filter
 def localized(record, field: str = "name") -> str:
     """`record.<field>_zh` or `record.<field>_en`, whichever the page's language reads (the other one if empty):
-    {{ department|localized }}, {{ role|localized:"title" }}. A dict from .values() works the same way."""
+    {{ department|localized }}, {{ role|localized:"title" }}. A dict from .values() works the same way; a text
+    written in both languages ({{ component.name|localized }}: "底薪 Base pay") gives its part in the page's."""
     return in_language(record, field)
