@@ -8,6 +8,7 @@ only fragments of two or more words count, so "%(name)s changed" does not flag e
 
 from __future__ import annotations
 
+import ast
 import gettext
 import re
 from html.parser import HTMLParser
@@ -144,6 +145,44 @@ def pages() -> list[tuple[str, str | None, str]]:
         if reader is not None:
             found.append((name, key, reader))
     return found
+
+
+def translated_at_import() -> list[str]:
+    """Calls of gettext (not gettext_lazy) outside any function: they run once, when the module is imported, in
+    whatever language is active then, and every later page shows that language."""
+    found = []
+    root = Path(django_settings.BASE_DIR)
+    for path in sorted(root.glob("*/**/*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in {".venv", "tests", "bench"} or "migrations" in relative.parts:
+            continue
+        tree = ast.parse(path.read_text())
+        eager = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+            if alias.name in {"gettext", "pgettext", "ngettext"}
+        }
+
+        def visit(node, in_function: bool, path=relative, eager=eager):
+            for child in ast.iter_child_nodes(node):
+                inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+                if (
+                    not in_function
+                    and isinstance(child, ast.Call)
+                    and isinstance(child.func, ast.Name)
+                    and child.func.id in eager
+                ):
+                    found.append(f"{path}:{child.lineno} {ast.unparse(child)[:60]}")
+                visit(child, inside)
+
+        visit(tree, False)
+    return found
+
+
+def test_nothing_is_translated_when_a_module_is_imported():
+    assert translated_at_import() == []
 
 
 def test_the_catalogue_phrases_are_english():

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from payroll.demo import demo_months
 from payroll.models import PayrollRun, Payslip
+from shop_ops.numbers import format_money
 
 from .conftest import log_in
 
@@ -31,7 +32,7 @@ def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo
     expect(page.get_by_test_id("department-totals")).to_be_visible()
     run = PayrollRun.objects.get(month=second)
     total = sum(slip.net_pay for slip in Payslip.objects.filter(run=run))
-    expect(page.get_by_test_id("total-net")).to_have_text(f"{total:,.2f}")
+    expect(page.get_by_test_id("total-net")).to_have_text(format_money(total))  # ¥128,971.37
 
     page.get_by_test_id("approve").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Approve the payroll?")
