@@ -13,11 +13,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from shop_ops.excel import excel_text
+from shop_ops.numbers import EXCEL_MONEY_FORMAT
 
 from .selectors import SUMMARY_COLUMNS, MonthlySummary
 
 QTY_FORMAT = "#,##0;-#,##0"
-MONEY_FORMAT = "#,##0.00;-#,##0.00"
+MONEY_FORMAT = EXCEL_MONEY_FORMAT
 
 
 def column_labels() -> dict[str, str]:

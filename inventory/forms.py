@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop_ops.widgets import MonthSelect
 
-from .choices import MANUAL_KINDS, MovementKind
+from .choices import MANUAL_KINDS, MovementKind, PurchaseRequestStatus
 from .models import Location, Sku, Warehouse
 from .selectors import sku_by_code
 from .services import ColourInput, PackedItem
@@ -83,7 +83,7 @@ class RecordCountForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -94,8 +94,18 @@ class PurchaseRequestForm(forms.Form):
 
 
 class PurchaseStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("ordered", "ordered"), ("received", "received"), ("cancelled", "cancelled")])
-    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (status.value, status.label)
+            for status in (
+                PurchaseRequestStatus.ORDERED,
+                PurchaseRequestStatus.RECEIVED,
+                PurchaseRequestStatus.CANCELLED,
+            )
+        ],
+    )
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all(), required=False)
 
 
 class FlagForm(forms.Form):
@@ -151,6 +161,7 @@ class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
         fields = ["warehouse", "code", "name"]
+        labels = {"warehouse": _("Warehouse")}
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
@@ -1166,7 +1166,8 @@ def request_summary_export(*, month: datetime.date, user, text: str = "") -> Inv
         job = InventoryJob.objects.create(
             kind=JobKind.SUMMARY_EXPORT, month=month_start(month), search=text, requested_by=user
         )
-        jobs.enqueue(export_summary_job, args=[job.pk])
+        # The worker writes the headers in the language of the page that asked for the file.
+        jobs.enqueue(export_summary_job, args=[job.pk, translation.get_language() or settings.LANGUAGE_CODE])
     return job
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from . import selectors, services
 from .exceptions import InventoryConflict
@@ -41,6 +42,8 @@ def close_stock_count_job(job_id: int) -> str:
 
 
 @shared_task(name="inventory.export_summary_job")
-def export_summary_job(job_id: int) -> str:
-    """Write a month's 进销存 workbook for a job row, updating its progress; re-running a finished job does nothing."""
-    return services.run_summary_export_job(job_id=job_id).status
+def export_summary_job(job_id: int, language: str | None = None) -> str:
+    """Write a month's 进销存 workbook for a job row, updating its progress; re-running a finished job does nothing.
+    The headers are in the language of the page that asked (Chinese, the default, for a message without one)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return services.run_summary_export_job(job_id=job_id).status

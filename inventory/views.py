@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
 from roles.permissions import RuleRequiredMixin
@@ -244,7 +245,7 @@ class MovementCreateView(ServiceForm):
     """Warehouse, Manager: post a receipt, shipment, return or loss; only managers see the below-zero override."""
 
     form_class = MovementForm
-    title = _("Post a stock movement")
+    title = gettext_lazy("Post a stock movement")
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"may_override": can_override_negative(self.request.user)}
@@ -269,7 +270,7 @@ class TransferView(ServiceForm):
     """Warehouse, Manager: move units between bin locations."""
 
     form_class = TransferForm
-    title = _("Transfer between locations (调拨)")
+    title = gettext_lazy("Transfer between locations (调拨)")
 
     def get_success_url(self):
         return reverse("inventory:movement-list")
@@ -385,7 +386,7 @@ class SkuFormView(CatalogueFormView):
     model = Sku
     form_class = SkuForm
     save_service = staticmethod(services.save_sku)
-    titles = (_("New SKU or material"), _("Edit %(name)s"))
+    titles = (gettext_lazy("New SKU or material"), gettext_lazy("Edit %(name)s"))
 
     def get_success_url(self):
         kind = self.object.kind if self.object else self.request.GET.get("kind")
@@ -396,7 +397,7 @@ class ProductCreateView(ServiceForm):
     """Warehouse, Manager: a new product (款) and its SKUs, one per colour and size, in one go."""
 
     form_class = ProductForm
-    title = _("New product (款) with its colours and sizes")
+    title = gettext_lazy("New product (款) with its colours and sizes")
 
     def get_success_url(self):
         return getattr(self, "success_url", None) or reverse("inventory:catalogue-products")
@@ -412,7 +413,7 @@ class WarehouseFormView(CatalogueFormView):
     form_class = WarehouseForm
     save_service = staticmethod(services.save_warehouse)
     list_url = "inventory:catalogue-warehouses"
-    titles = (_("New warehouse"), _("Edit %(name)s"))
+    titles = (gettext_lazy("New warehouse"), gettext_lazy("Edit %(name)s"))
 
 
 class LocationFormView(CatalogueFormView):
@@ -420,7 +421,7 @@ class LocationFormView(CatalogueFormView):
     form_class = LocationForm
     save_service = staticmethod(services.save_location)
     list_url = "inventory:catalogue-locations"
-    titles = (_("New bin location"), _("Edit location %(name)s"))
+    titles = (gettext_lazy("New bin location"), gettext_lazy("Edit location %(name)s"))
 
 
 # --- Counts and loss reports ---------------------------------------------------------------------------------------
@@ -441,7 +442,7 @@ class CountOpenView(ServiceForm):
     """Warehouse, Manager: open a count; the system quantities are snapshotted now."""
 
     form_class = OpenCountForm
-    title = _("Open a stock count (盘点)")
+    title = gettext_lazy("Open a stock count (盘点)")
 
     def get_success_url(self):
         return getattr(self, "success_url", None) or reverse("inventory:count-list")
@@ -715,7 +716,7 @@ class PurchaseRequestListView(RuleRequiredMixin, TemplateView):
 
 class PurchaseRequestCreateView(ServiceForm):
     form_class = PurchaseRequestForm
-    title = _("New purchase request (进货单)")
+    title = gettext_lazy("New purchase request (进货单)")
 
     def get_success_url(self):
         return reverse("inventory:purchase-request-list")

@@ -18,17 +18,15 @@ from .engine import ComponentSpec
 from .models import Adjustment, InsurancePolicy, PayProfile, PayrollRun, ProfitPoolRule, SalaryStructure, SalesFigure
 
 E, D, B = ComponentKind.EARNING, ComponentKind.DEDUCTION, ComponentKind.BENEFIT
-PRORATED_BASE = ComponentSpec(
-    "base_pay", "底薪 Base pay", E, "if(working_days > 0, base * days_worked / working_days, 0)"
-)
-BONUS = ComponentSpec("rewards", "奖励 Rewards", E, "bonus")
-PENALTIES = ComponentSpec("penalties", "处罚 Penalties", D, "penalty")
+PRORATED_BASE = ComponentSpec("base_pay", "底薪", E, "if(working_days > 0, base * days_worked / working_days, 0)")
+BONUS = ComponentSpec("rewards", "奖励", E, "bonus")
+PENALTIES = ComponentSpec("penalties", "处罚", D, "penalty")
 ROOM_AND_BOARD = ComponentSpec(
-    "room_and_board", "包吃住 Room and board", B, "if(working_days > 0, 1500 * days_worked / working_days, 0)"
+    "room_and_board", "包吃住", B, "if(working_days > 0, 1500 * days_worked / working_days, 0)"
 )
 CHECKLIST_BONUS = ComponentSpec(
     "checklist_bonus",
-    "岗位职责完成奖 Checklist bonus",
+    "岗位职责完成奖",
     E,
     "if(completion_rate >= 0.95, 300, if(completion_rate >= 0.8, 150, 0))",
 )
@@ -43,21 +41,19 @@ def _profit_share(rate: str, label: str) -> ComponentSpec:
 # board + insurance. The other roles have pay grades but no rule in the seeds: base + checklist bonus +
 # rewards/penalties (+ insurance, which every payslip carries).
 SEED_RULES: dict[str, list[ComponentSpec]] = {
-    "ecommerce_manager": [PRORATED_BASE, _profit_share("0.30", "团队绩效分成 Team share"), BONUS, PENALTIES],
+    "ecommerce_manager": [PRORATED_BASE, _profit_share("0.30", "团队绩效分成"), BONUS, PENALTIES],
     "promotion_specialist": [
         PRORATED_BASE,
-        _profit_share("0.08", "利润分成 Profit share"),
+        _profit_share("0.08", "利润分成"),
         BONUS,
         PENALTIES,
         ROOM_AND_BOARD,
     ],
-    "art_editor": [PRORATED_BASE, _profit_share("0.08", "利润分成 Profit share"), BONUS, PENALTIES, ROOM_AND_BOARD],
-    "cs_staff": [PRORATED_BASE, _profit_share("0.08", "利润分成 Profit share"), BONUS, PENALTIES, ROOM_AND_BOARD],
+    "art_editor": [PRORATED_BASE, _profit_share("0.08", "利润分成"), BONUS, PENALTIES, ROOM_AND_BOARD],
+    "cs_staff": [PRORATED_BASE, _profit_share("0.08", "利润分成"), BONUS, PENALTIES, ROOM_AND_BOARD],
     "shop_manager": [
         PRORATED_BASE,
-        ComponentSpec(
-            "performance_bonus", "绩效奖金 Performance bonus", E, "if(completion_rate >= 0.95, round(0.1 * base, 2), 0)"
-        ),
+        ComponentSpec("performance_bonus", "绩效奖金", E, "if(completion_rate >= 0.95, round(0.1 * base, 2), 0)"),
         BONUS,
         PENALTIES,
     ],
@@ -116,7 +112,7 @@ def load_rules(*, effective_from: datetime.date) -> dict[str, int]:
     """The default insurance policy, the 40% profit pool and one structure per role; idempotent."""
     created = {"structures": 0, "policies": 0}
     if not InsurancePolicy.objects.exists():
-        services.save_insurance_policy(city="杭州 Hangzhou", is_default=True, user=None, **HANGZHOU)
+        services.save_insurance_policy(city="杭州", is_default=True, user=None, **HANGZHOU)
         created["policies"] += 1
     marketing = Department.objects.filter(code="marketing").first()
     if marketing is not None and not ProfitPoolRule.objects.exists():
@@ -124,14 +120,12 @@ def load_rules(*, effective_from: datetime.date) -> dict[str, int]:
     for role in Role.objects.all():
         if SalaryStructure.objects.filter(role=role).exists():
             continue
-        structure = services.create_structure(
-            code=role.code.replace("_", "-"), name=f"{role.title_zh} {role.title_en}"[:100], role=role
-        )
+        structure = services.create_structure(code=role.code.replace("_", "-"), name=role.title_zh[:100], role=role)
         services.save_structure_version(
             structure=structure,
             effective_from=effective_from,
             components=SEED_RULES.get(role.code, DEFAULT_RULE),
-            note=f"From the seed documents ({role.source})"
+            note=f"依据种子文档（{role.source}）"
             if role.code in SEED_RULES
             else "Base, checklist bonus, rewards and penalties (the seeds give no rule for this role)",
         )
@@ -194,12 +188,12 @@ def load_demo() -> str:
 
 def _sample_adjustments(month: datetime.date, index: int, user) -> None:
     samples = [
-        ("promoter", AdjustmentKind.BONUS, "800.00", "双11预热活动转化率第一 Best campaign conversion"),
-        ("cs", AdjustmentKind.BONUS, "300.00", "好评率 98% Customer rating 98%"),
-        ("packer", AdjustmentKind.PENALTY, "50.00", "错发一单 One parcel sent to the wrong address"),
+        ("promoter", AdjustmentKind.BONUS, "800.00", "双11预热活动转化率第一"),
+        ("cs", AdjustmentKind.BONUS, "300.00", "好评率 98%"),
+        ("packer", AdjustmentKind.PENALTY, "50.00", "错发一单，寄错地址"),
     ]
     if index == 1:
-        samples.append(("ecom_manager", AdjustmentKind.BONUS, "2000.00", "月销售目标达成 Monthly target reached"))
+        samples.append(("ecom_manager", AdjustmentKind.BONUS, "2000.00", "月销售目标达成"))
     for username, kind, amount, reason in samples:
         employee = Employee.objects.filter(user__username=username).first()
         if employee is None or Adjustment.objects.filter(month=month, employee=employee, reason=reason).exists():

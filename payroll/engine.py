@@ -40,12 +40,12 @@ VARIABLES: dict[str, str] = {
 KINDS = tuple(ComponentKind.values)
 
 SYSTEM_NAMES = {
-    SystemLine.CORRECTION: "补发/补扣 Corrections",
-    SystemLine.SOCIAL_INSURANCE: "社保个人 Social insurance",
-    SystemLine.HOUSING_FUND: "公积金个人 Housing fund",
-    SystemLine.INCOME_TAX: "个人所得税 Income tax",
-    SystemLine.EMPLOYER_SOCIAL_INSURANCE: "社保单位 Social insurance (employer)",
-    SystemLine.EMPLOYER_HOUSING_FUND: "公积金单位 Housing fund (employer)",
+    SystemLine.CORRECTION: "补发/补扣",
+    SystemLine.SOCIAL_INSURANCE: "社保个人",
+    SystemLine.HOUSING_FUND: "公积金个人",
+    SystemLine.INCOME_TAX: "个人所得税",
+    SystemLine.EMPLOYER_SOCIAL_INSURANCE: "社保单位",
+    SystemLine.EMPLOYER_HOUSING_FUND: "公积金单位",
 }
 
 

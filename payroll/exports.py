@@ -35,13 +35,14 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shop_ops.excel import excel_text
+from shop_ops.numbers import EXCEL_MONEY_FORMAT
 
 from .choices import SystemLine
 from .models import PayrollRun, Payslip, PayslipLine
 from .selectors import run_totals
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
+MONEY_FORMAT = EXCEL_MONEY_FORMAT  # the pages' money format (shop_ops.numbers), in Excel
 COUNT_FORMAT = "0.0"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

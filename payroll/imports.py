@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -54,7 +55,12 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.sheet}, row {self.row}, column {self.column}: {self.message}"
+        return _("%(sheet)s, row %(row)s, column %(column)s: %(message)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 class ImportRejected(PayrollError):
@@ -63,8 +69,9 @@ class ImportRejected(PayrollError):
     def __init__(self, errors: list[RowError]):
         self.errors = errors
         shown = "; ".join(str(e) for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"Nothing was imported: {len(errors)} problem(s). {shown}{more}", field="file")
+        more = _(" (and %(count)s more)") % {"count": len(errors) - 5} if len(errors) > 5 else ""
+        message = _("Nothing was imported: %(count)s problem(s).") % {"count": len(errors)}
+        super().__init__(f"{message} {shown}{more}", field="file")
 
 
 def template() -> bytes:
@@ -72,7 +79,7 @@ def template() -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     examples = {
-        ADJUSTMENTS: ["E0007", "bonus", 800, "活动转化率第一 Best conversion"],
+        ADJUSTMENTS: ["E0007", "bonus", 800, "活动转化率第一"],
         ATTENDANCE: ["E0009", 20, 1],
         SALES: ["marketing", 905000, 301500],
     }
@@ -99,21 +106,24 @@ def _number(
     """A cell's number rounded to `places`; anything beyond ±`maximum` is a row error showing the text as typed
     (it would not fit the database column, and rounding it could overflow)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        errors.append(RowError(sheet, row, column, "a number is required"))
+        errors.append(RowError(sheet, row, column, _("a number is required")))
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        errors.append(RowError(sheet, row, column, f"expected a number, found {value!r}"))
+        errors.append(RowError(sheet, row, column, _("expected a number, found %(value)r") % {"value": value}))
         return None
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        errors.append(RowError(sheet, row, column, f"expected a number, found text {str(value)[:30]!r}"))
+        found = str(value)[:30]
+        errors.append(RowError(sheet, row, column, _("expected a number, found text %(text)r") % {"text": found}))
         return None
     if not number.is_finite():
-        errors.append(RowError(sheet, row, column, "expected a number"))
+        errors.append(RowError(sheet, row, column, _("expected a number")))
         return None
     if abs(number) > maximum:
-        errors.append(RowError(sheet, row, column, f"{str(value).strip()[:30]!r} is out of range (at most {maximum})"))
+        text = str(value).strip()[:30]
+        message = _("%(text)r is out of range (at most %(maximum)s)") % {"text": text, "maximum": maximum}
+        errors.append(RowError(sheet, row, column, message))
         return None
     return number.quantize(Decimal(1).scaleb(-places))
 
@@ -126,12 +136,15 @@ def _read(upload) -> dict[str, list[Row]]:
         sheets = read_upload(upload, formats=("xlsx",), sheets=COLUMNS, limits=limits)
     except NotAWorkbook:
         raise PayrollError(
-            "This is not an Excel workbook (.xlsx); download the template and fill it in.", field="file"
+            _("This is not an Excel workbook (.xlsx); download the template and fill it in."), field="file"
         ) from None
     except UploadRefused as error:
         raise PayrollError(error.message, field="file") from None
     if not sheets:
-        raise PayrollError(f"The workbook has none of the template's sheets ({', '.join(COLUMNS)}).", field="file")
+        raise PayrollError(
+            _("The workbook has none of the template's sheets (%(sheets)s).") % {"sheets": ", ".join(COLUMNS)},
+            field="file",
+        )
     return {sheet.name: sheet.rows for sheet in sheets}
 
 
@@ -161,12 +174,13 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                     sheet,
                     1,
                     "-",
-                    f"the columns must be {', '.join(COLUMNS[sheet])}; found {', '.join(header) or 'none'}",
+                    _("the columns must be %(columns)s; found %(found)s")
+                    % {"columns": ", ".join(COLUMNS[sheet]), "found": ", ".join(header) or _("none")},
                 )
             )
             continue
         if data_rows and not rights[sheet](user):
-            errors.append(RowError(sheet, 2, "-", "you may not import this sheet"))
+            errors.append(RowError(sheet, 2, "-", _("you may not import this sheet")))
             continue
         seen = {}
         for number, row in data_rows:
@@ -175,9 +189,11 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                 code = str(row[0] or "").strip()
                 department = departments.get(code)
                 if department is None:
-                    errors.append(RowError(sheet, number, "department_code", f"no department with code {code!r}"))
+                    message = _("no department with code %(code)r") % {"code": code}
+                    errors.append(RowError(sheet, number, "department_code", message))
                 elif code in seen:
-                    errors.append(RowError(sheet, number, "department_code", f"duplicate of row {seen[code]}"))
+                    message = _("duplicate of row %(row)s") % {"row": seen[code]}
+                    errors.append(RowError(sheet, number, "department_code", message))
                 seen.setdefault(code, number)
                 sales = _number(row[1], errors, sheet, number, "sales")
                 profit = _number(row[2], errors, sheet, number, "gross_profit")
@@ -186,10 +202,12 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
             key = str(row[0] or "").strip()
             employee = employees.get(key)
             if employee is None:
-                errors.append(RowError(sheet, number, "employee_number", f"no current employee with number {key!r}"))
+                message = _("no current employee with number %(number)r") % {"number": key}
+                errors.append(RowError(sheet, number, "employee_number", message))
             if sheet == ATTENDANCE:
                 if key in seen:
-                    errors.append(RowError(sheet, number, "employee_number", f"duplicate of row {seen[key]}"))
+                    message = _("duplicate of row %(row)s") % {"row": seen[key]}
+                    errors.append(RowError(sheet, number, "employee_number", message))
                 seen.setdefault(key, number)
                 worked = _number(row[1], errors, sheet, number, "days_worked", places=1, maximum=MAX_IMPORT_DAYS)
                 unpaid = (
@@ -201,11 +219,11 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
             else:
                 kind = KINDS.get(str(row[1] or "").strip().lower())
                 if kind is None:
-                    errors.append(RowError(sheet, number, "kind", "write bonus or penalty"))
+                    errors.append(RowError(sheet, number, "kind", _("write bonus or penalty")))
                 amount = _number(row[2], errors, sheet, number, "amount")
                 reason = str(row[3] or "").strip()
                 if not reason:
-                    errors.append(RowError(sheet, number, "reason", "a reason is required"))
+                    errors.append(RowError(sheet, number, "reason", _("a reason is required")))
                 plan[sheet].append(
                     (number, {"employee": employee, "kind": kind, "amount": amount, "reason": reason[:200]})
                 )

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roles.models import Department, Employee, Role
+from shop_ops.i18n import in_language_text
 
-from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus
+from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus, SystemLine
 from .money import MAX_INPUT_AMOUNT, MONEY
 
 RATE = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -701,6 +702,15 @@ class PayslipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.amount}"
+
+    @property
+    def label(self) -> str:
+        """The name a page shows: a line the payroll rules add reads in the page's language (its stored name was
+        written once, when the run was computed); a component's name in the page's language when it was written in
+        both ("底薪 Base pay")."""
+        if self.is_system and self.code in SystemLine.values:
+            return str(SystemLine(self.code).label)
+        return in_language_text(self.name)
 
 
 class PayrollExport(models.Model):

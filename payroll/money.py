@@ -19,17 +19,3 @@ MAX_INPUT_AMOUNT = Decimal("10000000.00")
 def round_money(value: Decimal) -> Decimal:
     """Round to the cent, half up (1.005 -> 1.01, -1.005 -> -1.01)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def format_money(value: Decimal | None) -> str:
-    """Thousands separators and two decimals: 123456.5 -> '123,456.50'."""
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, Decimal | int):
-        try:  # a template may hand over text or a float; what is not a number is shown as it is, never a 500
-            value = Decimal(str(value))
-        except ArithmeticError:
-            return str(value)
-        if not value.is_finite():
-            return str(value)
-    return f"{value:,.2f}"

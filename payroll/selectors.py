@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
+from shop_ops.i18n import in_language
+from shop_ops.numbers import format_money
 from shop_ops.prepared import PreparedQuery
 
 from .calculation import MonthData
@@ -20,7 +22,6 @@ from .exceptions import PayrollConflict
 from .fingerprint import Fingerprint, InputChanges
 from .formula import FormulaError, format_value, parse
 from .models import PayrollExport, PayrollRun, Payslip, PayslipLine
-from .money import format_money
 from .permissions import can_view_all_payslips
 
 TOTAL_FIELDS = (
@@ -116,7 +117,7 @@ def explain_line(line: PayslipLine) -> str:
     shown = format_value(exact)
     if exact != line.amount:
         rendered = f"{rendered} = {shown}"
-    return f"{rendered} = {format_money(line.amount)}"
+    return f"{rendered} = {format_money(line.amount, sign=False)}"
 
 
 @dataclass
@@ -136,7 +137,7 @@ def run_totals(*, run: PayrollRun) -> tuple[list[DepartmentTotal], dict[str, Dec
     )
     departments = [
         DepartmentTotal(
-            department=f"{row['department__name_zh']} {row['department__name_en']}",
+            department=in_language(row, "name", prefix="department__"),
             people=row["people"],
             totals={name: row[name] or Decimal(0) for name in TOTAL_FIELDS},
         )

@@ -25,6 +25,7 @@ from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
 from shop_ops import jobs
+from shop_ops.numbers import format_money
 
 from . import selectors
 from .calculation import MonthData, PayPerson
@@ -90,7 +91,9 @@ def parse_month(value: Any, *, field: str = "month") -> datetime.date:
     text = str(value or "").strip()
     match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})(?:-[0-9]{1,2})?", text)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        raise PayrollError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-05.", field=field)
+        raise PayrollError(
+            _("'%(text)s' is not a month; write it as YYYY-MM, e.g. 2026-05.") % {"text": text}, field=field
+        )
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -101,7 +104,8 @@ def current_month() -> datetime.date:
 def ensure_not_future(month: datetime.date, *, field: str = "month") -> None:
     if month > current_month():
         raise PayrollError(
-            f"{month_label(month)} is in the future; payroll works on this month or earlier.", field=field
+            _("%(month)s is in the future; payroll works on this month or earlier.") % {"month": month_label(month)},
+            field=field,
         )
 
 
@@ -116,11 +120,13 @@ def ensure_month_open(month: datetime.date) -> PayrollRun | None:
         return None
     if run.status in LOCKED_STATUSES:
         raise PayrollConflict(
-            f"The payroll of {run.label} is {run.get_status_display().lower()} and read-only; "
-            "enter a correction in a later month instead."
+            _("The payroll of %(month)s is %(status)s and read-only; enter a correction in a later month instead.")
+            % {"month": run.label, "status": run.get_status_display().lower()}
         )
     if run.status == RunStatus.RUNNING:
-        raise PayrollConflict(f"The payroll of {run.label} is running; change its inputs when it has finished.")
+        raise PayrollConflict(
+            _("The payroll of %(month)s is running; change its inputs when it has finished.") % {"month": run.label}
+        )
     return run
 
 
@@ -128,7 +134,8 @@ def _move(run: PayrollRun, status: str) -> None:
     """The one place a run changes status; a move the state machine does not allow is refused."""
     if status not in TRANSITIONS[run.status]:
         raise PayrollConflict(
-            f"A payroll that is {RunStatus(run.status).label.lower()} cannot become {RunStatus(status).label.lower()}."
+            _("A payroll that is %(status)s cannot become %(target)s.")
+            % {"status": RunStatus(run.status).label.lower(), "target": RunStatus(status).label.lower()}
         )
     run.status = status
 
@@ -144,19 +151,25 @@ def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
     if run.status == RunStatus.RUNNING:
         fresh = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_RUN_AFTER
         if fresh:
-            starter = run.started_by.get_username() if run.started_by else "the schedule"
+            starter = run.started_by.get_username() if run.started_by else _("the schedule")
             raise PayrollConflict(
-                f"The payroll of {run.label} is already running (started by {starter}, "
-                f"{run.done} of {run.total} done); wait for it to finish."
+                _(
+                    "The payroll of %(month)s is already running (started by %(starter)s, %(done)s of %(total)s "
+                    "done); wait for it to finish."
+                )
+                % {"month": run.label, "starter": starter, "done": run.done, "total": run.total}
             )
     elif run.status in LOCKED_STATUSES:
-        raise PayrollConflict(f"The payroll of {run.label} is {run.get_status_display().lower()}; it cannot be rerun.")
+        raise PayrollConflict(
+            _("The payroll of %(month)s is %(status)s; it cannot be rerun.")
+            % {"month": run.label, "status": run.get_status_display().lower()}
+        )
     _ensure_earlier_months_approved(month)
     later = PayrollRun.objects.filter(month__gt=month, status__in=LOCKED_STATUSES).order_by("month").first()
     if later is not None:
         raise PayrollConflict(
-            f"The payroll of {later.label} is already approved; correct {month_label(month)} with an adjustment "
-            "in a later month."
+            _("The payroll of %(later)s is already approved; correct %(month)s with an adjustment in a later month.")
+            % {"later": later.label, "month": month_label(month)}
         )
     _move(run, RunStatus.RUNNING)
     now = timezone.now()
@@ -465,7 +478,8 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.READY:
         raise PayrollConflict(
-            f"Only a computed payroll can be approved; {run.label} is {run.get_status_display().lower()}."
+            _("Only a computed payroll can be approved; %(month)s is %(status)s.")
+            % {"month": run.label, "status": run.get_status_display().lower()}
         )
     _ensure_earlier_months_approved(run.month)
     _refuse_stale(run, _("The inputs of %(month)s changed after it was computed; run it again before approving."))
@@ -491,7 +505,8 @@ def mark_paid(*, run: PayrollRun, user) -> PayrollRun:
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.APPROVED:
         raise PayrollConflict(
-            f"Only an approved payroll can be marked paid; {run.label} is {run.get_status_display().lower()}."
+            _("Only an approved payroll can be marked paid; %(month)s is %(status)s.")
+            % {"month": run.label, "status": run.get_status_display().lower()}
         )
     _move(run, RunStatus.PAID)
     run.paid_by = user
@@ -508,7 +523,7 @@ def create_structure(*, code: str, name: str, role=None, employee=None, user=Non
     """A salary structure for a role, or an override for one employee (then it wins over the role's)."""
     structure = SalaryStructure(code=code, name=name, role=role, employee=employee, created_by=user)
     if (role is None) == (employee is None):
-        raise ValidationError({"role": "Choose a role or an employee (one of them)."})
+        raise ValidationError({"role": _("Choose a role or an employee (one of them).")})
     structure.full_clean()
     structure.save()
     return structure
@@ -532,7 +547,7 @@ def save_structure_version(
     while no approved run used it). Every formula is checked first; nothing is saved if one is wrong."""
     effective_from = effective_from.replace(day=1)
     if not components:
-        raise PayrollError("A structure needs at least one component.", field="components")
+        raise PayrollError(_("A structure needs at least one component."), field="components")
     check_components(components)
     version = (
         StructureVersion.objects.select_for_update().filter(structure=structure, effective_from=effective_from).first()
@@ -540,12 +555,12 @@ def save_structure_version(
     if version is not None:
         if Payslip.objects.filter(structure_version=version, run__status__in=LOCKED_STATUSES).exists():
             raise PayrollConflict(
-                f"The version from {month_label(effective_from)} was used by an approved payroll; "
-                "save the change from a later month."
+                _("The version from %(month)s was used by an approved payroll; save the change from a later month.")
+                % {"month": month_label(effective_from)}
             )
         locked_later = PayrollRun.objects.filter(month__gte=effective_from, status__in=LOCKED_STATUSES)
         if locked_later.exists():
-            raise PayrollConflict("An approved payroll already uses this month; save the change from a later month.")
+            raise PayrollConflict(_("An approved payroll already uses this month; save the change from a later month."))
         for component in version.components.all():  # one by one, so the audit trail records each removal
             component.delete()
         version.note = note
@@ -554,7 +569,8 @@ def save_structure_version(
     else:
         if PayrollRun.objects.filter(month__gte=effective_from, status__in=LOCKED_STATUSES).exists():
             raise PayrollConflict(
-                f"An approved payroll exists from {month_label(effective_from)} on; the new version must start later."
+                _("An approved payroll exists from %(month)s on; the new version must start later.")
+                % {"month": month_label(effective_from)}
             )
         version = StructureVersion.objects.create(
             structure=structure, effective_from=effective_from, note=note, created_by=user
@@ -627,15 +643,15 @@ def preview_structure_change(
 
 def _bounded(value: Decimal, *, field: str, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_INPUT_AMOUNT):
     if value is None:
-        raise PayrollError("A number is required.", field=field)
+        raise PayrollError(_("A number is required."), field=field)
     if not isinstance(value, Decimal):
-        raise PayrollError("A number is required.", field=field)
+        raise PayrollError(_("A number is required."), field=field)
     if value.as_tuple().exponent < -2:
-        raise PayrollError("At most two decimal places.", field=field)
+        raise PayrollError(_("At most two decimal places."), field=field)
     if value < minimum or value > maximum:
         raise PayrollError(
             _("Must be between %(minimum)s and %(maximum)s.")
-            % {"minimum": f"{minimum:,.2f}", "maximum": f"{maximum:,.2f}"},
+            % {"minimum": format_money(minimum, sign=False), "maximum": format_money(maximum, sign=False)},
             field=field,
         )
     return value
@@ -651,8 +667,8 @@ def save_sales_figure(
     _bounded(sales, field="sales", maximum=Decimal("1000000000"))
     _bounded(gross_profit, field="gross_profit", minimum=Decimal("-1000000000"), maximum=Decimal("1000000000"))
     if gross_profit > sales:
-        raise PayrollError("Gross profit cannot exceed sales.", field="gross_profit")
-    figure, _ = SalesFigure.objects.update_or_create(
+        raise PayrollError(_("Gross profit cannot exceed sales."), field="gross_profit")
+    figure, _created = SalesFigure.objects.update_or_create(
         month=month,
         department=department,
         defaults={"sales": sales, "gross_profit": gross_profit, "entered_by": user},
@@ -676,19 +692,19 @@ def add_adjustment(
     ensure_month_open(month)
     reason = (reason or "").strip()
     if not reason:
-        raise PayrollError("Give a reason.", field="reason")
+        raise PayrollError(_("Give a reason."), field="reason")
     if kind == AdjustmentKind.CORRECTION:
         _bounded(amount, field="amount", minimum=-MAX_INPUT_AMOUNT)
         if amount == 0:
-            raise PayrollError("A correction cannot be zero.", field="amount")
+            raise PayrollError(_("A correction cannot be zero."), field="amount")
         if corrects_month is None or corrects_month.replace(day=1) >= month:
-            raise PayrollError("A correction names the earlier month it corrects.", field="corrects_month")
+            raise PayrollError(_("A correction names the earlier month it corrects."), field="corrects_month")
         corrects_month = corrects_month.replace(day=1)
     elif kind in (AdjustmentKind.BONUS, AdjustmentKind.PENALTY):
         _bounded(amount, field="amount", minimum=Decimal("0.01"))
         corrects_month = None
     else:
-        raise PayrollError(f"Unknown kind {kind!r}.", field="kind")
+        raise PayrollError(_("Unknown kind %(kind)r.") % {"kind": kind}, field="kind")
     adjustment = Adjustment(
         month=month,
         employee=employee,
@@ -731,11 +747,11 @@ def save_attendance(
     _bounded(unpaid_leave_days, field="unpaid_leave_days", maximum=Decimal(31))
     if days_worked + unpaid_leave_days > working_days:
         raise PayrollError(
-            f"Days worked plus unpaid leave ({days_worked + unpaid_leave_days}) "
-            f"exceed the {working_days} working days.",
+            _("Days worked plus unpaid leave (%(days)s) exceed the %(working_days)s working days.")
+            % {"days": days_worked + unpaid_leave_days, "working_days": working_days},
             field="days_worked",
         )
-    attendance, _ = Attendance.objects.update_or_create(
+    attendance, _created = Attendance.objects.update_or_create(
         month=month,
         employee=employee,
         defaults={
@@ -752,8 +768,8 @@ def save_attendance(
 def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPoolRule:
     """The share of company gross profit that goes to a department's profit pool."""
     if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1) or rate.as_tuple().exponent < -4:
-        raise PayrollError("The share is between 0 and 1 (0.40 = 40%).", field="rate")
-    rule, _ = ProfitPoolRule.objects.update_or_create(
+        raise PayrollError(_("The share is between 0 and 1 (0.40 = 40%)."), field="rate")
+    rule, _created = ProfitPoolRule.objects.update_or_create(
         department=department, defaults={"rate": rate, "updated_by": user}
     )
     return rule
@@ -772,8 +788,11 @@ def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
     role = employee.role
     if profile.base_salary is not None and not role.pay_grade_min <= profile.base_salary <= role.pay_grade_max:
         raise PayrollError(
-            _("The base salary must be within the role's pay grade, %(low)s to %(high)s.")
-            % {"low": f"{role.pay_grade_min:,.2f}", "high": f"{role.pay_grade_max:,.2f}"},
+            _("The base salary must be within the role's pay grade, %(minimum)s to %(maximum)s.")
+            % {
+                "minimum": format_money(role.pay_grade_min, sign=False),
+                "maximum": format_money(role.pay_grade_max, sign=False),
+            },
             field="base_salary",
         )
     profile.updated_by = user
@@ -792,12 +811,12 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
     policy.full_clean(validate_constraints=False)
     for floor, ceiling in (("si_base_floor", "si_base_ceiling"), ("hf_base_floor", "hf_base_ceiling")):
         if getattr(policy, floor) < 0:
-            raise PayrollError("A base floor cannot be negative.", field=floor)
+            raise PayrollError(_("A base floor cannot be negative."), field=floor)
         if getattr(policy, floor) > getattr(policy, ceiling):
-            raise PayrollError("A base floor must not be above its ceiling.", field=floor)
+            raise PayrollError(_("A base floor must not be above its ceiling."), field=floor)
     for name in INSURANCE_RATE_FIELDS:
         if getattr(policy, name) > Decimal("0.5"):
-            raise PayrollError("A rate above 50% is not plausible; write 8% as 0.08.", field=name)
+            raise PayrollError(_("A rate above 50% is not plausible; write 8% as 0.08."), field=name)
     if policy.is_default:
         for other in InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True):
             other.is_default = False
@@ -821,7 +840,7 @@ def save_tax_opening_balance(
     (adopting it mid-year), so the cumulative withholding continues from the right totals. Replaces an earlier
     entry; refused once a month of that year was approved with ShopOps for them."""
     if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
-        raise PayrollError("The tax year must be this year or an earlier one.", field="year")
+        raise PayrollError(_("The tax year must be this year or an earlier one."), field="year")
     amounts = {
         "income": income,
         "special_deductions": special_deductions,
@@ -831,14 +850,17 @@ def save_tax_opening_balance(
     for name, value in amounts.items():
         _bounded(value, field=name, maximum=MAX_YEAR_AMOUNT)
     if tax_withheld > income:
-        raise PayrollError("The tax withheld cannot be more than the income.", field="tax_withheld")
+        raise PayrollError(_("The tax withheld cannot be more than the income."), field="tax_withheld")
     locked = PayrollRun.objects.filter(
         month__year=year, status__in=LOCKED_STATUSES, payslips__employee=employee
     ).order_by("month")
     if locked.exists():
         raise PayrollConflict(
-            f"{employee}'s payroll of {locked.first().label} is already approved: an opening balance of {year} must "
-            "come before the first approved month; correct later months with an adjustment."
+            _(
+                "%(employee)s's payroll of %(month)s is already approved: an opening balance of %(year)s must come "
+                "before the first approved month; correct later months with an adjustment."
+            )
+            % {"employee": employee, "month": locked.first().label, "year": year}
         )
     balance = TaxOpeningBalance.objects.select_for_update().filter(employee=employee, year=year).first()
     balance = balance or TaxOpeningBalance(employee=employee, year=year)

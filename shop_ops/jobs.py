@@ -118,7 +118,7 @@ def waiting_args(*tasks) -> list[list]:
 
 
 def waiting_job_ids(*tasks, job_ids: Iterable[int]) -> set[int]:
-    """Of these job ids, those whose message (the job's id as its one argument) still waits in the outbox:
+    """Of these job ids, those whose message (the job's id as its first argument) still waits in the outbox:
     one query, none when there are no ids."""
     ids = set(job_ids)
     if not ids:

@@ -1,4 +1,5 @@
-"""Whole numbers read from text a person typed: the one rule for which digits count.
+"""Numbers in and out: whole numbers read from text a person typed (the one rule for which digits count), and
+the one way every page and message writes an amount of money (`format_money`).
 
 Python's `str.isdigit()`, `int()` and `Decimal()` accept every Unicode decimal digit (`int("١٢٣") == 123`), and
 `isdigit()` even says yes to "²", which `int()` then refuses (a 500 where it was used as a guard). Text that is kept
@@ -11,10 +12,12 @@ back in ASCII, and full-width digits (１２) are what a Chinese input method of
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ASCII_WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 # The largest id, year or page a query value may name: PostgreSQL's integer, so a lookup can never overflow.
 MAX_QUERY_NUMBER = 2**31 - 1
+CENT = Decimal("0.01")
 
 
 def is_ascii_whole_number(text: str | None) -> bool:
@@ -28,3 +31,35 @@ def parse_whole_number(text: str | None, *, maximum: int = MAX_QUERY_NUMBER) -> 
         return None
     value = int(text)
     return value if value <= maximum else None
+
+
+# --- Showing amounts: the one money format of every page and message ---------------------------------------------
+
+CURRENCY_SIGN = "¥"
+EMPTY = "—"
+# Excel cells keep the number and show it the same way: thousands separators, two decimals, minus first.
+EXCEL_MONEY_FORMAT = "#,##0.00;-#,##0.00"
+
+
+def format_money(value, *, sign: bool = True) -> str:
+    """An amount as every page writes it: two decimals, thousands separators, the minus before the yuan sign
+    (-¥192.50, ¥1,234.00, ¥0.00); `sign=False` leaves the ¥ out (form values, formula previews).
+
+    Rounded half up to the cent. None, "" and anything that is not a finite number give "—", never an error: a
+    page must not fail on a value it only shows.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return EMPTY
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        return EMPTY
+    if not amount.is_finite():
+        return EMPTY
+    try:
+        amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds: shown as it is, still two decimals
+        amount = amount.to_integral_value()
+    text = f"{abs(amount):,.2f}"
+    prefix = CURRENCY_SIGN if sign else ""
+    return f"-{prefix}{text}" if amount < 0 else f"{prefix}{text}"

@@ -131,6 +131,8 @@ TEMPLATES = [
                 "roles.context_processors.access",
                 "shop_ops.context_processors.navigation",
             ],
+            # |money and |localized on every page without {% load %}: one format for amounts and names.
+            "builtins": ["shop_ops.templatetags.shop_ops_format"],
         },
     },
 ]

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from django import template
 
-from ..money import format_money
 from ..permissions import can_view_payroll_inputs
 
 register = template.Library()
@@ -12,11 +11,6 @@ register = template.Library()
 def payroll_all(user) -> bool:
     """Whether the navigation shows the payroll pages (Manager, Finance)."""
     return can_view_payroll_inputs(user)
-
-
-@register.filter
-def money(value) -> str:
-    return format_money(value)
 
 
 @register.filter

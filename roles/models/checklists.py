@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from shop_ops.i18n import pick_language
+
 from ..choices import AssignmentMode, Cadence, DayKind, ItemKind, ItemStatus
-from .org import Employee, Role, _in_language
+from .org import Employee, Role
 
 
 class Holiday(models.Model):
@@ -32,7 +34,7 @@ class Holiday(models.Model):
 
     @property
     def name(self) -> str:
-        return _in_language(self.name_zh, self.name_en)
+        return pick_language(self.name_zh, self.name_en)
 
 
 class DutyTemplate(models.Model):
@@ -113,7 +115,7 @@ class DutyTemplate(models.Model):
 
     @property
     def text(self) -> str:
-        return _in_language(self.text_zh, self.text_en)
+        return pick_language(self.text_zh, self.text_en)
 
 
 class DutyAssignment(models.Model):
@@ -221,7 +223,7 @@ class ChecklistItem(models.Model):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_zh, self.title_en)
+        return pick_language(self.title_zh, self.title_en)
 
     def is_overdue(self, today) -> bool:
         return self.status == ItemStatus.OPEN and self.due_date < today

@@ -7,11 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from shop_ops.encryption import EncryptedCharField, KeyedHashField
+from shop_ops.i18n import pick_language
 
 from ..choices import AccessGroup, EmployeeStatus
 from ..masking import mask_bank_account, mask_id_number, mask_phone
@@ -20,13 +20,6 @@ from ..validators import bank_account_validator, employee_number_validator, phon
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # Stored encrypted; decrypted only where a page, the API or the payroll export uses them.
 PERSONAL_NUMBER_FIELDS = ("bank_account", "id_number")
-
-
-def _in_language(zh: str, en: str) -> str:
-    language = (get_language() or "zh-hans").lower()
-    if language.startswith("zh"):
-        return zh or en
-    return en or zh
 
 
 class Department(models.Model):
@@ -53,11 +46,11 @@ class Department(models.Model):
 
     @property
     def name(self) -> str:
-        return _in_language(self.name_zh, self.name_en)
+        return pick_language(self.name_zh, self.name_en)
 
     @property
     def description(self) -> str:
-        return _in_language(self.description_zh, self.description_en)
+        return pick_language(self.description_zh, self.description_en)
 
 
 class Role(models.Model):
@@ -122,7 +115,7 @@ class Role(models.Model):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_zh, self.title_en)
+        return pick_language(self.title_zh, self.title_en)
 
 
 class EmployeeQuerySet(models.QuerySet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Page, Paginator
+from django.utils.text import capfirst
 from django.views.generic import TemplateView
 
 from shop_ops.numbers import parse_whole_number
@@ -35,7 +36,8 @@ def _date(value):
 
 
 class AuditView(RuleRequiredMixin, TemplateView):
-    """Finance and managers: who changed what, when, with the values before and after (personal numbers masked)."""
+    """Finance and managers: who changed what, when, with the values before and after (personal numbers masked);
+    `?list=sign-ins` lists the sign-ins instead, which the change list leaves out."""
 
     rule = staticmethod(can_view_audit)
     template_name = "audit/audit.html"
@@ -45,6 +47,7 @@ class AuditView(RuleRequiredMixin, TemplateView):
         params = self.request.GET
         kinds = audit.audited_models()
         kind = params.get("kind") if params.get("kind") in kinds else ""
+        sign_ins = params.get("list") == "sign-ins"
         number = params.get("page", "1")
         number = parse_whole_number(number) or 1
         entries, total, number = audit.audit_entries(
@@ -52,6 +55,7 @@ class AuditView(RuleRequiredMixin, TemplateView):
             username=params.get("user", "").strip() or None,
             since=_date(params.get("since")),
             until=_date(params.get("until")),
+            sign_ins=sign_ins,
             limit=PAGE_SIZE,
             page=number,
         )
@@ -60,7 +64,8 @@ class AuditView(RuleRequiredMixin, TemplateView):
         query.pop("page", None)
         context.update(
             page=page,
-            kinds=[(name, model.instance_type._meta.verbose_name) for name, model in kinds.items()],
+            kinds=[(name, capfirst(model.instance_type._meta.verbose_name)) for name, model in kinds.items()],
+            sign_ins=sign_ins,
             kind=kind,
             user_filter=params.get("user", ""),
             since=params.get("since", ""),

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from payroll.demo import demo_months
 from payroll.models import PayrollRun, Payslip
+from shop_ops.numbers import format_money
 
 from .conftest import log_in
 
@@ -31,7 +32,7 @@ def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo
     expect(page.get_by_test_id("department-totals")).to_be_visible()
     run = PayrollRun.objects.get(month=second)
     total = sum(slip.net_pay for slip in Payslip.objects.filter(run=run))
-    expect(page.get_by_test_id("total-net")).to_have_text(f"{total:,.2f}")
+    expect(page.get_by_test_id("total-net")).to_have_text(format_money(total))  # ¥128,971.37
 
     page.get_by_test_id("approve").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Approve the payroll?")
@@ -72,7 +73,7 @@ def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("孙佳怡")
     rows.first.get_by_role("link").click()
-    expect(page.get_by_test_id("lines")).to_contain_text("Profit share")
+    expect(page.get_by_test_id("lines")).to_contain_text("利润分成")
     expect(page.get_by_test_id("lines")).to_contain_text("\u00d7")
 
     someone_else = Payslip.objects.exclude(employee__user__username="cs").first()

@@ -147,3 +147,27 @@ def test_a_failed_export_is_recorded_on_the_job(warehouse, monkeypatch):
         run_summary_export_job(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.error == "disk full" and not job.file
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "absent"), [("zh-hans", "入库 (数量)", "(qty)"), ("en", "Received (qty)", "数量")]
+)
+def test_the_export_is_in_the_language_of_the_page_that_asked(
+    history, warehouse, django_capture_on_commit_callbacks, language, expected, absent
+):
+    """The worker has no request: the headers follow the language the export was asked in (issue 13)."""
+    from django.utils import translation
+
+    from inventory.services import request_summary_export
+
+    with django_capture_on_commit_callbacks() as queued, translation.override(language):
+        job = request_summary_export(month=MARCH, user=warehouse.user)
+    worker_language = "en" if language == "zh-hans" else "zh-hans"
+    with translation.override(worker_language):  # the worker's own language is not the page's
+        for run in queued:
+            run()
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        headers = [cell.value for cell in load_workbook(BytesIO(handle.read())).active[1]]
+    assert expected in headers
+    assert not any(absent in str(header) for header in headers)

@@ -41,7 +41,8 @@ def test_run_states_are_recorded_with_who_but_progress_is_not(sales_employee, fi
     assert statuses == [RunStatus.DRAFT, RunStatus.RUNNING, RunStatus.READY, RunStatus.APPROVED]
     entries, total, _ = audit_entries(kind="payroll.payrollrun", username=finance.user.username)
     assert total == 1
-    assert ("status", RunStatus.READY, RunStatus.APPROVED) in entries[0].changes
+    changes = [(c.field, c.old, c.new) for c in entries[0].changes]
+    assert ("status", RunStatus.READY.label, RunStatus.APPROVED.label) in changes
 
 
 def test_a_formula_change_records_removed_and_added_components(payroll_world, manager):
@@ -80,11 +81,11 @@ def test_pay_settings_changes_show_before_and_after(sales_employee, manager, fin
     )
     assert response.status_code == 201, response.content
     entries, _, _ = audit_entries(kind="payroll.payprofile", username=manager.user.username)
-    assert ("base_salary", "8000.00", "9000.00") in entries[0].changes
+    assert ("base_salary", "¥8,000.00", "¥9,000.00") in [(c.field, c.old, c.new) for c in entries[0].changes]
     response = api_as(finance).post("/api/payroll/pool-rules/", {"department": "marketing", "rate": "0.35"})
     assert response.status_code == 201, response.content
     entries, _, _ = audit_entries(kind="payroll.profitpoolrule", username=finance.user.username)
-    assert ("rate", "0.4000", "0.3500") in entries[0].changes
+    assert ("rate", "0.4000", "0.3500") in [(c.field, c.old, c.new) for c in entries[0].changes]
     services.save_sales_figure(
         month=datetime.date(2026, 2, 1),
         department=payroll_world["department"],

@@ -57,7 +57,7 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
     assert _sum_column(sheet, net_column, 2, last - 1) == net_total
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(headers))}{last - 1}"
-    assert sheet.cell(2, net_column).number_format == "#,##0.00"
+    assert sheet.cell(2, net_column).number_format == "#,##0.00;-#,##0.00"
     assert "底薪 Base pay" not in headers and "Base pay" in headers  # one column per component
 
     # User text never becomes a formula.

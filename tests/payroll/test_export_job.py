@@ -339,7 +339,7 @@ def test_amounts_are_the_exact_decimals(sales_employee, payroll_world, tmp_path)
     for slip in Payslip.objects.filter(run=run):
         assert f"<v>{slip.net_pay}</v>" in bank_xml  # the Decimal's own text, e.g. 7803.55, never a float
     sheet = openpyxl.load_workbook(path)["工资表 Payslips"]
-    assert sheet.cell(2, 6).number_format == "#,##0.00" and sheet.cell(2, 5).number_format == "0.0"
+    assert sheet.cell(2, 6).number_format == "#,##0.00;-#,##0.00" and sheet.cell(2, 5).number_format == "0.0"
     assert sheet.cell(1, 1).font.b and sheet.cell(sheet.max_row, 6).font.b
     assert sheet.column_dimensions["A"].width == 10
 
