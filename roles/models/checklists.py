@@ -190,7 +190,7 @@ class ChecklistItem(models.Model):
                 condition=Q(due_date__gte=models.F("period_start")), name="checklist_item_due_not_before_period"
             ),
             models.CheckConstraint(
-                condition=Q(status=ItemStatus.OPEN, done_at__isnull=True, done_on__isnull=True)
+                condition=Q(status__in=[ItemStatus.OPEN, ItemStatus.MISSED], done_at__isnull=True, done_on__isnull=True)
                 | Q(status=ItemStatus.DONE, done_at__isnull=False, done_on__isnull=False),
                 name="checklist_item_done_has_time",
             ),
@@ -218,6 +218,10 @@ class ChecklistItem(models.Model):
     def is_overdue(self, today) -> bool:
         return self.status == ItemStatus.OPEN and self.due_date < today
 
+    @property
+    def is_missed(self) -> bool:
+        return self.status == ItemStatus.MISSED
+
     def done_late(self) -> bool:
         return self.status == ItemStatus.DONE and self.done_on > self.due_date
 
@@ -234,6 +238,8 @@ class ChecklistDaySummary(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     on_time = models.PositiveIntegerField(default=0)
+    # Items missed (roles/cadence.py): not done, and no longer overdue.
+    missed = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("checklist day summary")
@@ -241,7 +247,11 @@ class ChecklistDaySummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employee", "due_date"], name="checklist_summary_once_per_employee_day"),
             models.CheckConstraint(
-                condition=Q(done__lte=models.F("total"), on_time__lte=models.F("done")),
+                condition=Q(
+                    done__lte=models.F("total"),
+                    on_time__lte=models.F("done"),
+                    missed__lte=models.F("total") - models.F("done"),
+                ),
                 name="checklist_summary_counts_consistent",
             ),
         ]
