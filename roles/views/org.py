@@ -24,14 +24,23 @@ from ..permissions import (
     can_view_all_employees,
     can_view_employee,
     can_view_org,
+    start_page,
 )
 
 
 class HomeView(RuleRequiredMixin, TemplateView):
-    """Any signed-in user: a start page with what they may open."""
+    """Any signed-in user: sent to where their day starts (`permissions.start_page`: staff to My checklist, the
+    warehouse to its queue, finance to what waits for them, managers to the dashboard); a login with no group and
+    no employee record gets this page, with what they may open."""
 
     rule = staticmethod(can_view_org)
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        url_name = start_page(request.user)
+        if url_name:
+            return redirect(url_name)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
