@@ -346,7 +346,8 @@ def finance_waiting(*, user, today: datetime.date) -> list[WaitingRow]:
     run), runs ready to approve, ready runs whose inputs changed since (compute again first), and workbooks of
     current computations this user asked for, ready to download. Rows with nothing waiting are left out."""
     rows: list[WaitingRow] = []
-    month = due_month(today.replace(day=1))
+    # The month after the last approved one; for a shop with no payroll yet, the month that ended last.
+    month = due_month((today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1))
     run = run_for_month(month)
     month_over = next_month(month) <= today
     if (run is None and month_over) or (run is not None and run.status in (RunStatus.DRAFT, RunStatus.FAILED)):

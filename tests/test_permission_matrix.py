@@ -70,8 +70,9 @@ API_STOCK_OPERATE = row(anonymous="401", staff="403", warehouse="ok", finance="4
 # URL name → (kwargs key or None, outcomes). Keys refer to `objects()` below.
 MATRIX: dict[str, tuple[str | None, dict]] = {
     # Core
-    # `/` sends each person where their day starts (roles.permissions.start_page).
-    "home": (
+    "home": (None, EVERYONE),
+    # Signing in leads here: each person goes where their day starts (roles.permissions.start_page).
+    "start": (
         None,
         row(
             staff="checklist",
@@ -79,12 +80,12 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
             finance="waiting",
             manager="dashboard",
             superuser="dashboard",
-            no_group="ok",
+            no_group="home",
         ),
     ),
     "login": (
         None,
-        row(anonymous="ok", staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(anonymous="ok", staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "health": (None, PUBLIC),
     "api-schema": (None, PUBLIC),
@@ -138,11 +139,11 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     # the login is Staff or Warehouse) on to the page it came for; its own tests switch it on.
     "accounts:two-factor": (
         None,
-        row(staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "accounts:two-factor-setup": (
         None,
-        row(staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "accounts:security": (None, row(staff="ok", warehouse="ok", finance="ok")),
     # Checklist API
@@ -486,6 +487,7 @@ def outcome(response, is_api: bool) -> str:
 
 
 START_PAGE_OUTCOMES = {
+    "start": "start",
     "roles:my-checklist": "checklist",
     "inventory:queue": "queue",
     "payroll:waiting": "waiting",
