@@ -1,7 +1,6 @@
 """Where each person starts, in the browser: staff and the warehouse on a phone in Chinese, finance and managers
 on a desktop in English; missed duties on a phone; customer service answering a hand-off on an order page."""
 
-import datetime
 import re
 
 import pytest
@@ -40,9 +39,7 @@ def two_missed_items(employee):
     return first, items
 
 
-def test_staff_start_on_my_checklist_without_missed_items_and_see_them_in_history(
-    phone_page, live_server, demo_data
-):
+def test_staff_start_on_my_checklist_without_missed_items_and_see_them_in_history(phone_page, live_server, demo_data):
     designer = Employee.objects.get(user__username="designer")
     first, items = two_missed_items(designer)
     assert {ChecklistItem.objects.get(pk=i.pk).status for i in items} == {ItemStatus.MISSED}

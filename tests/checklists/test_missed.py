@@ -239,3 +239,16 @@ def test_the_migration_marks_items_a_later_item_replaced_and_recounts(staff):
     assert (summary.total, summary.done, summary.missed) == (2, 0, 1)
     migration.reopen_missed_items(apps, None)
     assert set(ChecklistItem.objects.values_list("status", flat=True)) == {"open"}
+
+
+@pytest.mark.django_db
+def test_api_stats_count_missed_and_the_list_filters_them(api_as, manager, staff, daily_at_month_end):
+    client = api_as(manager)
+    rows = client.get(
+        "/api/checklist-stats/", {"group_by": "employee", "start": "2026-03-01", "end": "2026-03-31"}
+    ).json()
+    [row] = [r for r in rows if r["key"] == staff.pk]
+    assert (row["total"], row["done"], row["overdue"], row["missed"], row["rate"]) == (2, 0, 0, 2, "0.0000")
+    missed = client.get("/api/checklist-items/", {"status": "missed", "employee": staff.pk}).json()
+    assert sorted(item["due_date"] for item in missed["results"]) == ["2026-03-30", "2026-03-31"]
+    assert all(item["status"] == "missed" and not item["overdue"] for item in missed["results"])
