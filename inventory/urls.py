@@ -8,6 +8,7 @@ app_name = "inventory"
 
 urlpatterns = [
     path("", views.StockListView.as_view(), name="stock-list"),
+    path("queue/", views.WarehouseQueueView.as_view(), name="queue"),
     path("skus/<int:pk>/", views.SkuDetailView.as_view(), name="sku-detail"),
     path("skus/<int:pk>/listed/", views.SkuListedView.as_view(), name="sku-listed"),
     path("catalogue/", views.CatalogueListView.as_view(tab="goods"), name="catalogue-skus"),

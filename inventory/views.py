@@ -427,6 +427,16 @@ class LocationFormView(CatalogueFormView):
 # --- Counts and loss reports ---------------------------------------------------------------------------------------
 
 
+class WarehouseQueueView(RuleRequiredMixin, TemplateView):
+    """Warehouse (and managers): the start page, what waits for the warehouse, each with a link to deal with it."""
+
+    rule = staticmethod(can_operate_stock)
+    template_name = "inventory/queue.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rows=selectors.warehouse_queue(), **kwargs)
+
+
 class CountListView(RuleRequiredMixin, TemplateView):
     rule = staticmethod(can_view_stock)
     template_name = "inventory/count_list.html"

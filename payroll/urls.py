@@ -8,6 +8,7 @@ app_name = "payroll"
 
 urlpatterns = [
     path("", views.RunListView.as_view(), name="run-list"),
+    path("waiting/", views.FinanceWaitingView.as_view(), name="waiting"),
     path("runs/<str:month>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<str:month>/progress/", views.RunProgressView.as_view(), name="run-progress"),
     path("runs/<str:month>/approve/", views.RunActionView.as_view(action="approve"), name="run-approve"),

@@ -72,6 +72,43 @@ def due_on(day: datetime.date, duty, workdays: WorkCalendar) -> list[datetime.da
     return list(scheduled_dates(duty, window_start, day, workdays))
 
 
+def latest_due_date(duty, day: datetime.date, workdays: WorkCalendar) -> datetime.date | None:
+    """The last working day on or before `day` on which an item of `duty` fell due; None for on-demand duties and
+    before a duty's first occurrence. The inverse of `due_on`: `due_on(result, duty, workdays)` is not empty."""
+    if duty.cadence == Cadence.ON_DEMAND:
+        return None
+    last_working = day if workdays.is_working_day(day) else workdays.previous_working_day(day)
+    scheduled: datetime.date | None = None
+    if duty.cadence == Cadence.DAILY:
+        scheduled = last_working
+    elif duty.cadence == Cadence.WEEKLY:
+        wanted = set(duty.weekdays or ())
+        candidates = (last_working - datetime.timedelta(days=back) for back in range(7))
+        scheduled = next((d for d in candidates if d.isoweekday() in wanted), None)
+    elif duty.cadence == Cadence.EVERY_N_DAYS:
+        if duty.anchor_date is None or not duty.interval_days or last_working < duty.anchor_date:
+            return None
+        steps = (last_working - duty.anchor_date).days // duty.interval_days
+        scheduled = duty.anchor_date + datetime.timedelta(days=steps * duty.interval_days)
+    elif duty.cadence == Cadence.MONTHLY:
+        year, month = last_working.year, last_working.month
+        scheduled = month_occurrence(year, month, day=duty.month_day, last_day=duty.last_day_of_month)
+        if scheduled > last_working:
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+            scheduled = month_occurrence(year, month, day=duty.month_day, last_day=duty.last_day_of_month)
+    if scheduled is None:
+        return None
+    # Due on the first working day on or after the scheduled date, which is never after `last_working`.
+    return workdays.next_working_day(scheduled)
+
+
+def is_missed(*, due_date: datetime.date, duty, today: datetime.date, workdays: WorkCalendar) -> bool:
+    """Whether an open item of recurring `duty` due on `due_date` is missed on `today`: the duty's next
+    occurrence has fallen due since. On-demand duties are never missed (they stay overdue until done)."""
+    latest = latest_due_date(duty, today, workdays)
+    return latest is not None and latest > due_date
+
+
 def validate_cadence(
     *,
     cadence: str,

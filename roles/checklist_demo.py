@@ -66,7 +66,8 @@ def _fill_history(*, today: datetime.date) -> int:
         if not workdays.is_working_day(day):
             continue
         generated += services.generate_checklists(day=day)
-    items = ChecklistItem.objects.filter(due_date__lt=today, status=ItemStatus.OPEN).select_related("employee")
+    items = ChecklistItem.objects.filter(due_date__lt=today, status__in=[ItemStatus.OPEN, ItemStatus.MISSED])
+    items = items.select_related("employee")
     to_update = []
     zone = timezone.get_current_timezone()
     for item in items.order_by("id"):

@@ -46,6 +46,8 @@ class ItemKind(models.TextChoices):
 class ItemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
+    # A recurring duty's item still open when the duty's next occurrence fell due (roles/cadence.py): not done.
+    MISSED = "missed", _("Missed")
 
 
 class Period(models.TextChoices):

@@ -29,3 +29,9 @@ class NotYourDuty(ShopOpsError):
     """Starting an on-demand duty that is not of the person's role or assignment."""
 
     status_code = 403
+
+
+class ItemMissed(ChecklistError):
+    """Ticking an item that was missed: its duty has come round again (roles/cadence.py)."""
+
+    status_code = 409

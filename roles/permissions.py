@@ -143,6 +143,27 @@ def has_checklist(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and hasattr(user, "employee")
 
 
+# Where each person's day starts: the `/` page sends them there after signing in. The first that fits wins, the
+# broadest responsibility first (a manager who also keeps the books starts on the dashboard); the top bar and the
+# start pages' links reach the rest. Each condition is the access rule of the page it names (Manager: the checklist
+# dashboard; Finance: payroll.permissions.can_run_payroll; Warehouse: inventory.permissions.can_operate_stock), so a
+# start page never refuses the person sent to it. URL names only: roles imports neither payroll nor inventory.
+START_PAGES = (
+    (AccessGroup.MANAGER, "roles:checklist-dashboard"),
+    (AccessGroup.FINANCE, "payroll:waiting"),
+    (AccessGroup.WAREHOUSE, "inventory:queue"),
+)
+
+
+def start_page(user) -> str | None:
+    """The URL name of `user`'s start page; None for a login with no group and no employee record (they get the
+    general home page)."""
+    for group, url_name in START_PAGES:
+        if in_group(user, group):
+            return url_name
+    return "roles:my-checklist" if has_checklist(user) else None
+
+
 def can_view_history_of(user, employee) -> bool:
     return can_manage_checklists(user) or (getattr(user, "is_authenticated", False) and employee.user_id == user.pk)
 

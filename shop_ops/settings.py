@@ -196,7 +196,8 @@ OTP_REQUIRED = read_bool("OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "ShopOps"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Signing in leads to where each person's day starts (roles.permissions.start_page), unless `next` says where.
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: Chinese first, English second.

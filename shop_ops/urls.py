@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
-from roles.views.org import HomeView
+from roles.views.org import HomeView, StartView
 from shop_ops import jobs
 from shop_ops.models import OutboxMessage
 
@@ -52,6 +52,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("start/", StartView.as_view(), name="start"),
     path("", include("roles.urls")),
     path("payroll/", include("payroll.urls")),
     path("inventory/", include("inventory.urls")),

@@ -16,8 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import issue_api_token
 
-# "customer_service" is a Staff member in a 客服 role: the warehouse hands them flagged orders.
-GROUPS = ("anonymous", "staff", "customer_service", "warehouse", "finance", "manager", "superuser")
+# "customer_service" is a Staff member in a 客服 role: the warehouse hands them flagged orders. "no_group" is a
+# login made for the purpose with no group and no employee record.
+GROUPS = ("anonymous", "staff", "customer_service", "warehouse", "finance", "manager", "superuser", "no_group")
 LOGIN_AS = {
     "staff": "designer",
     "customer_service": "cs",
@@ -28,8 +29,27 @@ LOGIN_AS = {
 }
 
 
-def row(anonymous="login", staff="home", warehouse="home", finance="home", manager="ok", superuser="ok", cs=None):
-    values = (anonymous, staff, staff if cs is None else cs, warehouse, finance, manager, superuser)
+def row(
+    anonymous="login",
+    staff="home",
+    warehouse="home",
+    finance="home",
+    manager="ok",
+    superuser="ok",
+    cs=None,
+    no_group=None,
+):
+    """Outcomes per group; customer service as staff and the group-less login as staff unless given."""
+    values = (
+        anonymous,
+        staff,
+        staff if cs is None else cs,
+        warehouse,
+        finance,
+        manager,
+        superuser,
+        staff if no_group is None else no_group,
+    )
     return dict(zip(GROUPS, values, strict=True))
 
 
@@ -51,9 +71,21 @@ API_STOCK_OPERATE = row(anonymous="401", staff="403", warehouse="ok", finance="4
 MATRIX: dict[str, tuple[str | None, dict]] = {
     # Core
     "home": (None, EVERYONE),
+    # Signing in leads here: each person goes where their day starts (roles.permissions.start_page).
+    "start": (
+        None,
+        row(
+            staff="checklist",
+            warehouse="queue",
+            finance="waiting",
+            manager="dashboard",
+            superuser="dashboard",
+            no_group="home",
+        ),
+    ),
     "login": (
         None,
-        row(anonymous="ok", staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(anonymous="ok", staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "health": (None, PUBLIC),
     "api-schema": (None, PUBLIC),
@@ -63,7 +95,10 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "roles:org-chart": (None, EVERYONE),
     "roles:department-detail": ("department_code", EVERYONE),
     "roles:role-detail": ("role_code", EVERYONE),
-    "roles:my-profile": (None, row(staff="mine", warehouse="mine", finance="mine", manager="mine", superuser="home")),
+    "roles:my-profile": (
+        None,
+        row(staff="mine", warehouse="mine", finance="mine", manager="mine", superuser="home", no_group="home"),
+    ),
     "roles:department-create": (None, MANAGERS),
     "roles:department-edit": ("department_code", MANAGERS),
     "roles:department-delete": ("department_code", MANAGERS),
@@ -76,7 +111,7 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "roles:employee-edit": ("other_employee", MANAGERS),
     "roles:audit": (None, MANAGERS_FINANCE),
     # Checklist pages
-    "roles:my-checklist": (None, row(staff="ok", warehouse="ok", finance="ok", superuser="home")),
+    "roles:my-checklist": (None, row(staff="ok", warehouse="ok", finance="ok", superuser="home", no_group="home")),
     "roles:checklist-dashboard": (None, MANAGERS),
     "roles:person-history": ("other_employee", MANAGERS),
     "roles:adhoc-task": (None, MANAGERS),
@@ -92,7 +127,10 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "role-detail": ("role", API_EVERYONE),
     "employee-list": (None, API_EVERYONE),  # staff get only their own record: tested in tests/roles/test_api.py
     "employee-detail": ("other_employee", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
-    "employee-me": (None, row(anonymous="401", staff="ok", warehouse="ok", finance="ok", superuser="404")),
+    "employee-me": (
+        None,
+        row(anonymous="401", staff="ok", warehouse="ok", finance="ok", superuser="404", no_group="404"),
+    ),
     "api-token": (
         None,
         row(anonymous="405", staff="405", warehouse="405", finance="405", manager="405", superuser="405"),
@@ -101,11 +139,11 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     # the login is Staff or Warehouse) on to the page it came for; its own tests switch it on.
     "accounts:two-factor": (
         None,
-        row(staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "accounts:two-factor-setup": (
         None,
-        row(staff="home", warehouse="home", finance="home", manager="home", superuser="home"),
+        row(staff="start", warehouse="start", finance="start", manager="start", superuser="start"),
     ),
     "accounts:security": (None, row(staff="ok", warehouse="ok", finance="ok")),
     # Checklist API
@@ -157,6 +195,7 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
             ("order-list", None),
             ("order-detail", "order"),
             ("picking-list", None),
+            ("queue", None),
         ]
     },
     "inventory:flagged-orders": (None, row(warehouse="ok", cs="ok")),
@@ -200,6 +239,7 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:payslip-list": (None, EVERYONE),
     "payroll:payslip-detail": ("manager_payslip", MANAGERS_FINANCE),
     "payroll:run-list": (None, row(staff="payslips", warehouse="payslips", finance="ok")),
+    "payroll:waiting": (None, FINANCE_ONLY),
     "payroll:run-detail": ("month", MANAGERS_FINANCE),
     "payroll:run-progress": ("month", MANAGERS_FINANCE),
     "payroll:run-approve": ("month", FINANCE_ONLY),
@@ -435,12 +475,24 @@ def outcome(response, is_api: bool) -> str:
             return "login"
         if target == reverse("home"):
             return "home"
+        for start_name, label in START_PAGE_OUTCOMES.items():
+            if target == reverse(start_name):
+                return label
         if target.startswith("/employees/"):
             return "mine"
         if target == reverse("payroll:payslip-list"):
             return "payslips"
         return f"302 {target}"
     return str(status)
+
+
+START_PAGE_OUTCOMES = {
+    "start": "start",
+    "roles:my-checklist": "checklist",
+    "inventory:queue": "queue",
+    "payroll:waiting": "waiting",
+    "roles:checklist-dashboard": "dashboard",
+}
 
 
 # Every answer, whatever its status, carries the browser policies (shop_ops/settings.py, "Security").
@@ -460,6 +512,7 @@ def test_permission_matrix(client, settings, tmp_path):
     from django.contrib.auth import get_user_model
 
     users = {group: get_user_model().objects.get(username=name) for group, name in LOGIN_AS.items()}
+    users["no_group"] = get_user_model().objects.create_user("no-group", password="matrix-pass-123")
     kwargs = objects()
     tokens = {group: issue_api_token(user=user)[1] for group, user in users.items()}
     failures = []

@@ -18,3 +18,9 @@ def inventory_access(context) -> dict:
         # not show the notice do not run it).
         "blind": selectors.blind_warehouses(user=user),
     }
+
+
+@register.filter
+def works_in_warehouse(user) -> bool:
+    """Whether the user operates the warehouse (its queue is their start page, or one of them)."""
+    return permissions.can_operate_stock(user)

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from ..permissions import can_view_payroll_inputs
+from ..permissions import can_run_payroll, can_view_payroll_inputs
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def payroll_all(user) -> bool:
     """Whether the navigation shows the payroll pages (Manager, Finance)."""
     return can_view_payroll_inputs(user)
+
+
+@register.filter
+def payroll_runs(user) -> bool:
+    """Whether the user runs the payroll (Finance): their start page is what waits for finance."""
+    return can_run_payroll(user)
 
 
 @register.filter

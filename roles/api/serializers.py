@@ -267,5 +267,6 @@ class CompletionRowSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     on_time = serializers.IntegerField()
     overdue = serializers.IntegerField()
+    missed = serializers.IntegerField(help_text="Items missed: not done before the duty came round again.")
     rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     on_time_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)

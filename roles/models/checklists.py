@@ -196,7 +196,7 @@ class ChecklistItem(models.Model):
                 violation_error_message=_("The deadline cannot be before the start of the period."),
             ),
             models.CheckConstraint(
-                condition=Q(status=ItemStatus.OPEN, done_at__isnull=True, done_on__isnull=True)
+                condition=Q(status__in=[ItemStatus.OPEN, ItemStatus.MISSED], done_at__isnull=True, done_on__isnull=True)
                 | Q(status=ItemStatus.DONE, done_at__isnull=False, done_on__isnull=False),
                 name="checklist_item_done_has_time",
                 violation_error_message=_("A done item needs the time it was done; an open one has none."),
@@ -228,6 +228,10 @@ class ChecklistItem(models.Model):
     def is_overdue(self, today) -> bool:
         return self.status == ItemStatus.OPEN and self.due_date < today
 
+    @property
+    def is_missed(self) -> bool:
+        return self.status == ItemStatus.MISSED
+
     def done_late(self) -> bool:
         return self.status == ItemStatus.DONE and self.done_on > self.due_date
 
@@ -244,6 +248,8 @@ class ChecklistDaySummary(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     on_time = models.PositiveIntegerField(default=0)
+    # Items missed (roles/cadence.py): not done, and no longer overdue.
+    missed = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("checklist day summary")
@@ -255,7 +261,11 @@ class ChecklistDaySummary(models.Model):
                 violation_error_message=_("This person already has a summary for that day."),
             ),
             models.CheckConstraint(
-                condition=Q(done__lte=models.F("total"), on_time__lte=models.F("done")),
+                condition=Q(
+                    done__lte=models.F("total"),
+                    on_time__lte=models.F("done"),
+                    missed__lte=models.F("total") - models.F("done"),
+                ),
                 name="checklist_summary_counts_consistent",
                 violation_error_message=_("Done cannot exceed the total, nor on time exceed done."),
             ),

@@ -2,6 +2,7 @@
 
 Completion rate = items due in the period (up to today) that were done by their due date ÷ items due in the
 period. It is the figure other modules read (payroll's KPI bonus) through `checklist_completion_rates`.
+A missed item (roles/cadence.py) counts as due and not done; it is not overdue.
 Figures come from ChecklistDaySummary (one row per person and day), which the services keep in step with items.
 """
 
@@ -58,7 +59,8 @@ def _figures(today: datetime.date) -> dict:
         "all_items": Sum("total"),
         "done_items": Sum("done"),
         "on_time_items": Sum("on_time"),
-        "overdue_items": Sum(F("total") - F("done"), filter=Q(due_date__lt=today)),
+        "overdue_items": Sum(F("total") - F("done") - F("missed"), filter=Q(due_date__lt=today)),
+        "missed_items": Sum("missed"),
     }
 
 
@@ -85,6 +87,7 @@ class CompletionRow:
     done: int
     on_time: int
     overdue: int
+    missed: int = 0
 
     @property
     def rate(self) -> Decimal | None:
@@ -102,11 +105,12 @@ class CompletionRow:
     def on_time_percent(self) -> int | None:
         return whole_percent(self.on_time, self.total)
 
-    def add(self, total: int, done: int, on_time: int, overdue: int) -> None:
+    def add(self, total: int, done: int, on_time: int, overdue: int, missed: int = 0) -> None:
         self.total += total
         self.done += done
         self.on_time += on_time
         self.overdue += overdue
+        self.missed += missed
 
 
 GROUPINGS = ("department", "role", "employee")
@@ -207,7 +211,7 @@ def completion_table(
     if not department_id:
         overall = CompletionRow(None, "", 0, 0, 0, 0)
         for row in departments.values():
-            overall.add(row.total, row.done, row.on_time, row.overdue)
+            overall.add(row.total, row.done, row.on_time, row.overdue, row.missed)
 
     def by_label(rows):
         return sorted(rows, key=lambda row: (row.label, str(row.key)))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from shop_ops.prepared import PreparedQuery
 
 from .. import cadence
 from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
-from ..exceptions import ChecklistError, NotYourDuty, NotYourItem
+from ..exceptions import ChecklistError, ItemMissed, NotYourDuty, NotYourItem
 from ..models import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
 from ..permissions import can_manage_org
 from ..selectors.checklists import startable_duties
@@ -175,6 +175,7 @@ def generate_checklists(*, day: datetime.date) -> int:
     rows inside the database, so 200,000 items cost a handful of statements.
     """
     workdays = WorkCalendar.load(start=day, end=day)
+    mark_missed_items(day=day, workdays=workdays)
     if not workdays.is_working_day(day):
         return 0
     by_scheduled_date: dict[datetime.date, list[int]] = defaultdict(list)
@@ -202,11 +203,50 @@ def generate_checklists(*, day: datetime.date) -> int:
     return created_rows
 
 
+@transaction.atomic
+def mark_missed_items(*, day: datetime.date, workdays: WorkCalendar | None = None) -> int:
+    """Mark missed every open item of a recurring duty whose next occurrence has fallen due by `day` (the rule in
+    `cadence.is_missed`), and recount the days they were due on; returns how many. One UPDATE for all duties;
+    idempotent (a second run finds nothing open to mark), so the daily job runs it before generating."""
+    workdays = workdays or WorkCalendar.load(start=day, end=day)
+    latest_by_date: dict[datetime.date, list[int]] = defaultdict(list)
+    duties = DutyTemplate.objects.exclude(cadence=Cadence.ON_DEMAND)
+    for duty in duties.only(
+        "id", "cadence", "weekdays", "interval_days", "anchor_date", "month_day", "last_day_of_month"
+    ):
+        latest = cadence.latest_due_date(duty, day, workdays)
+        if latest is not None:
+            latest_by_date[latest].append(duty.id)
+    if not latest_by_date:
+        return 0
+    superseded = Q()
+    for latest, duty_ids in latest_by_date.items():
+        superseded |= Q(duty_id__in=duty_ids, due_date__lt=latest)
+    items = ChecklistItem.objects.filter(superseded, kind=ItemKind.DUTY, status=ItemStatus.OPEN)
+    due_dates = sorted(set(items.values_list("due_date", flat=True).distinct()))
+    if not due_dates:
+        return 0
+    marked = items.update(status=ItemStatus.MISSED)
+    for due_date in due_dates:
+        refresh_day_summaries(due_date=due_date)
+    return marked
+
+
+def item_missed_now(item: ChecklistItem, *, today: datetime.date) -> bool:
+    """Whether `item` (open, or being opened again) is past its duty's next occurrence, so missed on `today`."""
+    if item.kind != ItemKind.DUTY or item.duty is None:
+        return False
+    workdays = WorkCalendar.load(start=today, end=today)
+    return cadence.is_missed(due_date=item.due_date, duty=item.duty, today=today, workdays=workdays)
+
+
 def refresh_day_summaries(*, due_date: datetime.date, employee_id: int | None = None) -> None:
     """Recount the items due on `due_date` (of one employee, or of everyone) into ChecklistDaySummary."""
     sql = _SUMMARY_SQL + (" AND i.employee_id = %s" if employee_id else "") + _SUMMARY_UPSERT
     # Items people gave themselves count in no figure (see `_self_assigned`).
-    params = [ItemStatus.DONE, ItemStatus.DONE, due_date, False] + ([employee_id] if employee_id else [])
+    params = [ItemStatus.DONE, ItemStatus.DONE, ItemStatus.MISSED, due_date, False] + (
+        [employee_id] if employee_id else []
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -232,20 +272,21 @@ _INSERT = f"""
 """
 _SUMMARY = ChecklistDaySummary._meta.db_table
 _SUMMARY_SQL = f"""
-    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time)
+    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time, missed)
     SELECT i.employee_id, i.due_date, COUNT(*),
            SUM(CASE WHEN i.status = %s THEN 1 ELSE 0 END),
-           SUM(CASE WHEN i.status = %s AND i.done_on <= i.due_date THEN 1 ELSE 0 END)
+           SUM(CASE WHEN i.status = %s AND i.done_on <= i.due_date THEN 1 ELSE 0 END),
+           SUM(CASE WHEN i.status = %s THEN 1 ELSE 0 END)
     FROM {_ITEM} i
     WHERE i.due_date = %s AND i.self_assigned = %s
 """  # noqa: S608
 _SUMMARY_UPSERT = """
     GROUP BY i.employee_id, i.due_date
     ON CONFLICT (employee_id, due_date)
-    DO UPDATE SET total = excluded.total, done = excluded.done, on_time = excluded.on_time
+    DO UPDATE SET total = excluded.total, done = excluded.done, on_time = excluded.on_time, missed = excluded.missed
 """
 _SUMMARY_LOCK_SQL = f"""
-    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time) VALUES (%s, %s, 0, 0, 0)
+    INSERT INTO {_SUMMARY} (employee_id, due_date, total, done, on_time, missed) VALUES (%s, %s, 0, 0, 0, 0)
     ON CONFLICT (employee_id, due_date) DO UPDATE SET total = {_SUMMARY}.total
 """  # noqa: S608
 _ELIGIBLE = "e.status = %s AND e.hire_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
@@ -368,9 +409,18 @@ def _check_may_tick(item: ChecklistItem, user) -> None:
 
 @transaction.atomic
 def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
-    """Mark an item done, recording who and when; ticking a done item again only updates the note."""
+    """Mark an item done, recording who and when; ticking a done item again only updates the note. A missed item
+    is refused: its duty has come round again, and it stays in the history as not done."""
     item = _locked_item(item_id)
     _check_may_tick(item, user)
+    if item.status == ItemStatus.MISSED:
+        raise ItemMissed(
+            _(
+                "This item was missed: the duty has come round again since %(due)s. Tick the new one on your "
+                "checklist; the missed one stays in the history as not done."
+            )
+            % {"due": item.due_date}
+        )
     if note is not None:
         if len(note) > 1000:
             raise ValidationError({"note": _("A note is at most 1000 characters.")})
@@ -387,10 +437,13 @@ def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
 
 @transaction.atomic
 def untick_item(*, item_id: int, user) -> ChecklistItem:
-    """Mark a done item open again (a mistaken tick); the note is kept."""
+    """Mark a done item open again (a mistaken tick); the note is kept. An item whose duty has come round again
+    since becomes missed, not open (`cadence.is_missed`)."""
     item = _locked_item(item_id)
     _check_may_tick(item, user)
-    item.status = ItemStatus.OPEN
+    if item.status != ItemStatus.DONE:
+        return item
+    item.status = ItemStatus.MISSED if item_missed_now(item, today=today()) else ItemStatus.OPEN
     item.done_at = None
     item.done_on = None
     item.done_by = None

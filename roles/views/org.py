@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from shop_ops.exceptions import ShopOpsError
@@ -24,14 +25,26 @@ from ..permissions import (
     can_view_all_employees,
     can_view_employee,
     can_view_org,
+    start_page,
 )
 
 
 class HomeView(RuleRequiredMixin, TemplateView):
-    """Any signed-in user: a start page with what they may open."""
+    """Any signed-in user: a general page with what they may open (where a refused page sends people back to)."""
 
     rule = staticmethod(can_view_org)
     template_name = "home.html"
+
+
+class StartView(RuleRequiredMixin, View):
+    """Any signed-in user: where signing in (and the ShopOps link) leads; sends each person to where their day
+    starts (`permissions.start_page`: staff to My checklist, the warehouse to its queue, finance to what waits
+    for them, managers to the dashboard), a login with no group and no employee record to the home page."""
+
+    rule = staticmethod(can_view_org)
+
+    def get(self, request, *args, **kwargs):
+        return redirect(start_page(request.user) or "home")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -140,7 +140,7 @@ def test_next_goes_only_to_this_site(client, finance, otp_on):
     response = client.post(
         reverse("accounts:two-factor"), {"otp": current_code(device), "next": "https://evil.example/"}
     )
-    assert response.status_code == 302 and response.url == reverse("home")
+    assert response.status_code == 302 and response.url == reverse("start")  # where signing in leads
 
 
 def test_wrong_codes_count_towards_the_lock_out(client, finance, otp_on, axes_on):

@@ -85,6 +85,7 @@ def test_hostile_query_values_never_give_500(settings, tmp_path):
     from django.contrib.auth import get_user_model
 
     users = {group: get_user_model().objects.get(username=name) for group, name in LOGIN_AS.items()}
+    users["no_group"] = get_user_model().objects.create_user("no-group", password="hostile-pass-123")
     tokens = {group: issue_api_token(user=user)[1] for group, user in users.items()}
     kwargs = objects()
     documented = api_parameters()

@@ -49,6 +49,8 @@ def _pages():
         reverse("inventory:summary"),
         reverse("inventory:count-list"),
         reverse("inventory:picking-list"),
+        reverse("inventory:queue"),
+        reverse("payroll:waiting"),
         reverse("api-docs"),
         reverse("admin:index"),
         reverse("admin:roles_employee_changelist"),
@@ -121,7 +123,9 @@ def test_no_csp_violation_chinese_phone_and_htmx_tick_works(browser, live_server
     phone.wait_for_load_state("networkidle")
     console.clear()
     found += _walk(
-        phone, live_server, [reverse("home"), reverse("roles:my-checklist"), reverse("inventory:stock-list")]
+        phone,
+        live_server,
+        [reverse("home"), reverse("roles:my-checklist"), reverse("inventory:queue"), reverse("inventory:stock-list")],
     )
     ARTIFACTS.mkdir(exist_ok=True)
     phone.goto(f"{live_server.url}{reverse('inventory:stock-list')}")

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from .conftest import ARTIFACTS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
+# Where signing in leads each of these logins (roles.permissions.start_page).
+START_PAGE = {"finance": "/payroll/waiting/", "manager": "/checklists/"}
 
 
 def code_for(secret: str, *, steps_ahead: int = 0) -> str:
@@ -47,7 +49,7 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     if screenshot:
         page.screenshot(path=str(ARTIFACTS / f"{screenshot}-codes.png"), full_page=True)
     page.get_by_test_id("continue").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}{START_PAGE[username]}")
 
     page.locator("[data-testid=logout]").click()
     password_step(page, live_server, username)
@@ -55,7 +57,7 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     expect(page.get_by_role("heading", level=1)).to_have_text(texts["step"])
     page.get_by_test_id("otp").fill(code_for(secret, steps_ahead=1))
     page.locator("main button[type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}{START_PAGE[username]}")
     page.goto(f"{live_server.url}/accounts/security/")
     expect(page.get_by_test_id("two-factor-state")).to_contain_text(texts["state"])
     if screenshot:
