@@ -13,7 +13,7 @@ from payroll.models import PayrollRun
 from roles import services
 from roles.models import ChecklistItem, Employee
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in
 from .test_checklists import make_today_a_working_day
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,7 @@ def _walk(page, live_server, pages) -> list[str]:
     return found
 
 
+@english_desktop
 def test_no_csp_violation_on_the_main_pages_english_desktop(page, live_server, demo_data):
     log_in(page, live_server, "admin")
     found = _walk(page, live_server, [reverse("login"), *_pages()])

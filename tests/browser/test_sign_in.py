@@ -9,7 +9,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, DEMO_PASSWORD
+from .conftest import ARTIFACTS, DEMO_PASSWORD, english_desktop
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,7 @@ def test_finance_enrols_and_signs_in_with_a_code_on_a_phone_in_chinese(phone_pag
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
 
 
+@english_desktop
 def test_manager_enrols_and_signs_in_with_a_code_on_a_desktop_in_english(page, live_server, demo_data, settings):
     settings.OTP_REQUIRED = True
     texts = {
