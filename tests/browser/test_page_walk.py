@@ -67,7 +67,27 @@ NOT_PAGES = {
 # Failures that belong to other work in progress (issue 13: the `words` helper translates the English strings, the
 # `forms` helper the date inputs and the formula editor). (url name, check) → who fixes it. Empty this list as they
 # land: an entry that no longer fails makes the walk fail too, so the list cannot go stale.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+WORDS = "words: English strings on Chinese pages"
+FORMS = "forms: the formula editor's formset (inputs squeezed in a table, no labels)"
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("inventory:count-open", "english"): WORDS,
+    ("inventory:flagged-orders", "english"): WORDS,
+    ("inventory:import", "english"): WORDS,
+    ("inventory:location-create", "english"): WORDS,
+    ("inventory:location-edit", "english"): WORDS,
+    ("inventory:movement-create", "english"): WORDS,
+    ("inventory:movement-list", "english"): WORDS,
+    ("inventory:product-create", "english"): WORDS,
+    ("inventory:purchase-request-create", "english"): WORDS,
+    ("inventory:sku-create", "english"): WORDS,
+    ("inventory:transfer", "english"): WORDS,
+    ("inventory:warehouse-create", "english"): WORDS,
+    ("payroll:inputs", "english"): WORDS,
+    ("payroll:payslip-detail", "english"): WORDS,
+    ("roles:audit", "english"): WORDS,
+    ("payroll:structure-edit", "axe"): FORMS,
+    ("payroll:structure-edit", "targets"): FORMS,
+}
 
 CONTROL_SIZES_JS = """
 (min) => {
@@ -101,6 +121,13 @@ CONTROL_SIZES_JS = """
 VISIBLE_TEXT_JS = """
 () => {
   const parts = [document.body.innerText, document.title];
+  // The whole text of each element that holds no other element (a label, a header cell, a button, an option):
+  // a one-word source string counts only as such a whole text, since single English words also appear in
+  // bilingual data ("电商部经理 E-commerce Manager").
+  const whole = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    if (element.childElementCount === 0 && element.checkVisibility()) whole.push(element.textContent.trim());
+  }
   for (const element of document.querySelectorAll('[placeholder], [aria-label], [title], input[type=submit]')) {
     if (!element.checkVisibility()) continue;
     for (const name of ['placeholder', 'aria-label', 'title', 'value']) {
@@ -108,7 +135,7 @@ VISIBLE_TEXT_JS = """
       if (element.getAttribute(name)) parts.push(element.getAttribute(name));
     }
   }
-  return parts.join('\\n');
+  return [parts.join('\\n'), whole.concat(parts.slice(2))];
 }
 """
 
@@ -117,7 +144,8 @@ def english_sources() -> list[tuple[str, re.Pattern]]:
     """The catalogue's source strings that have a Chinese translation, each as a pattern that finds it in text.
 
     A msgid with placeholders is looked for by its longest literal piece; one that its translation keeps (a code,
-    "SKU") or that is a single short word is left out, since it also shows in data and in Chinese sentences.
+    "SKU") or that is a single short word is left out, since it also shows in data and in Chinese sentences. A
+    single word counts only as the whole text of an element (VISIBLE_TEXT_JS).
     """
     path = Path(django_settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
     with path.open("rb") as file:
@@ -207,8 +235,13 @@ class Walk:
                     found["axe"] = serious
             clock["axe"] += time.monotonic() - mark
             mark = time.monotonic()
-            text = self.page.evaluate(VISIBLE_TEXT_JS)
-            if english := [piece for piece, pattern in self.sources if pattern.search(text)]:
+            text, whole = self.page.evaluate(VISIBLE_TEXT_JS)
+            whole = set(whole)
+            if english := [
+                piece
+                for piece, pattern in self.sources
+                if (piece in whole if " " not in piece else pattern.search(text))
+            ]:
                 found["english"] = english
             clock["english"] += time.monotonic() - mark
             mark = time.monotonic()
