@@ -99,12 +99,17 @@ def words(page, *, en: str, zh: str) -> str:
     return zh if is_chinese(page) else en
 
 
-def nav_link(page, name: str):
-    """A link of the top bar: on a phone it sits behind the Menu button, which this opens first."""
+def open_menu(page):
+    """The top bar's links, sign-out and language select: on a phone they sit behind the Menu button."""
     menu = page.locator("details.site-menu")
     if not menu.evaluate("menu => menu.open"):
         menu.locator("summary").click()
-    return menu.get_by_role("link", name=name, exact=True)
+    return menu
+
+
+def nav_link(page, name: str):
+    """A link of the top bar (opening the menu on a phone)."""
+    return open_menu(page).get_by_role("link", name=name, exact=True)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from payroll.models import PayrollRun
 from roles import services
 from roles.models import ChecklistItem, Employee
 
-from .conftest import ARTIFACTS, english_desktop, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in, open_menu
 from .test_checklists import make_today_a_working_day
 
 pytestmark = pytest.mark.browser
@@ -115,9 +115,11 @@ def test_no_csp_violation_chinese_phone_and_htmx_tick_works(browser, live_server
     assert phone.evaluate("Array.isArray(window.__csp)")
     found = [f"my-checklist: {v}" for v in _violations(phone, console)]
     # The language switch is a <select> that submits itself (static/js/app.js, no onchange=).
+    open_menu(phone)  # on a phone the select sits behind the Menu button
     phone.select_option("[data-testid=language]", "en")
     phone.wait_for_load_state("networkidle")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
+    open_menu(phone)
     phone.select_option("[data-testid=language]", "zh-hans")
     phone.wait_for_load_state("networkidle")
     console.clear()

@@ -9,7 +9,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, DEMO_PASSWORD, english_desktop
+from .conftest import ARTIFACTS, DEMO_PASSWORD, english_desktop, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,7 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     page.get_by_test_id("continue").click()
     expect(page).to_have_url(f"{live_server.url}/")
 
+    open_menu(page)  # on a phone sign-out sits behind the Menu button
     page.locator("[data-testid=logout]").click()
     password_step(page, live_server, username)
     expect(page).to_have_url(re.compile("/accounts/two-factor/"))
