@@ -81,7 +81,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("inventory:sku-create", "english"): WORDS,
     ("inventory:transfer", "english"): WORDS,
     ("inventory:warehouse-create", "english"): WORDS,
-    ("payroll:structure-detail", "english"): WORDS,
     ("roles:audit", "english"): WORDS,
     ("payroll:structure-edit", "axe"): FORMS,
     ("payroll:structure-edit", "targets"): FORMS,
