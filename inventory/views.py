@@ -645,7 +645,8 @@ class SummaryView(RuleRequiredMixin, TemplateView):
             previous=(month - datetime.timedelta(days=1)).replace(day=1),
             following=(month + datetime.timedelta(days=32)).replace(day=1),
             bars=[
-                {"label": label, "value": value, "width": round(300 * abs(value) / biggest)} for label, value in flows
+                {"label": label, "value": value, "width": f"{100 * abs(value) / biggest:.1f}%"}
+                for label, value in flows
             ],
             exports=list(
                 InventoryJob.objects.filter(

@@ -298,6 +298,12 @@ def my_checklist_items(*, employee: Employee, today: datetime.date) -> list[Chec
     return _MY_CHECKLIST.objects(employee.pk, today)
 
 
+def my_checklist_progress(*, employee: Employee, today: datetime.date) -> dict[str, int]:
+    """How many of the items on a person's checklist are done: `done_count` and `total`."""
+    items = my_checklist_items(employee=employee, today=today)
+    return {"done_count": sum(1 for item in items if item.status == ItemStatus.DONE), "total": len(items)}
+
+
 def on_demand_duties(*, employee: Employee, today: datetime.date) -> list[DutyTemplate]:
     """`startable_duties` of a person as a list (a person starts one when it is needed), in the role's order."""
     return _ON_DEMAND_DUTIES.objects(employee.pk, employee.role_id, today)

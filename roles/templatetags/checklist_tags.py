@@ -55,14 +55,17 @@ def completion_bars(rows, heading: str, testid: str, link: bool = False):
     body = format_html_join(
         "\n",
         # A <progress> element, not a styled span: the Content-Security-Policy allows no inline style attributes.
-        '<tr data-testid="{testid}-{key}"><td>{label}</td><td>{done} / {total}</td><td class="bar-col"><progress '
+        '<tr data-testid="{testid}-{key}"><td class="name">{label}</td><td class="nowrap">{done} / {total}</td>'
+        '<td class="bar-col"><progress '
         'class="bar" value="{percent}" max="100" aria-label="{percent}%"></progress> {percent}%'
         "</td><td>{on_time}</td><td>{overdue}</td></tr>",
         (_bar_row(row, testid, person_url) for row in rows),
     ) or format_html('<tr><td colspan="5" class="empty">{}</td></tr>', _("No items due in this period."))
     return format_html(
-        '<div class="overflow-auto">\n<table class="bars">\n  <thead><tr><th>{}</th><th>{}</th>'
+        '<div class="overflow-auto" tabindex="0" role="region" aria-label="{}">\n<table class="bars">\n'
+        "  <thead><tr><th>{}</th><th>{}</th>"
         '<th class="bar-col">{}</th><th>{}</th><th>{}</th></tr></thead>\n  <tbody>\n{}\n  </tbody>\n</table>\n</div>',
+        _("Table (scrolls sideways)"),
         heading,
         _("Done"),
         _("Completion"),
@@ -79,7 +82,7 @@ def overdue_rows(items):
     person_url = url_maker("roles:person-history")
     return format_html_join(
         "\n",
-        '<tr><td class="late">{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+        '<tr><td class="late date">{}</td><td class="name"><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
         (
             (
                 item.due_date.isoformat(),

@@ -7,8 +7,9 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,8 +54,7 @@ class MyChecklistView(RuleRequiredMixin, TemplateView):
             upcoming=[i for i in items if i.due_date > today],
             done_earlier=[i for i in items if i.due_date < today and i.status == ItemStatus.DONE],
             on_demand=selectors.on_demand_duties(employee=employee, today=today),
-            done_count=sum(1 for i in items if i.status == ItemStatus.DONE),
-            total=len(items),
+            **selectors.my_checklist_progress(employee=employee, today=today),
         )
         return context
 
@@ -87,8 +87,18 @@ class TickView(RuleRequiredMixin, View):
             messages.error(request, message)
             return redirect("roles:my-checklist")
         if request.htmx_request:
-            return render(request, "checklists/includes/item.html", {"item": item, "today": timezone.localdate()})
+            return self.render_row(item)
         return redirect(safe_next_url(request, request.POST.get("next"), fallback="roles:my-checklist"))
+
+    def render_row(self, item):
+        """The ticked row, and for one's own item the page's done counter too (swapped in out of band)."""
+        today = timezone.localdate()
+        html = render_to_string("checklists/includes/item.html", {"item": item, "today": today}, self.request)
+        employee = getattr(self.request.user, "employee", None)
+        if employee is not None and item.employee_id == employee.pk:
+            progress = selectors.my_checklist_progress(employee=employee, today=today)
+            html += render_to_string("checklists/includes/progress.html", {"oob": True, **progress}, self.request)
+        return HttpResponse(html)
 
     def dispatch(self, request, *args, **kwargs):
         request.htmx_request = request.headers.get("HX-Request") == "true"

@@ -16,3 +16,13 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// <details data-open-when-wide>: the site menu is one button on a phone and a row of links on a wider screen.
+const wideScreen = window.matchMedia("(min-width: 768px)");
+function openMenusWhenWide() {
+  for (const menu of document.querySelectorAll("details[data-open-when-wide]")) {
+    menu.open = wideScreen.matches;
+  }
+}
+document.addEventListener("DOMContentLoaded", openMenusWhenWide);
+wideScreen.addEventListener("change", openMenusWhenWide);

@@ -61,9 +61,15 @@ def demo_data(transactional_db):
     call_command("load_demo", password=DEMO_PASSWORD, stdout=StringIO())
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+# The two ways staff meet the pages: an English desktop, and a Chinese phone (the default language, where they work).
+PROFILES = {
+    "en-desktop": {"locale": "en-US", "viewport": {"width": 1366, "height": 900}},
+    "zh-phone": {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+
+def _page(browser, request, profile: str):
+    context = browser.new_context(**PROFILES[profile])
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -71,6 +77,39 @@ def page(browser, request):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(params=list(PROFILES))
+def page(browser, request):
+    """A test runs twice (unless marked `english_desktop`): English at desktop size, Chinese at phone size. It
+    finds things by role, test id or `words(page, en=..., zh=...)`, and reaches the top bar's links by `nav_link`."""
+    yield from _page(browser, request, request.param)
+
+
+# For a test that reads English text: `page` in English at desktop size only.
+english_desktop = pytest.mark.parametrize("page", ["en-desktop"], indirect=True)
+
+
+def is_chinese(page) -> bool:
+    return page.evaluate("navigator.language").startswith("zh")
+
+
+def words(page, *, en: str, zh: str) -> str:
+    """The text a test looks for, in the page's language."""
+    return zh if is_chinese(page) else en
+
+
+def open_menu(page):
+    """The top bar's links, sign-out and language select: on a phone they sit behind the Menu button."""
+    menu = page.locator("details.site-menu")
+    if not menu.evaluate("menu => menu.open"):
+        menu.locator("summary").click()
+    return menu
+
+
+def nav_link(page, name: str):
+    """A link of the top bar (opening the menu on a phone)."""
+    return open_menu(page).get_by_role("link", name=name, exact=True)
 
 
 @pytest.fixture

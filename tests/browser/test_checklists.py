@@ -90,3 +90,26 @@ def test_staff_unticks_a_mistake(page, live_server, demo_data):
     expect(page.get_by_test_id(f"item-{item.pk}")).not_to_have_class(re.compile("done"))
     item.refresh_from_db()
     assert item.status == "open"
+
+
+def test_ticking_in_place_updates_the_done_counter_on_a_phone(phone_page, live_server, demo_data):
+    """Ticks are saved without reloading the page (htmx); the 已完成 n / m counter follows them."""
+    make_today_a_working_day()
+    services.generate_checklists(day=timezone.localdate())
+    mine = ChecklistItem.objects.filter(employee__user__username="packer", due_date=timezone.localdate())
+    first, second = mine.filter(status="open").order_by("pk")[:2]
+    log_in(phone_page, live_server, "packer")
+    phone_page.goto(f"{live_server.url}/checklist/")
+    progress = phone_page.get_by_test_id("progress")
+    total = int(re.search(r"/ (\d+)", progress.inner_text()).group(1))
+    done = int(re.search(r"已完成 (\d+)", progress.inner_text()).group(1))
+    phone_page.evaluate("window.sameDocument = true")
+    phone_page.get_by_test_id(f"tick-{first.pk}").click()
+    expect(progress).to_have_text(f"已完成 {done + 1} / {total}")
+    phone_page.get_by_test_id(f"tick-{second.pk}").click()
+    expect(progress).to_have_text(f"已完成 {done + 2} / {total}")
+    phone_page.get_by_test_id(f"tick-{first.pk}").click()  # a mistake, unticked
+    expect(progress).to_have_text(f"已完成 {done + 1} / {total}")
+    assert phone_page.evaluate("window.sameDocument === true"), "the page reloaded"
+    phone_page.reload()
+    expect(phone_page.get_by_test_id("progress")).to_have_text(f"已完成 {done + 1} / {total}")

@@ -13,7 +13,7 @@ from payroll.models import PayrollRun
 from roles import services
 from roles.models import ChecklistItem, Employee
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in, open_menu
 from .test_checklists import make_today_a_working_day
 
 pytestmark = pytest.mark.browser
@@ -89,6 +89,7 @@ def _walk(page, live_server, pages) -> list[str]:
     return found
 
 
+@english_desktop
 def test_no_csp_violation_on_the_main_pages_english_desktop(page, live_server, demo_data):
     log_in(page, live_server, "admin")
     found = _walk(page, live_server, [reverse("login"), *_pages()])
@@ -116,9 +117,11 @@ def test_no_csp_violation_chinese_phone_and_htmx_tick_works(browser, live_server
     assert phone.evaluate("Array.isArray(window.__csp)")
     found = [f"my-checklist: {v}" for v in _violations(phone, console)]
     # The language switch is a <select> that submits itself (static/js/app.js, no onchange=).
+    open_menu(phone)  # on a phone the select sits behind the Menu button
     phone.select_option("[data-testid=language]", "en")
     phone.wait_for_load_state("networkidle")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
+    open_menu(phone)
     phone.select_option("[data-testid=language]", "zh-hans")
     phone.wait_for_load_state("networkidle")
     console.clear()

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from roles.models import Employee
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,7 @@ def test_manager_is_refused_a_finance_person_on_a_phone_in_chinese(phone_page, l
     expect(phone_page.locator("#id_username-error")).to_contain_text("登录名只能使用小写字母")
 
 
+@english_desktop
 def test_manager_is_refused_a_finance_person_in_english(page, live_server, demo_data):
     log_in(page, live_server, "manager")
     fill_new_person(page, live_server, "acct2", "E0990")

@@ -7,11 +7,12 @@ from playwright.sync_api import expect
 from inventory import services
 from inventory.models import Location, LossReport, Order, StockMovement, Warehouse
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in
 
 pytestmark = pytest.mark.browser
 
 
+@english_desktop
 def test_receiver_posts_a_receipt_and_sees_the_ledger(page, live_server, demo_data):
     log_in(page, live_server, "receiver")
     page.get_by_role("link", name="Warehouse").first.click()
@@ -27,6 +28,7 @@ def test_receiver_posts_a_receipt_and_sees_the_ledger(page, live_server, demo_da
     expect(page.get_by_test_id("movement-table")).to_contain_text("RK-BROWSER")
 
 
+@english_desktop
 def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server, demo_data, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # the export job's file
     log_in(page, live_server, "finance")
@@ -34,7 +36,9 @@ def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server
     page.get_by_role("link", name="Summary").first.click()
     page.get_by_role("button", name=re.compile("←")).click()  # last month holds the demo's movements
     expect(page.get_by_test_id("summary-table")).to_contain_text("TS001-WHT-M")
-    expect(page.locator("svg.bar-chart rect.bar")).to_have_count(7)
+    bars = page.get_by_test_id("bar-chart").locator("rect.bar")
+    expect(bars).to_have_count(7)
+    assert_bars_to_scale(bars)
     page.get_by_test_id("export").click()  # a job writes the file; the page shows its progress, then the link
     expect(page.get_by_test_id("download")).to_be_visible()
     with page.expect_download() as download:
@@ -51,6 +55,32 @@ def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server
     expect(page.get_by_test_id("report-status")).to_contain_text("Rejected")
 
 
+def assert_bars_to_scale(bars):
+    """Each bar's drawn length is its value's share of the largest, and its value is written beside it, not on it."""
+    from decimal import Decimal
+
+    drawn = [(abs(Decimal(bar.get_attribute("data-value"))), bar.bounding_box()["width"]) for bar in bars.all()]
+    biggest_value, biggest_width = max(drawn)
+    assert biggest_width > 100
+    assert len({round(width) for _value, width in drawn}) > 2, f"the bars do not differ: {drawn}"
+    for value, width in drawn:
+        assert abs(width - float(value / biggest_value) * biggest_width) <= 2, drawn
+    for bar in bars.all():
+        box = bar.bounding_box()
+        label = bar.locator("xpath=ancestor::li").locator(".bar-value").bounding_box()
+        assert label["x"] >= box["x"] + box["width"], "the value label overlaps its bar"
+        assert label["height"] >= 14, "the value label is too small to read"
+
+
+def test_the_summary_chart_draws_to_scale_on_a_phone(phone_page, live_server, demo_data):
+    log_in(phone_page, live_server, "finance")
+    phone_page.goto(f"{live_server.url}/inventory/summary/")
+    phone_page.get_by_role("button", name=re.compile("←")).click()  # last month holds the demo's movements
+    bars = phone_page.get_by_test_id("bar-chart").locator("rect.bar")
+    expect(bars).to_have_count(7)
+    assert_bars_to_scale(bars)
+
+
 def test_customer_service_answers_a_flagged_order_on_a_phone(phone_page, live_server, demo_data):
     log_in(phone_page, live_server, "cs")
     phone_page.goto(f"{live_server.url}/inventory/orders/needs-customer-service/")
@@ -63,6 +93,7 @@ def test_customer_service_answers_a_flagged_order_on_a_phone(phone_page, live_se
     expect(phone_page).to_have_url(f"{live_server.url}/")
 
 
+@english_desktop
 def test_warehouse_counts_and_closes_a_blind_count(page, live_server, demo_data):
     log_in(page, live_server, "wh_supervisor")
     page.goto(f"{live_server.url}/inventory/counts/new/")
@@ -93,6 +124,8 @@ def test_counting_location_by_location_on_a_phone(phone_page, live_server, demo_
     phone_page.goto(f"{live_server.url}{count.get_absolute_url()}")
     phone_page.select_option("select[name=location]", label="A-01")  # submits the filter by itself
     expect(phone_page.get_by_test_id("count-lines")).not_to_contain_text("B-01")
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone_page.screenshot(path=str(ARTIFACTS / "count-zh-390.png"), full_page=True)
     for line in lines[:3]:
         row = phone_page.get_by_test_id(f"line-{line.sku.code}")
         box = row.locator("input[name=counted_quantity]")
@@ -100,14 +133,26 @@ def test_counting_location_by_location_on_a_phone(phone_page, live_server, demo_
         for element in (box, save):
             bounds = element.bounding_box()
             assert bounds and bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 390  # no sideways scrolling
+            assert bounds["height"] >= 44, "too small for a finger"
+        assert box.bounding_box()["width"] >= 150, "the count box is too narrow to show the number typed"
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+        )
+        assert labels == ['"快照"', '"此后变动"', '"应有"', '"实盘"', '"差异"'], (
+            f"figures on the card unlabelled: {labels}"
+        )
         box.fill(str(line.snapshot_quantity - 1))
         save.click()
         expect(phone_page.locator(".message")).to_contain_text(line.sku.code)
+        # Back at the line just saved, not at the top of the list.
+        expect(phone_page).to_have_url(re.compile(rf"#line-{line.pk}$"))
+        expect(phone_page.locator(f"#line-{line.pk}")).to_be_in_viewport()
         expect(phone_page.get_by_test_id(f"line-{line.sku.code}").get_by_test_id("difference")).to_have_text("-1")
     counted = {li.sku.code: li.counted_quantity for li in count.lines.filter(counted_quantity__isnull=False)}
     assert counted == {li.sku.code: li.snapshot_quantity - 1 for li in lines[:3]}
 
 
+@english_desktop
 def test_packing_with_a_mismatch_goes_to_customer_service(page, live_server, demo_data):
     order = Order.objects.get(number="TB20250002")  # picked in the demo: one DR002-BLU-S
     log_in(page, live_server, "packer")

@@ -5,11 +5,12 @@ from playwright.sync_api import expect
 
 from roles.models import Department
 
-from .conftest import log_in
+from .conftest import english_desktop, log_in, nav_link, words
 
 pytestmark = pytest.mark.browser
 
 
+@english_desktop
 def test_manager_walks_the_org_chart_and_adds_a_department(page, live_server, demo_data):
     log_in(page, live_server, "manager")
     page.get_by_role("link", name="Org chart").first.click()
@@ -41,14 +42,18 @@ def test_manager_walks_the_org_chart_and_adds_a_department(page, live_server, de
 
 def test_staff_member_cannot_open_the_employee_list(page, live_server, demo_data):
     log_in(page, live_server, "cs")
-    expect(page.get_by_role("link", name="Employees")).to_have_count(0)
+    nav_link(page, words(page, en="My profile", zh="我的资料"))  # the menu is open
+    expect(
+        page.locator("details.site-menu").get_by_role("link", name=words(page, en="Employees", zh="员工"), exact=True)
+    ).to_have_count(0)
     page.goto(f"{live_server.url}/employees/")
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.locator(".message")).to_contain_text("permission")
-    page.get_by_role("link", name="My profile").first.click()
+    expect(page.locator(".message")).to_contain_text(words(page, en="permission", zh="您无权"))
+    nav_link(page, words(page, en="My profile", zh="我的资料")).click()
     expect(page.get_by_test_id("bank-account")).to_contain_text("****")
 
 
+@english_desktop
 def test_language_switcher_turns_the_pages_chinese(page, live_server, demo_data):
     log_in(page, live_server, "finance")
     page.goto(f"{live_server.url}/org/")

@@ -11,11 +11,12 @@ from payroll.demo import demo_months
 from payroll.models import PayrollRun, Payslip
 from shop_ops.numbers import format_money
 
-from .conftest import log_in
+from .conftest import english_desktop, log_in, nav_link, words
 
 pytestmark = pytest.mark.browser
 
 
+@english_desktop
 def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo_data, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # the export jobs' files
     _first, second = demo_months()
@@ -68,7 +69,7 @@ def test_finance_runs_approves_and_downloads_the_payroll(page, live_server, demo
 
 def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data):
     log_in(page, live_server, "cs")
-    page.get_by_role("link", name="My payslips").click()
+    nav_link(page, words(page, en="My payslips", zh="我的工资条")).click()
     rows = page.get_by_test_id("payslips").locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("孙佳怡")
@@ -79,11 +80,12 @@ def test_a_staff_member_sees_only_their_own_payslip(page, live_server, demo_data
     someone_else = Payslip.objects.exclude(employee__user__username="cs").first()
     page.goto(f"{live_server.url}/payroll/payslips/{someone_else.pk}/")
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.locator(".messages")).to_contain_text("You do not have permission")
+    expect(page.locator(".messages")).to_contain_text(words(page, en="You do not have permission", zh="您无权"))
     page.goto(f"{live_server.url}/payroll/")
     expect(page).to_have_url(re.compile("/payroll/payslips/"))
 
 
+@english_desktop
 def test_manager_changes_a_base_salary_in_the_pay_settings(page, live_server, demo_data):
     from payroll.models import PayProfile
     from roles.models import Employee

@@ -15,7 +15,7 @@ from roles.choices import DayKind
 from roles.models import Holiday
 from roles.services import checklists as checklist_services
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def _start_due_month(page, live_server, month: str) -> None:
     expect(page).to_have_url(re.compile(f"/payroll/runs/{month}/"))
 
 
+@english_desktop
 def test_a_changed_input_refuses_the_approval_until_run_again(page, live_server, demo_data):
     _first, second = demo_months()
     month = second.strftime("%Y-%m")

@@ -9,7 +9,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, DEMO_PASSWORD
+from .conftest import ARTIFACTS, DEMO_PASSWORD, english_desktop, open_menu
 
 pytestmark = pytest.mark.browser
 # Where signing in leads each of these logins (roles.permissions.start_page).
@@ -51,6 +51,7 @@ def enrol_and_sign_in_again(page, live_server, username, texts, screenshot=None)
     page.get_by_test_id("continue").click()
     expect(page).to_have_url(f"{live_server.url}{START_PAGE[username]}")
 
+    open_menu(page)  # on a phone sign-out sits behind the Menu button
     page.locator("[data-testid=logout]").click()
     password_step(page, live_server, username)
     expect(page).to_have_url(re.compile("/accounts/two-factor/"))
@@ -75,6 +76,7 @@ def test_finance_enrols_and_signs_in_with_a_code_on_a_phone_in_chinese(phone_pag
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
 
 
+@english_desktop
 def test_manager_enrols_and_signs_in_with_a_code_on_a_desktop_in_english(page, live_server, demo_data, settings):
     settings.OTP_REQUIRED = True
     texts = {

@@ -186,17 +186,17 @@ def test_dashboard_tables_show_figures_and_links_and_escape_text(client_as, mana
     row = body.split(f'data-testid="person-{person.pk}"')[1].split("</tr>")[0]
     assert f'<a href="{history}">&lt;b&gt;Zhang&lt;/b&gt; ({person.employee_number})</a>' in row
     assert (
-        "<td>1 / 2</td>" in row
+        '<td class="nowrap">1 / 2</td>' in row
         and '<progress class="bar" value="50" max="100"' in row
         and "<td>50%</td>" in row
         and '<td><span class="late">1</span></td>' in row  # overdue now, as the card and the list count it
     )
     department = body.split(f'data-testid="department-{person.role.department_id}"')[1].split("</tr>")[0]
-    assert "<td>1 / 2</td>" in department
+    assert '<td class="nowrap">1 / 2</td>' in department
     overdue = body.split('id="overdue"')[1].split("</table>")[0]
     assert (
-        f'<td class="late">{today - datetime.timedelta(days=2)}</td>'
-        f'<td><a href="{history}">&lt;b&gt;Zhang&lt;/b&gt;</a></td>'
+        f'<td class="late date">{today - datetime.timedelta(days=2)}</td>'
+        f'<td class="name"><a href="{history}">&lt;b&gt;Zhang&lt;/b&gt;</a></td>'
         f"<td>{person.role.department.name}</td><td>&lt;i&gt;late&lt;/i&gt; task</td>" in overdue
     )
     assert "<b>Zhang</b>" not in body and "<i>late</i>" not in body
