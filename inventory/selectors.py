@@ -10,6 +10,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shop_ops import jobs
+from shop_ops.plans import job_statements
 
 from .choices import CountStatus, JobStatus, MovementKind
 from .models import Location, Order, Sku, StockCount, StockLevel, StockMovement, Warehouse
@@ -269,7 +270,8 @@ def monthly_summary(*, month: datetime.date, text: str = "", hidden_warehouses: 
         ledger = ledger.exclude(location__warehouse_id__in=hidden_warehouses)
     if text:
         ledger = ledger.filter(Q(sku__code__icontains=text) | Q(sku__name__icontains=text))
-    grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())
+    with job_statements():  # a grouped read over the ledger, planned for this month's bounds (shop_ops/plans.py)
+        grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())
     skus = Sku.objects.in_bulk([g["sku_id"] for g in grouped])
     rows = []
     for g in grouped:
