@@ -12,8 +12,8 @@ nothing. Inside a transaction the setting is `SET LOCAL`-like (it ends with the 
 autocommit it is set for the session; either way the value before is put back when the block ends, so a
 connection kept for the next request (`CONN_MAX_AGE`) goes back to the default.
 
-Which jobs use it, and which keep generic plans because they measured faster with them, is in the README
-(*Development → Performance*); `make bench` measures each.
+`DB_JOB_PLAN_MODE=auto` turns it off (to compare with `make bench`). Which jobs use it, and which keep PostgreSQL's
+own choice because they measured no better with it, is in the README (*Development → Performance*).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import connections
 from django.db.utils import DatabaseError
 
@@ -32,7 +33,7 @@ JOB_MODE = "force_custom_plan"
 def job_statements(*, using: str = "default") -> Iterator[None]:
     """Run the block's statements with custom plans (PostgreSQL); nestable, and the previous mode comes back."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or settings.DB_JOB_PLAN_MODE != JOB_MODE:
         yield
         return
     local = connection.in_atomic_block

@@ -210,3 +210,11 @@ def test_the_purchase_request_check_uses_custom_plans(stocked):
     modes = modes_during(r"INSERT INTO \"?inventory_purchaserequest", services.raise_purchase_requests)
     assert set(modes) == {JOB_MODE}
     assert current_mode() == "auto"
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_db_job_plan_mode_auto_leaves_the_jobs_to_postgresql(settings):
+    settings.DB_JOB_PLAN_MODE = "auto"
+    with job_statements():
+        assert current_mode() == "auto"
