@@ -66,7 +66,9 @@ def main() -> None:
         from django.db import transaction
 
         with transaction.atomic():
-            post(args, run=f"d{uuid.uuid4().hex[:6]}", rng=rng, month=month, user=user, label="discarded post_movements")
+            post(
+                args, run=f"d{uuid.uuid4().hex[:6]}", rng=rng, month=month, user=user, label="discarded post_movements"
+            )
             transaction.set_rollback(True)
         return
     if args.reuse:
