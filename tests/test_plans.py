@@ -119,8 +119,9 @@ def test_checklist_generation_and_its_rerun_use_custom_plans(one_day_of_duties):
     from roles import services
 
     _employee, day = one_day_of_duties
-    first = modes_during(r"INSERT INTO \"?roles_checklistitem\"?\s.*SELECT", lambda: services.generate_checklists(day=day))
-    again = modes_during(r"INSERT INTO \"?roles_checklistitem\"?\s.*SELECT", lambda: services.generate_checklists(day=day))
+    generation = r"INSERT INTO \"?roles_checklistitem\"?\s.*SELECT"
+    first = modes_during(generation, lambda: services.generate_checklists(day=day))
+    again = modes_during(generation, lambda: services.generate_checklists(day=day))
     assert set(first) == set(again) == {JOB_MODE}
     assert current_mode() == "auto"
 
