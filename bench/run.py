@@ -272,6 +272,10 @@ BENCHES = [
 ]
 
 
+class BenchFailed(Exception):
+    """A bench stopped or printed no figure: said at the end, the other benches still run."""
+
+
 def ensure_database(name: str) -> str:
     if name == "test" or name.startswith("test_"):
         raise SystemExit(f"refusing to bench on {name}: that is the tests' database")
@@ -300,15 +304,15 @@ def run_bench(bench: Bench) -> tuple[dict[str, float], str, float]:
         )
         output.append(done.stdout)
         if done.returncode:
-            sys.stdout.write(done.stdout + done.stderr[-4000:])
-            raise SystemExit(f"{bench.name}: {' '.join(command)} failed with status {done.returncode}")
+            sys.stdout.write(done.stdout[-4000:] + done.stderr[-4000:])
+            raise BenchFailed(f"{bench.name}: {' '.join(command)} failed with status {done.returncode}")
     text = "\n".join(output)
     figures = {}
     for figure in bench.figures:
         match = re.search(figure.pattern, text)
         if match is None:
-            sys.stdout.write(text)
-            raise SystemExit(f"{bench.name}: no figure {figure.key!r} in the output (pattern {figure.pattern!r})")
+            sys.stdout.write(text[-4000:])
+            raise BenchFailed(f"{bench.name}: no figure {figure.key!r} in the output (pattern {figure.pattern!r})")
         figures[figure.key] = float(match.group(figure.group).replace(",", "")) * figure.scale
     return figures, text, time.perf_counter() - started
 
@@ -352,8 +356,14 @@ def main() -> None:
     regressions = []
     total_started = time.perf_counter()
     loads = []
+    failed = []
     for bench in chosen:
-        figures, text, seconds = run_bench(bench)
+        try:
+            figures, text, seconds = run_bench(bench)
+        except BenchFailed as error:
+            print(f"-- {bench.name}: FAILED: {error}")
+            failed.append(str(error))
+            continue
         loads.append(os.getloadavg()[0])
         if args.verbose:
             print(text)
@@ -383,6 +393,10 @@ def main() -> None:
             + "\n"
         )
         print(f"recorded {len(measured)} figures in {BASELINE.relative_to(ROOT)}")
+    for error in failed:
+        print(f"!!! FAILED: {error}")
+    if failed and not regressions:
+        sys.exit(1)
     if regressions:
         print()
         print(f"!!! REGRESSIONS: {len(regressions)} figure(s) more than {THRESHOLD}x worse than recorded !!!")
