@@ -5,9 +5,9 @@
     .venv/bin/python bench/run.py --only checklists,payroll
 
 Each bench runs in its own process against its own PostgreSQL database on BENCH_DATABASE_URL's server (default
-postgres://postgres@127.0.0.1:5432; the databases bench_checklists, bench_payroll, bench_inventory and bench_load
-are made when missing, never the test database). The first run builds the synthetic data (1,000,000 ledger rows
-take a few minutes); later runs reuse it, so the whole run stays within a few minutes.
+postgres://postgres@127.0.0.1:5432; the databases bench_checklists, bench_payroll, bench_inventory, bench_load and
+bench_uploads are made when missing, never the test database). The first run builds the synthetic data (1,000,000
+ledger rows take a few minutes); later runs reuse it, so the whole run stays within a few minutes.
 
 A figure more than 1.3x worse than its record (slower, or fewer per second) is listed at the end under
 REGRESSIONS and the exit status is 1. Times below a noise floor (see `Figure.floor`) are compared only when the
@@ -56,6 +56,7 @@ class Bench:
     commands: list[list[str]]
     figures: list[Figure]
     env: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None  # a pattern in the output that means the bench went wrong (errors in the answers)
 
 
 def _inventory_commands() -> list[list[str]]:
@@ -231,6 +232,7 @@ BENCHES = [
         name="load",
         database="bench_load",
         commands=[["bench/load.py", "--users", "50", "--seconds", "30", "--workers", "2"]],
+        failure=r"errors [1-9]\d*",
         figures=[
             Figure("load.rps", "requests per second (50 users, 2 workers, 30 s)", r"([\d.]+) req/s", "/s"),
             Figure("load.p50", "latency p50", r"latency ms: p50 (\d+)", "ms", floor=20),
@@ -242,8 +244,11 @@ BENCHES = [
     ),
     Bench(
         name="uploads",
-        database="bench_load",  # any migrated database: the uploads are refused before anything is stored
-        commands=[["bench/hostile_uploads.py", "--good", "--summary"]],
+        database="bench_uploads",  # its own: the load test's database holds numbers encrypted with its own keys
+        commands=[
+            ["manage.py", "migrate", "--noinput", "--verbosity", "0"],
+            ["bench/hostile_uploads.py", "--good", "--summary"],
+        ],
         figures=[
             Figure(
                 "uploads.wall",
@@ -307,6 +312,8 @@ def run_bench(bench: Bench) -> tuple[dict[str, float], str, float]:
             sys.stdout.write(done.stdout[-4000:] + done.stderr[-4000:])
             raise BenchFailed(f"{bench.name}: {' '.join(command)} failed with status {done.returncode}")
     text = "\n".join(output)
+    if bench.failure and (wrong := re.search(bench.failure, text)):
+        raise BenchFailed(f"{bench.name}: {wrong.group(0)}")
     figures = {}
     for figure in bench.figures:
         match = re.search(figure.pattern, text)
