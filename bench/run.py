@@ -153,7 +153,7 @@ BENCHES = [
             ),
             Figure(
                 "payroll.compute_db_cpu",
-                "  CPU of its PostgreSQL backend (generation)",
+                "  CPU of its PostgreSQL backend (payroll run)",
                 r"PostgreSQL backend: ([\d.]+) s",
                 "s",
                 floor=0.3,
