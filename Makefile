@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install migrate demo lint format check-deploy clean
+.PHONY: run test setup install migrate demo lint format check-deploy clean bench bench-record
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ShopOps needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -44,6 +44,15 @@ check-deploy: install
 	FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
 	FIELD_HASH_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	ALLOWED_HOSTS=shop.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+# Every bench in bench/ at the README's scale against PostgreSQL (BENCH_DATABASE_URL, default the local server), each
+# figure beside its record in bench/baseline.json; exits 1 when one is more than 1.3x worse. Not part of `make test`.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The same, then the figures become the new record (commit bench/baseline.json with the change that moved them).
+bench-record: install
+	$(PY) bench/run.py --record $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

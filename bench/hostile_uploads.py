@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--files", help="comma-separated names from tests/hostile_files.py (default: all)")
     parser.add_argument("--endpoints", help=f"comma-separated, of {', '.join(ENDPOINTS)} (default: all)")
     parser.add_argument("--good", action="store_true", help="also time a good 20 000-row workbook")
+    parser.add_argument("--summary", action="store_true", help="end with the totals over every file and endpoint")
     args = parser.parse_args()
     import django
 
@@ -170,16 +171,23 @@ def main() -> None:
         f"{'file':22} {'size':>9} {'endpoint':15} {'status':>6} {'message':>7} {'time':>8} {'CPU':>8} "
         f"{'peak RSS growth':>16}"
     )
+    rows = []
     for name in names:
         for endpoint in endpoints:
             if endpoint == "form-payroll" and name in HOSTILE_CSV:
                 continue  # payroll reads workbooks only
             row = measure(client, name, endpoint)
+            rows.append(row)
             print(
                 f"{row['file']:22} {row['bytes']:>9} {row['endpoint']:15} {row['status']:>6} {row['message']:>7} "
                 f"{row['seconds']:>7.3f}s {row['cpu_seconds']:>7.3f}s {row['rss_growth_mb']:>13.1f} MB",
                 flush=True,
             )
+    if args.summary and rows:
+        print(
+            f"all refusals: {sum(r['seconds'] for r in rows):.2f} s wall, {sum(r['cpu_seconds'] for r in rows):.2f} s "
+            f"CPU over {len(rows)} requests; largest peak RSS growth {max(r['rss_growth_mb'] for r in rows):.1f} MB"
+        )
     if args.good:
         good_file_figures()
 

@@ -35,6 +35,10 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "LOG_LEVEL": "WARNING",
     "AXES_ENABLED": "false",
+    # Production-like settings need the keys of the encrypted and hashed personal numbers; fixed made-up ones, so a
+    # second run reads what the first one stored (never use these anywhere else).
+    "FIELD_ENCRYPTION_KEYS": "bG9hZC10ZXN0LWtleS1ub3QtYS1zZWNyZXQtMDAwMDA=",
+    "FIELD_HASH_KEY": "load-test-hash-key-not-a-secret-" + "0" * 16,
 }
 
 

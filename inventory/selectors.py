@@ -7,17 +7,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-<<<<<<< HEAD
 from django.db.models.functions import Upper
-=======
 from django.urls import reverse
->>>>>>> start
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
 from shop_ops.waiting import WaitingRow
+from shop_ops.plans import job_statements
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
@@ -334,7 +332,8 @@ def monthly_summary(*, month: datetime.date, text: str = "", hidden_warehouses: 
         ledger = ledger.exclude(location__warehouse_id__in=hidden_warehouses)
     if text:
         ledger = ledger.filter(Q(sku__code__icontains=text) | Q(sku__name__icontains=text))
-    grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())
+    with job_statements():  # a grouped read over the ledger, planned for this month's bounds (shop_ops/plans.py)
+        grouped = list(ledger.values("sku_id").annotate(**aggregates).order_by())
     skus = Sku.objects.in_bulk([g["sku_id"] for g in grouped])
     rows = []
     for g in grouped:

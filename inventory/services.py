@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from shop_ops import jobs
 from shop_ops.guards import FIRST_YEAR, LAST_YEAR, date_in_range
+from shop_ops.plans import job_statements
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
@@ -552,7 +553,7 @@ def _snapshot_lines(*, count: StockCount) -> None:
         StockLevel._meta.db_table,
         Location._meta.db_table,
     )
-    with connection.cursor() as cursor:
+    with job_statements(), connection.cursor() as cursor:  # planned for this warehouse (shop_ops/plans.py)
         cursor.execute(
             # Only the models' table names are interpolated; every value is a parameter.
             f"INSERT INTO {lines} (count_id, sku_id, location_id, snapshot_quantity, movements_since_snapshot, "  # noqa: S608
@@ -639,7 +640,8 @@ def run_count_close_job(*, job_id: int) -> InventoryJob:
         return job
     InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="")
     try:
-        _finish_count_close(count=job.count, user=job.requested_by, job=job)
+        with job_statements():  # the same chunk statements many times over: custom plans (shop_ops/plans.py)
+            _finish_count_close(count=job.count, user=job.requested_by, job=job)
     except Exception as exc:
         InventoryJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=str(getattr(exc, "message", exc)), finished_at=timezone.now()
@@ -760,6 +762,11 @@ def raise_purchase_requests() -> DailyPurchaseCheck:
     Safe to run twice and next to a person raising one by hand: the partial unique constraint keeps one open
     request per SKU and conflicting inserts are skipped.
     """
+    with job_statements():  # one pass over the catalogue: planned for its own values (shop_ops/plans.py)
+        return _raise_purchase_requests()
+
+
+def _raise_purchase_requests() -> DailyPurchaseCheck:
     low = (
         Sku.objects.filter(warning_level__gt=0)
         .annotate(total=Sum("levels__on_hand", default=0))

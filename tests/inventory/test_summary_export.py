@@ -3,6 +3,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.db import connection
 from openpyxl import load_workbook
 
 from inventory import selectors
@@ -70,7 +71,8 @@ def test_closing_of_a_month_is_the_opening_of_the_next(history):
 def test_summary_query_count_does_not_grow_with_skus(history, bin_a, warehouse, django_assert_max_num_queries):
     for sku in SkuFactory.create_batch(15):
         post_movements(movements=[MovementInput(sku.pk, bin_a.pk, "receipt", 3)], user=warehouse.user)
-    with django_assert_max_num_queries(2):
+    # On PostgreSQL two more, constant: custom plans for the grouped read, set and put back (shop_ops/plans.py).
+    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 2):
         assert len(selectors.monthly_summary(month=datetime.date.today()).rows) == 16
 
 
