@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from shop_ops import jobs
-from shop_ops.waiting import WaitingRow
 from shop_ops.plans import job_statements
+from shop_ops.waiting import WaitingRow
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
