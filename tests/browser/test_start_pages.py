@@ -12,7 +12,7 @@ from roles.choices import ItemStatus
 from roles.models import ChecklistItem, DutyTemplate, Employee
 from roles.workdays import WorkCalendar
 
-from .conftest import log_in
+from .conftest import english_desktop, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +68,7 @@ def test_warehouse_start_on_their_queue_and_follow_a_row(phone_page, live_server
     expect(phone_page.get_by_test_id("picking-list")).to_contain_text("TB20250003")
 
 
+@english_desktop
 def test_finance_start_on_what_waits_for_them(page, live_server, demo_data):
     log_in(page, live_server, "finance")
     expect(page).to_have_url(f"{live_server.url}/payroll/waiting/")
@@ -87,6 +88,7 @@ def test_finance_start_on_what_waits_for_them(page, live_server, demo_data):
     expect(page.locator(".message")).to_have_count(0)
 
 
+@english_desktop
 def test_managers_start_on_the_dashboard_and_reach_the_warehouse_queue(page, live_server, demo_data):
     log_in(page, live_server, "manager")
     expect(page).to_have_url(f"{live_server.url}/checklists/")
