@@ -182,11 +182,11 @@ def completion_table(
     # "Overdue" is one thing on the whole dashboard: open items past their due date now, whatever the period (the
     # card and the list below count the same items), so a person with overdue items shows even with none due.
     people = {
-        row[0]: [*row[:9], *(value or 0 for value in row[9:12]), 0]
+        row[0]: [*row[:9], *(value or 0 for value in row[9:12]), 0, row[13] or 0]
         for row in _PEOPLE_FIGURES.rows(start, min(end, today), today)
     }
     for *info, overdue in _overdue_by_person(today):
-        people.setdefault(info[0], [*info, 0, 0, 0, 0])[12] = overdue
+        people.setdefault(info[0], [*info, 0, 0, 0, 0, 0])[12] = overdue
     chinese = (get_language() or "zh").startswith("zh")
     overall = CompletionRow(None, "", 0, 0, 0, 0)
     departments: dict[int, CompletionRow] = {}
