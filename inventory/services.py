@@ -640,7 +640,7 @@ def run_count_close_job(*, job_id: int) -> InventoryJob:
         return job
     InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="")
     try:
-        with job_statements():  # the same chunk statements many times over: custom plans (shop_ops/plans.py)
+        with job_statements():  # chunk statements run many times: unprepared (shop_ops/plans.py)
             _finish_count_close(count=job.count, user=job.requested_by, job=job)
     except Exception as exc:
         InventoryJob.objects.filter(pk=job.pk).update(

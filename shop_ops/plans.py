@@ -1,19 +1,25 @@
-"""Query plans per workload: prepared statements for the web's lookups, custom plans for the jobs' bulk statements.
+"""Query plans per workload: prepared statements for the web's lookups, unprepared ones for the jobs' bulk statements.
 
 With `DB_PREPARED_STATEMENTS` on (the default), psycopg prepares a statement on its connection after its fifth
 run, and PostgreSQL, after five runs of a prepared statement, may switch to one *generic* plan that ignores the
-parameters' values. That is what a web request's small lookups want (no parsing or planning per request), and what
-a job's bulk statement does not: an `INSERT … SELECT` over 10,000 people or a grouped read over a million ledger
-rows, repeated with a new chunk of ids or a new date, ran 3–20x slower on a generic plan (issue 17).
+parameters' values. That is what a web request's small lookups want (no parsing or planning per request). A job's
+bulk statement (an `INSERT … SELECT` over 10,000 people, a grouped read over a million ledger rows), repeated with
+a new chunk of ids or a new date, wants a plan for its own values, and saves nothing worth having by being prepared.
 
-`job_statements()` wraps those bulk statements: on PostgreSQL it sets `plan_cache_mode = force_custom_plan`, so
-each run is planned for its own values (the statement stays prepared: parsing is still saved); on SQLite it does
-nothing. Inside a transaction the setting is `SET LOCAL`-like (it ends with the transaction at the latest); in
-autocommit it is set for the session; either way the value before is put back when the block ends, so a
-connection kept for the next request (`CONN_MAX_AGE`) goes back to the default.
+`job_statements()` wraps those statements: on PostgreSQL it turns psycopg's preparing off for the block
+(`prepare_threshold = None`), so each statement goes as an unnamed one, which PostgreSQL plans for the values it
+carries, every time; on SQLite it does nothing. The previous threshold comes back when the block ends, so a
+connection kept for the next request (`CONN_MAX_AGE`) prepares as before.
 
-`DB_JOB_PLAN_MODE=auto` turns it off (to compare with `make bench`). Which jobs use it, and which keep PostgreSQL's
-own choice because they measured no better with it, is in the README (*Development → Performance*).
+Why not `SET plan_cache_mode = force_custom_plan` (what this module did first): that setting also reaches the plans
+PostgreSQL caches *inside* the server — above all the foreign-key checks, one `SELECT … FOR KEY SHARE` per inserted
+row. Forced to custom plans they are planned again for every row: measured on the 200,000-item checklist day, the
+foreign-key checks of 20,000 rows took 9.8–11.1 s instead of 2.0–3.5 s, and the whole generation 33–35 s of backend
+CPU instead of 13–14 s (README, *Query plans per workload*). Leaving preparing off for the job's own statements
+gives them custom plans and leaves the server's own caches alone.
+
+`DB_JOB_PLAN_MODE=auto` turns it off (the job's statements are prepared like any other; to compare with
+`make bench`).
 """
 
 from __future__ import annotations
@@ -23,42 +29,33 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connections
-from django.db.utils import DatabaseError
 
-SETTING = "plan_cache_mode"
-JOB_MODE = "force_custom_plan"
+JOB_MODE = "unprepared"
 
 
 @contextlib.contextmanager
 def job_statements(*, using: str = "default") -> Iterator[None]:
-    """Run the block's statements with custom plans (PostgreSQL); nestable, and the previous mode comes back."""
+    """Send the block's statements unprepared (PostgreSQL), each planned for its own values; nestable."""
     connection = connections[using]
     if connection.vendor != "postgresql" or settings.DB_JOB_PLAN_MODE != JOB_MODE:
         yield
         return
-    local = connection.in_atomic_block
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, %s)", [SETTING, SETTING, JOB_MODE, local])
-        previous = cursor.fetchone()[0]
-    failed = False
+    connection.ensure_connection()
+    driver = connection.connection
+    previous = driver.prepare_threshold
+    driver.prepare_threshold = None
     try:
         yield
-    except BaseException:
-        failed = True
-        raise
     finally:
-        if previous != JOB_MODE and not (failed and connection.in_atomic_block):
-            # After an error inside a transaction the rollback (of the transaction or of its savepoint) undoes a
-            # local setting by itself, and the connection accepts no statement until then.
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, %s)", [SETTING, previous, local])
+        # The block may have closed the connection (an error, close_old_connections): put the threshold back on the
+        # driver connection it was taken from; a new connection starts from the settings anyway.
+        driver.prepare_threshold = previous
 
 
-def current_mode(*, using: str = "default") -> str | None:
-    """The connection's plan_cache_mode (PostgreSQL), for tests and the bench; None elsewhere."""
+def statements_prepared(*, using: str = "default") -> bool | None:
+    """Whether the connection prepares statements now (PostgreSQL), for tests and the bench; None elsewhere."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW plan_cache_mode")
-        return cursor.fetchone()[0]
+    connection.ensure_connection()
+    return connection.connection.prepare_threshold is not None

@@ -149,11 +149,11 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # the small queries of a page). Off for a pooler in transaction mode (PgBouncer), which cannot keep them.
     if read_bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
-# How the jobs' bulk statements are planned (shop_ops/plans.py): force_custom_plan (default), or auto to leave them
-# to PostgreSQL like every other statement (for comparing with `make bench`).
-DB_JOB_PLAN_MODE = env.str("DB_JOB_PLAN_MODE", default="force_custom_plan")
-if DB_JOB_PLAN_MODE not in {"force_custom_plan", "auto"}:
-    raise ImproperlyConfigured("DB_JOB_PLAN_MODE must be force_custom_plan or auto.")
+# How the jobs' bulk statements are sent (shop_ops/plans.py): unprepared (default: each planned for its own
+# values), or auto to prepare them like every other statement (for comparing with `make bench`).
+DB_JOB_PLAN_MODE = env.str("DB_JOB_PLAN_MODE", default="unprepared")
+if DB_JOB_PLAN_MODE not in {"unprepared", "auto"}:
+    raise ImproperlyConfigured("DB_JOB_PLAN_MODE must be unprepared or auto.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several requests (and the live-server browser tests) share the file; wait for a lock instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

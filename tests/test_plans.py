@@ -1,8 +1,11 @@
-"""Custom plans for the jobs' bulk statements, prepared (generic) plans for the rest (shop_ops/plans.py, issue 17).
+"""Unprepared statements for the jobs' bulk statements, prepared (generic) plans for the rest (shop_ops/plans.py,
+issue 17).
 
-The jobs' tests check the mode the database had *while each bulk statement ran*: a wrapper on the connection asks
-PostgreSQL for plan_cache_mode just before the statements that match, so a job that stops calling
-`job_statements()` (or calls it around the wrong code) fails here.
+The jobs' tests check how each bulk statement was sent *while it ran*: a wrapper on the connection reads the
+driver's prepare threshold just before the statements that match, so a job that stops calling `job_statements()`
+(or calls it around the wrong code) fails here. Other tests ask PostgreSQL itself: what is in
+`pg_prepared_statements`, and that `plan_cache_mode` stays `auto` (forcing custom plans replans every foreign-key
+check of an insert, the slowdown the module's docstring measures).
 """
 
 from __future__ import annotations
@@ -14,22 +17,36 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shop_ops.plans import JOB_MODE, current_mode, job_statements
+from shop_ops.plans import job_statements, statements_prepared
 
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="plan_cache_mode is PostgreSQL's; on SQLite job_statements() does nothing"
+    connection.vendor != "postgresql",
+    reason="prepared statements are PostgreSQL's; on SQLite job_statements() does nothing",
 )
+UNPREPARED = "unprepared"
+PREPARED = "prepared"
 
 
-def _raw_mode() -> str:
-    """The mode now, asked on the raw driver connection (below Django's wrappers, so it is not recorded)."""
+def _how_sent() -> str:
+    """How the next statement goes, read on the driver connection (no query, so nothing is recorded)."""
+    return PREPARED if connection.connection.prepare_threshold is not None else UNPREPARED
+
+
+def _plan_cache_mode() -> str:
     with connection.connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         return cursor.fetchone()[0]
 
 
-class ModeAt:
-    """Records plan_cache_mode as each statement whose SQL matches `pattern` is sent."""
+def _server_prepared(fragment: str) -> list[str]:
+    """Statements prepared on this connection's server session whose text contains `fragment`."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{fragment}%"])
+        return [row[0] for row in cursor.fetchall()]
+
+
+class SentAs:
+    """Records how each statement whose SQL matches `pattern` is sent."""
 
     def __init__(self, pattern: str):
         self.pattern = re.compile(pattern, re.IGNORECASE | re.DOTALL)
@@ -37,12 +54,12 @@ class ModeAt:
 
     def __call__(self, execute, sql, params, many, context):
         if self.pattern.search(sql):
-            self.modes.append(_raw_mode())
+            self.modes.append(_how_sent())
         return execute(sql, params, many, context)
 
 
 def modes_during(pattern: str, fn) -> list[str]:
-    recorder = ModeAt(pattern)
+    recorder = SentAs(pattern)
     with connection.execute_wrapper(recorder):
         fn()
     assert recorder.modes, f"no statement matched {pattern!r}: the test no longer follows the job"
@@ -51,48 +68,54 @@ def modes_during(pattern: str, fn) -> list[str]:
 
 @pytest.mark.django_db
 def test_job_statements_does_nothing_without_postgresql():
-    # On SQLite nothing is sent; on PostgreSQL it is the setting (below). Either way the block runs.
     ran = []
     with job_statements():
         ran.append(True)
     assert ran == [True]
     if connection.vendor != "postgresql":
-        assert current_mode() is None
+        assert statements_prepared() is None
 
 
 @on_postgresql
 @pytest.mark.django_db
-def test_inside_a_transaction_the_mode_is_custom_and_comes_back():
-    default = current_mode()
-    assert default == "auto"
+def test_inside_the_block_nothing_is_prepared_and_afterwards_it_is_again():
+    assert statements_prepared() is True
     with job_statements():
-        assert current_mode() == JOB_MODE
-        with job_statements():  # nested: still custom, and the outer block's mode survives the inner one's end
-            assert current_mode() == JOB_MODE
-        assert current_mode() == JOB_MODE
-    assert current_mode() == default
-
-
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_in_autocommit_the_session_gets_its_mode_back():
-    # A worker's connection outlives the job (CONN_MAX_AGE): the next request must plan as before.
-    assert not connection.in_atomic_block
-    with job_statements():
-        assert current_mode() == JOB_MODE
-    assert current_mode() == "auto"
+        assert statements_prepared() is False
+        with job_statements():  # nested: still unprepared, and the outer block's state survives the inner one's end
+            assert statements_prepared() is False
+        assert statements_prepared() is False
+    assert statements_prepared() is True
     with pytest.raises(ZeroDivisionError), job_statements():
         1 / 0  # noqa: B018
-    assert current_mode() == "auto"
+    assert statements_prepared() is True
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_an_error_in_a_transaction_is_undone_with_it():
-    with pytest.raises(ZeroDivisionError), transaction.atomic(), job_statements():
-        assert current_mode() == JOB_MODE
-        1 / 0  # noqa: B018
-    assert current_mode() == "auto"
+def test_the_server_prepares_a_statement_run_often_outside_the_block_and_never_inside_it():
+    # What the threshold means on the server: psycopg prepares a statement after its fifth run; inside the block
+    # the same statement, run ten times, is never prepared, so PostgreSQL plans it for its values each time.
+    inside = "SELECT 'shopops-plans-inside', %s::int"
+    outside = "SELECT 'shopops-plans-outside', %s::int"
+    with job_statements(), connection.cursor() as cursor:
+        for value in range(10):
+            cursor.execute(inside, [value])
+    with connection.cursor() as cursor:
+        for value in range(10):
+            cursor.execute(outside, [value])
+    assert _server_prepared("shopops-plans-inside") == []
+    assert len(_server_prepared("shopops-plans-outside")) == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_block_leaves_plan_cache_mode_alone():
+    # force_custom_plan would also replan the server's cached foreign-key checks, once per inserted row.
+    with transaction.atomic(), job_statements():
+        assert _plan_cache_mode() == "auto"
+    with job_statements():
+        assert _plan_cache_mode() == "auto"
 
 
 # --- each job ------------------------------------------------------------------------------------------------------
@@ -115,15 +138,15 @@ def one_day_of_duties(db):
 
 
 @on_postgresql
-def test_checklist_generation_and_its_rerun_use_custom_plans(one_day_of_duties):
+def test_checklist_generation_and_its_rerun_are_sent_unprepared(one_day_of_duties):
     from roles import services
 
     _employee, day = one_day_of_duties
     generation = r"INSERT INTO \"?roles_checklistitem\"?\s.*SELECT"
     first = modes_during(generation, lambda: services.generate_checklists(day=day))
     again = modes_during(generation, lambda: services.generate_checklists(day=day))
-    assert set(first) == set(again) == {JOB_MODE}
-    assert current_mode() == "auto"
+    assert set(first) == set(again) == {UNPREPARED}
+    assert statements_prepared() is True
 
 
 @on_postgresql
@@ -139,7 +162,7 @@ def test_a_tick_keeps_the_prepared_plans(one_day_of_duties, client):
         r"INSERT INTO \"?roles_checklistdaysummary",
         lambda: services.tick_item(item_id=item.pk, user=employee.user),
     )
-    assert set(modes) == {"auto"}
+    assert set(modes) == {PREPARED}
 
 
 @pytest.fixture
@@ -160,7 +183,7 @@ def stocked(db):
 
 
 @on_postgresql
-def test_opening_a_count_uses_custom_plans(stocked):
+def test_opening_a_count_is_sent_unprepared(stocked):
     from inventory import services
 
     warehouse, _skus, user = stocked
@@ -168,11 +191,11 @@ def test_opening_a_count_uses_custom_plans(stocked):
         r"INSERT INTO \"?inventory_stockcountline",
         lambda: services.open_stock_count(warehouse=warehouse, period=timezone.localdate(), user=user),
     )
-    assert set(modes) == {JOB_MODE}
+    assert set(modes) == {UNPREPARED}
 
 
 @on_postgresql
-def test_closing_a_big_count_as_a_job_uses_custom_plans(stocked, settings, monkeypatch):
+def test_closing_a_big_count_as_a_job_is_sent_unprepared(stocked, settings, monkeypatch):
     from inventory import services
     from inventory.models import InventoryJob, StockCountLine
 
@@ -189,33 +212,33 @@ def test_closing_a_big_count_as_a_job_uses_custom_plans(stocked, settings, monke
         services.run_count_close_job(job_id=job_ids[0])
 
     modes = modes_during(r"UPDATE \"?inventory_stockcountline\"? SET \"?adjusted", close)
-    assert set(modes) == {JOB_MODE}
+    assert set(modes) == {UNPREPARED}
     assert InventoryJob.objects.get(pk=job_ids[0]).status == "done"
 
 
 @on_postgresql
-def test_the_monthly_summary_and_its_export_use_custom_plans(stocked):
+def test_the_monthly_summary_and_its_export_are_sent_unprepared(stocked):
     from inventory import selectors
 
     modes = modes_during(
         r"FROM \"?inventory_stockmovement\"?\s.*GROUP BY",
         lambda: selectors.monthly_summary(month=timezone.localdate() - datetime.timedelta(days=40)),
     )
-    assert set(modes) == {JOB_MODE}
+    assert set(modes) == {UNPREPARED}
 
 
 @on_postgresql
-def test_the_purchase_request_check_uses_custom_plans(stocked):
+def test_the_purchase_request_check_is_sent_unprepared(stocked):
     from inventory import services
 
     modes = modes_during(r"INSERT INTO \"?inventory_purchaserequest", services.raise_purchase_requests)
-    assert set(modes) == {JOB_MODE}
-    assert current_mode() == "auto"
+    assert set(modes) == {UNPREPARED}
+    assert statements_prepared() is True
 
 
 @on_postgresql
 @pytest.mark.django_db
-def test_db_job_plan_mode_auto_leaves_the_jobs_to_postgresql(settings):
+def test_db_job_plan_mode_auto_leaves_the_jobs_prepared(settings):
     settings.DB_JOB_PLAN_MODE = "auto"
     with job_statements():
-        assert current_mode() == "auto"
+        assert statements_prepared() is True

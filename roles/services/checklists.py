@@ -189,8 +189,8 @@ def generate_checklists(*, day: datetime.date) -> int:
 
     now = timezone.now()
     created_rows = 0
-    # The same INSERT … SELECT runs once per chunk of 500 duties: planned for its own ids each time (a generic plan
-    # made it 3.7x slower at 10,000 people, and the idempotent rerun 18x; see shop_ops/plans.py).
+    # The same INSERT … SELECT runs once per chunk of 500 duties: sent unprepared, so planned for its own ids each
+    # time, while the foreign-key checks of the rows it inserts keep their cached plans (shop_ops/plans.py).
     with job_statements(), connection.cursor() as cursor:
         for scheduled, duty_ids in sorted(by_scheduled_date.items()):
             for chunk_start in range(0, len(duty_ids), 500):
