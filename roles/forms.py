@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shop_ops.widgets import DateInput
+from shop_ops.widgets import DateInput, UnechoedTextInput
 
 from .models import Department, DutyTemplate, Employee, Holiday, Role
+from .models.org import PERSONAL_NUMBER_FIELDS
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
 
 
@@ -66,7 +67,11 @@ class EmployeeForm(forms.ModelForm):
     class Meta:
         model = Employee
         fields = EMPLOYEE_FORM_FIELDS
-        widgets = {"hire_date": DateInput(), "leave_date": DateInput()}
+        widgets = {
+            "hire_date": DateInput(),
+            "leave_date": DateInput(),
+            **{name: UnechoedTextInput(attrs={"autocomplete": "off"}) for name in PERSONAL_NUMBER_FIELDS},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,10 +93,19 @@ class EmployeeForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
-            for name in ("bank_account", "id_number"):
+            for name in PERSONAL_NUMBER_FIELDS:
                 if not cleaned.get(name):
                     cleaned[name] = getattr(self.instance, name)
         return cleaned
+
+    def add_error(self, field, error):
+        """Every error (the form's own or the service's) empties the personal-number boxes: say so beside the ones
+        that were filled in, so nobody saves the form thinking the number was kept."""
+        super().add_error(field, error)
+        for name in PERSONAL_NUMBER_FIELDS:
+            if self.data.get(self.add_prefix(name), "").strip():
+                # The bound field copied the help text when the form was cleaned: set it there.
+                self[name].help_text = _("Not shown again after an error, to keep it private: enter it again.")
 
 
 class NewEmployeeForm(EmployeeForm):

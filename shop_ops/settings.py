@@ -198,6 +198,10 @@ REST_KNOX = {
 # Two-factor sign-in (django-otp, TOTP with backup codes) for Finance, Manager and superusers. On by default in
 # production; off by default with DEBUG, so the demo (`make run`) and the tests sign in with passwords alone.
 OTP_REQUIRED = read_bool("OTP_REQUIRED", default=not DEBUG)
+
+# /health/ tells anyone only ok/unavailable (and 200/503); the job backlog and which service is down go to a
+# signed-in manager or a monitor sending this token in the X-Health-Token header (empty: managers only).
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 OTP_TOTP_ISSUER = "ShopOps"
 
 LOGIN_URL = "login"

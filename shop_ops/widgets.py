@@ -45,6 +45,14 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=ISO_DATETIME)
 
 
+class UnechoedTextInput(forms.TextInput):
+    """A text box that never writes a value into the page: a personal number typed into a form that came back with
+    an error is not sent to the browser again (nor kept in its cache or history); the form asks for it again."""
+
+    def format_value(self, value):
+        return None
+
+
 def _month_start(value) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value.replace(day=1)

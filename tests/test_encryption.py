@@ -192,28 +192,65 @@ def test_an_empty_number_stays_empty_and_null_checks_work(db):
     assert employee.id_number_digest == ""
 
 
+def find_page(client, id_number):
+    return client.post(reverse("roles:employee-list"), {"id_number": id_number})
+
+
+def find_api(api, id_number):
+    return api.post("/api/employees/find-by-id-number/", {"id_number": id_number}, format="json")
+
+
 def test_finance_finds_an_employee_by_the_whole_id_number_only(client_as, api_as, finance, manager, staff):
     wanted = EmployeeFactory(id_number=ID_NUMBER, full_name="要找的人")
     EmployeeFactory(full_name="别的人")
     spaced = f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:].lower()}"
     for who in (finance, manager):
-        page = client_as(who).get(reverse("roles:employee-list"), {"q": spaced})
+        page = find_page(client_as(who), spaced)
+        assert page.status_code == 200
         assert [e.pk for e in page.context["page"].object_list] == [wanted.pk]
-        response = api_as(who).get("/api/employees/", {"id_number": ID_NUMBER})
+        assert ID_NUMBER not in page.content.decode() and ID_NUMBER[:6] + " " not in page.content.decode()
+        response = find_api(api_as(who), ID_NUMBER)
         assert [row["id"] for row in response.json()["results"]] == [wanted.pk]
+        assert response.json()["count"] == 1  # the list's answer: paginated rows
     # Typed with a Chinese input method: full-width digits (a tester found they found nobody).
     full_width = ID_NUMBER.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
-    page = client_as(finance).get(reverse("roles:employee-list"), {"q": full_width})
-    assert [e.pk for e in page.context["page"].object_list] == [wanted.pk]
+    assert [e.pk for e in find_page(client_as(finance), full_width).context["page"].object_list] == [wanted.pk]
     # A part of the number finds nothing: no substring search on personal numbers.
     for part in (ID_NUMBER[:6], ID_NUMBER[-4:], ID_NUMBER[:17]):
-        page = client_as(finance).get(reverse("roles:employee-list"), {"q": part})
-        assert wanted not in page.context["page"].object_list
-        assert api_as(finance).get("/api/employees/", {"id_number": part}).json()["results"] == []
+        page = find_page(client_as(finance), part)
+        assert wanted not in page.context["page"].object_list and "Nobody has this ID number." in page.content.decode()
+        assert find_api(api_as(finance), part).json()["results"] == []
         assert api_as(finance).get("/api/employees/", {"search": part}).json()["results"] == []
-    # Staff see only their own record, whatever they look for.
-    assert api_as(staff).get("/api/employees/", {"id_number": ID_NUMBER}).json()["results"] == []
-    assert api_as(finance).get("/api/employees/", {"id_number": "x" * 41}).status_code == 400
+    # Staff see only their own record, whatever they look for; the page itself is not theirs.
+    assert find_api(api_as(staff), ID_NUMBER).json()["results"] == []
+    assert find_page(client_as(staff), ID_NUMBER).status_code == 302
+    assert find_api(api_as(finance), "x" * 41).status_code == 400
+    assert list(find_page(client_as(finance), ID_NUMBER + " " * 30).context["page"].object_list) == []
+
+
+def test_an_id_number_in_the_address_is_refused_and_nobody_looked_up(client_as, api_as, finance, monkeypatch):
+    from roles import selectors
+
+    EmployeeFactory(id_number=ID_NUMBER)
+    looked_up = []
+    real = selectors.with_id_number
+    monkeypatch.setattr(selectors, "with_id_number", lambda **kw: looked_up.append(kw) or real(**kw))
+    client = client_as(finance)
+    for query in ({"id_number": ID_NUMBER}, {"q": ID_NUMBER}, {"q": ID_NUMBER.lower()}):
+        page = client.get(reverse("roles:employee-list"), query)
+        assert page.status_code == 400
+        assert "ID numbers are not looked up from the page address" in page.content.decode()
+        assert list(page.context["page"].object_list) == []
+        assert ID_NUMBER not in page.content.decode().split("</form>", 1)[0]  # not put back in the search box
+    for address in ("/api/employees/", "/api/employees/me/", "/api/employees/find-by-id-number/"):
+        response = api_as(finance).get(address, {"id_number": ID_NUMBER})
+        assert response.status_code == 400 and "find-by-id-number" in response.json()["errors"]["id_number"][0]
+    response = api_as(finance).post(f"/api/employees/find-by-id-number/?id_number={ID_NUMBER}", {}, format="json")
+    assert response.status_code == 400
+    assert looked_up == []
+    # The name search still works, and the ID number box is a POST form with the CSRF token.
+    page = client.get(reverse("roles:employee-list"), {"q": "要找"}).content.decode()
+    assert 'method="post"' in page and 'name="csrfmiddlewaretoken"' in page and 'name="id_number"' in page
 
 
 def test_numbers_are_decrypted_only_where_they_are_shown(client_as, manager, monkeypatch):

@@ -1,7 +1,6 @@
 import django_filters
 from django.utils import timezone
 
-from .. import selectors
 from ..choices import AccessGroup, Cadence, EmployeeStatus, ItemKind, ItemStatus
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 
@@ -31,8 +30,7 @@ class EmployeeFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=EmployeeStatus.choices)
     hire_date = django_filters.DateFromToRangeFilter()
     employee_number = django_filters.CharFilter()
-    # Exact match through the keyed hash (the number itself is stored encrypted); no partial matches.
-    id_number = django_filters.CharFilter(method="filter_id_number", max_length=40)
+    # No id_number here: a query string ends up in access logs; POST /api/employees/find-by-id-number/ looks it up.
 
     class Meta:
         model = Employee
@@ -44,11 +42,7 @@ class EmployeeFilterSet(django_filters.FilterSet):
             "status",
             "hire_date",
             "employee_number",
-            "id_number",
         ]
-
-    def filter_id_number(self, queryset, name, value):
-        return selectors.with_id_number(queryset=queryset, id_number=value)
 
 
 class DutyFilterSet(django_filters.FilterSet):

@@ -154,6 +154,12 @@ class EmployeeCreateSerializer(EmployeeSerializer):
             raise serializers.ValidationError(exc.messages) from None
 
 
+class IdNumberLookupSerializer(serializers.Serializer):
+    """The body of POST /api/employees/find-by-id-number/: the whole number (spaces and hyphens allowed)."""
+
+    id_number = serializers.CharField(max_length=40, trim_whitespace=True)
+
+
 class DutySerializer(serializers.ModelSerializer):
     text = serializers.CharField(read_only=True)
     role_code = serializers.CharField(source="role.code", read_only=True)

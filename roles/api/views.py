@@ -6,6 +6,8 @@ from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import selectors, services
@@ -13,7 +15,13 @@ from ..choices import EmployeeStatus
 from ..models import Department, Role
 from ..permissions import EmployeeAccess, ManageOrgOrReadOnly
 from .filters import DepartmentFilterSet, EmployeeFilterSet, RoleFilterSet
-from .serializers import DepartmentSerializer, EmployeeCreateSerializer, EmployeeSerializer, RoleSerializer
+from .serializers import (
+    DepartmentSerializer,
+    EmployeeCreateSerializer,
+    EmployeeSerializer,
+    IdNumberLookupSerializer,
+    RoleSerializer,
+)
 
 
 class ServiceWriteMixin:
@@ -87,11 +95,37 @@ class EmployeeViewSet(
     ordering_fields = ["employee_number", "full_name", "hire_date", "status"]
     ordering = ["employee_number"]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "id_number" in request.query_params:
+            # Refused before anything is read: the number is already in the access log, but nobody is looked up.
+            raise ValidationError(
+                {
+                    "id_number": [
+                        "An ID number is never looked up from the address (it is kept in access logs): "
+                        'POST {"id_number": "..."} to /api/employees/find-by-id-number/.'
+                    ]
+                }
+            )
+
     def get_queryset(self):
         return selectors.employees_visible_to(user=self.request.user)
 
     def get_serializer_class(self):
         return EmployeeCreateSerializer if self.action == "create" else EmployeeSerializer
+
+    @extend_schema(request=IdNumberLookupSerializer, responses=EmployeeSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="find-by-id-number", permission_classes=[IsAuthenticated])
+    def find_by_id_number(self, request):
+        """Employees with exactly this ID number, as the list answers (paginated), among those the caller may read;
+        the number travels in the body, so it stays out of access logs. A part of a number finds nobody."""
+        lookup = IdNumberLookupSerializer(data=request.data)
+        lookup.is_valid(raise_exception=True)
+        employees = selectors.with_id_number(
+            queryset=self.filter_queryset(self.get_queryset()), id_number=lookup.validated_data["id_number"]
+        )
+        page = self.paginate_queryset(employees)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create_with_service(self, data):
         username = data.pop("new_username")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -121,7 +121,7 @@ class CompletionTable:
     overall: CompletionRow
     by_department: list[CompletionRow]
     by_role: list[CompletionRow]
-    by_person: list[CompletionRow]
+    by_person: Sequence[CompletionRow]
 
     def rows(self, group_by: str) -> list[CompletionRow]:
         return {"department": self.by_department, "role": self.by_role, "employee": self.by_person}[group_by]
@@ -188,35 +188,58 @@ def completion_table(
     for *info, overdue in _overdue_by_person(today):
         people.setdefault(info[0], [*info, 0, 0, 0, 0, 0])[12] = overdue
     chinese = (get_language() or "zh").startswith("zh")
-    overall = CompletionRow(None, "", 0, 0, 0, 0)
-    departments: dict[int, CompletionRow] = {}
-    roles: dict[int, CompletionRow] = {}
-    by_person: list[CompletionRow] = []
+    # One sum per person, into their role; departments and the overall figure are summed from the roles (a few
+    # dozen), and a person's own row is made only when a page shows it.
+    role_sums: dict[int, list] = {}
+    people_shown: list[tuple] = []
     for pk, name, number, role_id, role_zh, role_en, dept_id, dept_zh, dept_en, *counts in people.values():
         if not counts[0] and not counts[3]:
             continue
+        sums = role_sums.get(role_id)
+        if sums is None:
+            label = (role_zh if chinese else role_en) or role_zh
+            sums = role_sums[role_id] = [dept_id, (dept_zh if chinese else dept_en) or dept_zh, label, 0, 0, 0, 0, 0]
+        sums[3] += counts[0]
+        sums[4] += counts[1]
+        sums[5] += counts[2]
+        sums[6] += counts[3]
+        sums[7] += counts[4]
+        if not department_id or dept_id == department_id:
+            people_shown.append((f"{name} ({number})", str(pk), pk, counts))
+    overall = CompletionRow(None, "", 0, 0, 0, 0)
+    departments: dict[int, CompletionRow] = {}
+    roles: list[CompletionRow] = []
+    for role_id, (dept_id, dept_label, label, *counts) in role_sums.items():
         department = departments.get(dept_id)
         if department is None:
-            label = (dept_zh if chinese else dept_en) or dept_zh
-            department = departments[dept_id] = CompletionRow(dept_id, label, 0, 0, 0, 0)
+            department = departments[dept_id] = CompletionRow(dept_id, dept_label, 0, 0, 0, 0)
         department.add(*counts)
         if department_id and dept_id != department_id:
             continue
         overall.add(*counts)
-        role = roles.get(role_id)
-        if role is None:
-            role = roles[role_id] = CompletionRow(role_id, (role_zh if chinese else role_en) or role_zh, 0, 0, 0, 0)
-        role.add(*counts)
-        by_person.append(CompletionRow(pk, f"{name} ({number})", *counts))
-    if not department_id:
-        overall = CompletionRow(None, "", 0, 0, 0, 0)
-        for row in departments.values():
-            overall.add(row.total, row.done, row.on_time, row.overdue, row.missed)
+        roles.append(CompletionRow(role_id, label, *counts))
+    people_shown.sort(key=lambda person: person[:2])
 
     def by_label(rows):
         return sorted(rows, key=lambda row: (row.label, str(row.key)))
 
-    return CompletionTable(overall, by_label(departments.values()), by_label(roles.values()), by_label(by_person))
+    return CompletionTable(overall, by_label(departments.values()), by_label(roles), PersonRows(people_shown))
+
+
+class PersonRows(Sequence):
+    """The per-person rows, sorted, each made into a CompletionRow only when read: the dashboard shows 50 a page."""
+
+    def __init__(self, people: list[tuple]):
+        self._people = people
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [CompletionRow(pk, label, *counts) for label, _, pk, counts in self._people[index]]
+        label, _, pk, counts = self._people[index]
+        return CompletionRow(pk, label, *counts)
 
 
 def completion_by(

@@ -97,7 +97,8 @@ def employees_visible_to(*, user) -> QuerySet[Employee]:
     return employees.filter(user_id=user.pk)
 
 
-def _looks_like_id_number(text: str) -> bool:
+def looks_like_id_number(text: str) -> bool:
+    """A whole ID number (18 characters once spaces, hyphens and full-width digits are normalised)."""
     text = normalise_number(text)
     return len(text) == 18 and is_ascii_whole_number(text[:17]) and text[17] in "0123456789X"
 
@@ -110,17 +111,15 @@ def with_id_number(*, queryset: QuerySet[Employee], id_number: str) -> QuerySet[
 
 
 def search_employees(*, queryset: QuerySet[Employee], text: str) -> QuerySet[Employee]:
-    """Name, employee number, login or role title by substring; a complete ID number by exact match."""
+    """Name, employee number, login or role title by substring. Never by ID number: the search text travels in the
+    page address, so a whole ID number is looked up by `with_id_number` from a request body instead."""
     text = (text or "").strip()
     if not text:
         return queryset
-    matches = (
+    return queryset.filter(
         Q(full_name__icontains=text)
         | Q(employee_number__icontains=text)
         | Q(user__username__icontains=text)
         | Q(role__title_zh__icontains=text)
         | Q(role__title_en__icontains=text)
     )
-    if _looks_like_id_number(text):
-        matches |= Q(id_number_digest=digest(text))
-    return queryset.filter(matches)

@@ -273,18 +273,46 @@ class RoleDeleteView(DeleteView):
 
 
 class EmployeeListView(RuleRequiredMixin, TemplateView):
-    """Managers and finance: every employee, searchable and paginated."""
+    """Managers and finance: every employee, searchable and paginated; a whole ID number is looked up by POST only,
+    so it never lands in an access log, the browser history or a Referer header."""
 
     rule = staticmethod(can_view_all_employees)
     template_name = "roles/employee_list.html"
     paginate_by = 25
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get(self, request, *args, **kwargs):
+        if "id_number" in request.GET or selectors.looks_like_id_number(request.GET.get("q", "")):
+            # Already in the log by now; at least nothing is looked up, and the page says how to do it instead.
+            context = self.get_context_data(employees=Employee.objects.none(), q="")
+            context["refused"] = _(
+                "ID numbers are not looked up from the page address (it is kept in logs and the browser history): "
+                "type the whole number in the ID number box."
+            )
+            return self.render_to_response(context, status=400)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        """The ID number box: the whole number, in the request body; anyone with it, whatever their status."""
+        id_number = request.POST.get("id_number", "")
+        employees = selectors.employees_visible_to(user=request.user)
+        # 18 characters, with spaces or hyphens up to 40; anything longer finds nobody.
+        employees = (
+            selectors.with_id_number(queryset=employees, id_number=id_number)
+            if len(id_number) <= 40
+            else employees.none()
+        )
+        return self.render_to_response(
+            self.get_context_data(employees=employees, q="", status="all", looked_up_id_number=True)
+        )
+
+    def get_context_data(self, employees=None, **kwargs):
         params = self.request.GET
-        employees = selectors.employees_visible_to(user=self.request.user)
-        employees = selectors.search_employees(queryset=employees, text=params.get("q", ""))
-        status = params.get("status", "current")
+        status = kwargs.pop("status", params.get("status", "current"))
+        q = kwargs.pop("q", params.get("q", ""))
+        context = super().get_context_data(**kwargs)
+        if employees is None:
+            employees = selectors.employees_visible_to(user=self.request.user)
+            employees = selectors.search_employees(queryset=employees, text=q)
         if status == "current":
             employees = employees.current()
         elif status in EmployeeStatus.values:
@@ -297,7 +325,7 @@ class EmployeeListView(RuleRequiredMixin, TemplateView):
         query.pop("page", None)
         context.update(
             page=page,
-            q=params.get("q", ""),
+            q=q,
             status=status,
             statuses=[("current", _("Current")), *EmployeeStatus.choices, ("all", _("All"))],
             department=department,

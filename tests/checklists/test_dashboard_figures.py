@@ -63,3 +63,49 @@ def test_overdue_is_the_same_count_on_the_card_in_the_columns_and_in_the_list(cl
     assert context["overall"].overdue == by_department == by_role == by_person == listed
     page = response.content.decode()
     assert 'data-testid="overdue-count">4<' in page and "Overdue now" in page
+
+
+def test_role_department_and_overall_figures_add_up_to_the_people_and_a_page_makes_only_its_rows(db):
+    from roles.selectors import completion_table
+
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    shop, office = DepartmentFactory(), DepartmentFactory()
+    tills, shelves, desks = RoleFactory(department=shop), RoleFactory(department=shop), RoleFactory(department=office)
+    people = [
+        EmployeeFactory(role=role, full_name=name)
+        for role, name in [(tills, "丙"), (tills, "甲"), (shelves, "乙"), (desks, "丁")]
+    ]
+    for number, person in enumerate(people):
+        for done in range(number + 2):
+            _item(person, yesterday, done=done % 2 == 0)
+    services.refresh_day_summaries(due_date=yesterday)
+
+    def figures(row):
+        return (row.total, row.done, row.on_time, row.overdue, row.missed)
+
+    def added(rows):
+        return tuple(map(sum, zip(*(figures(row) for row in rows), strict=True)))
+
+    table = completion_table(start=yesterday, end=today, today=today)
+    assert [row.key for row in table.by_person] == [
+        person.pk for person in sorted(people, key=lambda p: f"{p.full_name} ({p.employee_number})")
+    ]
+    assert figures(table.overall) == added(table.by_person) == added(table.by_role) == added(table.by_department)
+    assert figures(table.overall) == (14, 8, 8, 6, 0)
+    for department, roles in ((shop, (tills, shelves)), (office, (desks,))):
+        row = next(row for row in table.by_department if row.key == department.pk)
+        assert figures(row) == added(row for row in table.by_role if row.key in {role.pk for role in roles})
+    # One department: its people and roles only; every department still listed with its own figures.
+    only_shop = completion_table(start=yesterday, end=today, today=today, department_id=shop.pk)
+    assert {row.key for row in only_shop.by_person} == {person.pk for person in people[:3]}
+    assert {row.key for row in only_shop.by_role} == {tills.pk, shelves.pk}
+    assert (
+        figures(only_shop.overall)
+        == added(only_shop.by_person)
+        == figures(next(row for row in only_shop.by_department if row.key == shop.pk))
+    )
+    assert len(only_shop.by_department) == 2
+    # The person rows read by index and by slice alike (the dashboard's paginator takes a slice).
+    assert [figures(row) for row in table.by_person[1:3]] == [figures(table.by_person[1]), figures(table.by_person[2])]
+    assert len(table.by_person) == 4 and isinstance(table.by_person[-1], CompletionRow)

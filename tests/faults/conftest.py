@@ -36,6 +36,8 @@ SERVER_ENV = {
     # These tests sign in with a password alone; two-factor sign-in has its own tests (tests/accounts).
     "OTP_REQUIRED": "false",
     "LOG_LEVEL": "WARNING",
+    # The monitor's token: /health/ shows the broker and the job backlog only to it (or a signed-in manager).
+    "HEALTH_TOKEN": "fault-test-health-" + "t" * 20,
 }
 
 
@@ -216,6 +218,10 @@ class WebApp:
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.base + path, timeout=30, allow_redirects=False, **kwargs)
+
+    def health(self) -> requests.Response:
+        """/health/ as the operator's monitor sees it (with HEALTH_TOKEN): database, broker, jobs waiting."""
+        return self.get("/health/", headers={"X-Health-Token": SERVER_ENV["HEALTH_TOKEN"]})
 
     def post(self, path: str, **kwargs) -> requests.Response:
         return requests.post(self.base + path, timeout=30, allow_redirects=False, **kwargs)

@@ -72,14 +72,14 @@ def test_redis_down_keeps_the_app_serving_and_loses_no_job(
     web.start()
     worker = None
     try:
-        assert web.get("/health/").json()["broker"] == "ok"
+        assert web.health().json()["broker"] == "ok"
         cookies = web.log_in(finance.user.username, PASSWORD)
         token = {"Authorization": f"Token {web.token(finance.user.username, PASSWORD)}", **EN}
 
         private_redis.kill()
 
         timings = {}
-        health, seconds = timed(lambda: web.get("/health/"))
+        health, seconds = timed(web.health)
         timings["health"] = seconds
         assert (health.status_code, health.json()["status"], health.json()["broker"]) == (
             200,
@@ -127,7 +127,7 @@ def test_redis_down_keeps_the_app_serving_and_loses_no_job(
             ("payroll.compute_run", (run.pk, run.attempt)): 1,
             ("inventory.export_summary_job", (job_id,)): 1,
         }
-        assert web.get("/health/").json()["jobs_waiting"] == 2
+        assert web.health().json()["jobs_waiting"] == 2
 
         # The flush command while Redis is still down: says so, keeps every message.
         flush = subprocess.run(
@@ -144,7 +144,7 @@ def test_redis_down_keeps_the_app_serving_and_loses_no_job(
 
         # Redis is back: the web app sees it again, and a worker that starts sends the waiting jobs and runs them.
         private_redis.start()
-        assert wait_for(lambda: web.get("/health/").json()["broker"] == "ok", timeout=10)
+        assert wait_for(lambda: web.health().json()["broker"] == "ok", timeout=10)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "shop_ops", "worker", "--pool=solo", "-Q", queue, *WORKER_OPTIONS],
             cwd=ROOT,

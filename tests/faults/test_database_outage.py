@@ -54,7 +54,7 @@ def test_postgres_restart_and_outage_answer_503_and_recover(private_postgres, st
 
         assert page().status_code == 200
         assert api().status_code == 200
-        assert web.get("/health/").json()["database"] == "ok"
+        assert web.health().json()["database"] == "ok"
 
         # A restart kills the connection gunicorn keeps (CONN_MAX_AGE): the next requests reconnect and succeed.
         private_postgres.ctl("restart", "-m", "fast")
@@ -73,7 +73,7 @@ def test_postgres_restart_and_outage_answer_503_and_recover(private_postgres, st
             answer = api()
             assert answer.status_code == 503
             assert answer.json() == {"detail": "The database is unavailable for a moment; try again in a minute."}
-        health = web.get("/health/")
+        health = web.health()
         assert (health.status_code, health.json()["status"]) == (503, "unavailable")
         login_page = web.get("/accounts/login/", headers=EN)
         assert login_page.status_code == 200  # a page that needs no database still serves
@@ -83,7 +83,7 @@ def test_postgres_restart_and_outage_answer_503_and_recover(private_postgres, st
         answer, after_start = timed(page)
         assert answer.status_code == 200
         assert api().status_code == 200
-        assert web.get("/health/").json()["database"] == "ok"
+        assert web.health().json()["database"] == "ok"
         assert web.process.poll() is None
         print(
             f"PostgreSQL, seconds: first page after restart {after_restart:.3f}, 503 page while down {down:.3f}, "

@@ -253,3 +253,46 @@ def test_the_edit_form_says_when_no_personal_number_is_stored(client_as, manager
     employee = EmployeeFactory(bank_account="", id_number="")
     page = client_as(manager).get(reverse("roles:employee-edit", args=[employee.pk])).content.decode()
     assert "Stored: ." not in page and "None stored yet." in page
+
+
+@pytest.mark.parametrize("editing", [False, True])
+def test_a_form_with_an_error_never_sends_the_typed_personal_numbers_back(client_as, manager, editing, settings):
+    role = RoleFactory()
+    bank, id_number = "6222000011119999444", "11010519491231002X"
+    values = {
+        "username": "xiaoli",
+        "password": "a-good-long-password",
+        "employee_number": "E0501",
+        "full_name": "李小",
+        "role": role.pk,
+        "hire_date": "2025-04-01",
+        "leave_date": "2025-03-01",  # before the hire date: the form comes back with an error
+        "status": "left",
+        "phone": "13700001111",
+        "bank_account": bank,
+        "id_number": id_number,
+    }
+    url = reverse("roles:employee-create")
+    if editing:
+        url = reverse("roles:employee-edit", args=[EmployeeFactory(bank_account="", id_number="").pk])
+    client = client_as(manager)
+    response = client.post(url, values)
+    page = response.content.decode()
+    assert response.status_code == 200 and "leave date cannot be before" in page
+    assert bank not in page and id_number not in page
+    assert bank[-8:] not in page and id_number[-8:] not in page  # not even a part of them
+    assert page.count("enter it again") == 2
+    # A number that is itself wrong is not echoed either; the box left empty gets no "again".
+    response = client.post(
+        url, {**values, "leave_date": "", "status": "active", "bank_account": "", "id_number": "110105194912310021"}
+    )
+    page = response.content.decode()
+    assert "check character of this ID number is wrong" in page and "110105194912310021" not in page
+    assert page.count("enter it again") == 1
+    # In Chinese (the default) the request to type it again is translated.
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("zh-hans"):
+        page = client.post(url, values, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert id_number not in page and "请重新输入" in page
