@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -913,10 +913,11 @@ def request_export(*, run: PayrollRun, user) -> PayrollExport:
 
 
 def _queue_export(job: PayrollExport) -> None:
-    """The one place an export is handed to the worker: after the job row is committed."""
+    """The one place an export is handed to the worker: after the job row is committed, with the language of the
+    person who asked, which the worker writes the workbook in."""
     from .tasks import write_payroll_export
 
-    jobs.enqueue(write_payroll_export, args=[job.pk])
+    jobs.enqueue(write_payroll_export, args=[job.pk, translation.get_language() or settings.LANGUAGE_CODE])
 
 
 def _finish_export(job_id: int, status: str, **fields) -> None:
