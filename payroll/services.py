@@ -285,10 +285,10 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
     except ComputationError as error:
         return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
     except ComponentError as error:
-        return _fail(run_id, attempt, f"A salary structure has a bad formula: {error.message}")
+        return _fail(run_id, attempt, _("A salary structure has a bad formula: %(error)s") % {"error": error.message})
     except Exception:
         # Anything unexpected (the database went away...): the run says it failed instead of looking busy.
-        _fail(run_id, attempt, "The run stopped on an unexpected error; it has been logged. Start it again.")
+        _fail(run_id, attempt, _("The run stopped on an unexpected error; it has been logged. Start it again."))
         raise
     with transaction.atomic():
         run = _lock_own_run(run_id, attempt)
