@@ -1,5 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from shop_ops.i18n import StoredSentences
 
 
 class SkuKind(models.TextChoices):
@@ -70,3 +73,17 @@ class JobStatus(models.TextChoices):
 class JobKind(models.TextChoices):
     COUNT_CLOSE = "count_close", _("Close a stock count")
     SUMMARY_EXPORT = "summary_export", _("Export the stock summary to Excel")
+
+
+# The sentences the warehouse writes into records itself (a movement's reason, an order's flag, a purchase request's
+# reason), stored in the language of whoever caused them; pages show them in the reader's (`|in_reader_language`).
+SYSTEM_SENTENCES = StoredSentences(
+    [
+        gettext_noop("Order shipped"),
+        gettext_noop("Stock count %(month)s"),
+        gettext_noop("Purchase request received"),
+        gettext_noop("At or below the warning level (%(level)s)"),
+        gettext_noop("Out of stock: %(list)s"),
+        gettext_noop("Packing check failed: %(list)s"),
+    ]
+)

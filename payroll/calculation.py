@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from roles.models import Employee
 from roles.workdays import WorkCalendar
@@ -281,7 +283,9 @@ class MonthData:
         version = self.version_for(employee)
         if version is None:
             raise ComputationError(
-                f"no salary structure for the role '{employee.role_title}' or for the employee",
+                format_lazy(
+                    _("no salary structure for the role '{role}' or for the employee"), role=employee.role_title
+                ),
                 employee_id=employee.pk,
                 component="structure",
             )
@@ -289,7 +293,7 @@ class MonthData:
         policy_id = employee.insurance_policy_id or self.default_policy_id
         if policy_id is None:
             raise ComputationError(
-                "no insurance policy: mark one city's policy as the default",
+                _("no insurance policy: mark one city's policy as the default"),
                 employee_id=employee.pk,
                 component="policy",
             )

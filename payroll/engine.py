@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shop_ops.exceptions import ShopOpsError
@@ -91,19 +92,30 @@ def compile_components(specs: Iterable[ComponentSpec]) -> list[CompiledComponent
         code = (spec.code or "").strip()
         if not is_identifier(code):
             raise ComponentError(
-                f"Component code {code!r} must be lower-case letters, digits and _ (starting with a letter), "
-                "and not a function or keyword.",
+                format_lazy(
+                    _(
+                        "Component code {code} must be lower-case letters, digits and _ (starting with a letter), "
+                        "and not a function or keyword."
+                    ),
+                    code=repr(code),
+                ),
                 row=row,
                 field="code",
             )
         if code in VARIABLES:
             raise ComponentError(
-                f"Component code '{code}' is the name of a variable; choose another.", row=row, field="code"
+                format_lazy(_("Component code '{code}' is the name of a variable; choose another."), code=code),
+                row=row,
+                field="code",
             )
         if code in names:
-            raise ComponentError(f"Component code '{code}' is used twice.", row=row, field="code")
+            raise ComponentError(
+                format_lazy(_("Component code '{code}' is used twice."), code=code), row=row, field="code"
+            )
         if spec.kind not in ComponentKind.values:
-            raise ComponentError(f"Unknown component kind {spec.kind!r}.", row=row, field="kind")
+            raise ComponentError(
+                format_lazy(_("Unknown component kind {kind}."), kind=repr(spec.kind)), row=row, field="kind"
+            )
         try:
             formula = parse(spec.formula, names=names)
         except FormulaError as error:
@@ -230,7 +242,12 @@ def _evaluate(formula: Formula, env: dict[str, Decimal], *, employee_id: int, co
         raise ComputationError(error.for_component(code).message, employee_id=employee_id, component=code) from None
     if abs(value) > MAX_INPUT_AMOUNT:
         raise ComputationError(
-            f"{code}: the result {format_value(value)} is beyond the allowed {format_value(MAX_INPUT_AMOUNT)}",
+            format_lazy(
+                _("{code}: the result {value} is beyond the allowed {limit}"),
+                code=code,
+                value=format_value(value),
+                limit=format_value(MAX_INPUT_AMOUNT),
+            ),
             employee_id=employee_id,
             component=code,
         )
@@ -344,8 +361,13 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
     slip.net_pay = slip.gross_pay - slip.deductions - slip.social_insurance - slip.housing_fund - slip.income_tax
     if slip.net_pay < 0:
         raise ComputationError(
-            f"net pay would be negative ({format_value(slip.net_pay)}): deductions exceed pay; "
-            "reduce the penalties or carry part of them to a later month",
+            format_lazy(
+                _(
+                    "net pay would be negative ({amount}): deductions exceed pay; "
+                    "reduce the penalties or carry part of them to a later month"
+                ),
+                amount=format_value(slip.net_pay),
+            ),
             employee_id=month.employee_id,
             component="net_pay",
         )

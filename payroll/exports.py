@@ -3,7 +3,8 @@
 Sheets: 汇总 summary by department, 工资表 one row per employee and one column per component, 银行转账 bank
 transfer (full account numbers: only finance may download), 单位成本 employer cost, 工资条 a header row above each
 employee's row for printing and cutting. Totals are live SUM formulas; headers are frozen; money uses '#,##0.00';
-the tables have filters.
+the tables have filters. Sheet names, headers and names kept in two languages are in the active language (the export
+job activates the language of the person who asked for it).
 
 How it is written: openpyxl's per-cell objects cost ~20 µs a cell and 100 000 payslips make ~8 million cells, so
 openpyxl builds only the package (styles, sheets, column widths, frozen header, filters) and every row is rendered
@@ -29,12 +30,15 @@ from io import BytesIO, TextIOWrapper
 from xml.sax.saxutils import escape
 
 from django.db.models import Min
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shop_ops.excel import excel_text
+from shop_ops.i18n import in_language_text, pick_language
 from shop_ops.numbers import EXCEL_MONEY_FORMAT
 
 from .choices import SystemLine
@@ -82,7 +86,7 @@ def xml_text(value) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str  # a lazy translation is put into words when the header row is written
     width: int
     kind: str = "text"  # text, money or count (days, people)
 
@@ -131,7 +135,7 @@ class _StreamedSheet:
             else:
                 cells.append(f'<c r="{letter}{{0}}" s="{styles.cell[kind]}">{{{position}}}</c>')
         self.template = '<row r="{0}">' + "".join(cells) + "</row>"
-        self.header_xml = self._row_xml(ROW, [column.header for column in columns], styles.header)
+        self.header_xml = self._row_xml(ROW, [str(column.header) for column in columns], styles.header)
         self.rows = 0
         self.autofilter = ""
         # Removed when the export's ExitStack closes, written or not; the text layer only encodes into it.
@@ -207,30 +211,39 @@ def _component_lines(run: PayrollRun):
     return PayslipLine.objects.filter(payslip__run=run).exclude(code__in=system, is_system=True)
 
 
+# The workbook's words carry the context "payroll workbook": a header such as "Name" (姓名) or "Summary" (汇总)
+# means something else on a page.
+WORKBOOK = "payroll workbook"
 TOTAL_COLUMNS = [
-    ("gross_pay", "应发合计 Gross"),
-    ("deductions", "扣款 Deductions"),
-    ("social_insurance", "社保个人 Social ins."),
-    ("housing_fund", "公积金个人 Housing fund"),
-    ("income_tax", "个税 Income tax"),
-    ("net_pay", "实发 Net pay"),
+    ("gross_pay", pgettext_lazy(WORKBOOK, "Gross pay")),
+    ("deductions", pgettext_lazy(WORKBOOK, "Deductions")),
+    ("social_insurance", pgettext_lazy(WORKBOOK, "Social insurance")),
+    ("housing_fund", pgettext_lazy(WORKBOOK, "Housing fund")),
+    ("income_tax", pgettext_lazy(WORKBOOK, "Income tax")),
+    ("net_pay", pgettext_lazy(WORKBOOK, "Net pay")),
 ]
 COST_COLUMNS = [
-    ("gross_pay", "应发 Gross"),
-    ("deductions", "扣款 Deductions"),
-    ("employer_social_insurance", "社保单位 Social ins."),
-    ("employer_housing_fund", "公积金单位 Housing fund"),
-    ("employer_other", "其他单位成本 Other"),
-    ("benefits", "福利 Benefits"),
-    ("employer_cost", "单位总成本 Total cost"),
+    ("gross_pay", pgettext_lazy(WORKBOOK, "Gross")),
+    ("deductions", pgettext_lazy(WORKBOOK, "Deductions")),
+    ("employer_social_insurance", pgettext_lazy(WORKBOOK, "Employer social insurance")),
+    ("employer_housing_fund", pgettext_lazy(WORKBOOK, "Employer housing fund")),
+    ("employer_other", pgettext_lazy(WORKBOOK, "Other employer cost")),
+    ("benefits", pgettext_lazy(WORKBOOK, "Benefits")),
+    ("employer_cost", pgettext_lazy(WORKBOOK, "Total cost")),
 ]
+NUMBER = pgettext_lazy(WORKBOOK, "No.")
+NAME = pgettext_lazy(WORKBOOK, "Name")
+DEPARTMENT = pgettext_lazy(WORKBOOK, "Department")
+TOTAL = pgettext_lazy(WORKBOOK, "Total")
 SLIP_FIELDS = (
     "pk",
     "employee__employee_number",
     "employee__full_name",
     "employee__bank_account",
     "department__name_zh",
+    "department__name_en",
     "role__title_zh",
+    "role__title_en",
     "days_worked",
     *dict.fromkeys(name for name, _label in TOTAL_COLUMNS + COST_COLUMNS),
 )
@@ -279,64 +292,64 @@ def export_run(*, run: PayrollRun, path: str | None = None, progress: Callable[[
 
 
 def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet]:
-    def sheet(title: str, columns: list[Column]) -> _StreamedSheet:
-        return _StreamedSheet(workbook, styles, files, title, columns)
+    def sheet(title, columns: list[Column]) -> _StreamedSheet:
+        return _StreamedSheet(workbook, styles, files, str(title), columns)
 
     departments, _grand = run_totals(run=run)
     summary_fields = [name for name, _label in TOTAL_COLUMNS] + ["employer_cost"]
     summary = sheet(
-        "汇总 Summary",
+        pgettext_lazy(WORKBOOK, "Summary"),
         [
-            Column("部门 Department", 28),
-            Column("人数 People", 10, "count"),
+            Column(DEPARTMENT, 28),
+            Column(pgettext_lazy(WORKBOOK, "People"), 10, "count"),
             *[Column(label, 16, "money") for _name, label in TOTAL_COLUMNS],
-            Column("单位总成本 Employer cost", 16, "money"),
+            Column(pgettext_lazy(WORKBOOK, "Total employer cost"), 16, "money"),
         ],
     )
     summary.header()
     for department in departments:
         values = [department.department, department.people, *[department.totals[name] for name in summary_fields]]
         summary.write(summary.render(values))
-    summary.totals(f"合计 Total {run.label}")
+    summary.totals(f"{TOTAL} {run.label}")
 
     components = _component_columns(run)
     payslip_columns = [
-        Column("工号 No.", 10),
-        Column("姓名 Name", 12),
-        Column("部门 Department", 16),
-        Column("岗位 Role", 18),
-        Column("出勤 Days", 8, "count"),
-        *[Column(name, 14, "money") for _code, name in components],
+        Column(NUMBER, 10),
+        Column(NAME, 12),
+        Column(DEPARTMENT, 16),
+        Column(pgettext_lazy(WORKBOOK, "Role"), 18),
+        Column(pgettext_lazy(WORKBOOK, "Days"), 8, "count"),
+        *[Column(in_language_text(name), 14, "money") for _code, name in components],
         *[Column(label, 14, "money") for _name, label in TOTAL_COLUMNS],
     ]
-    payslips = sheet("工资表 Payslips", payslip_columns)
+    payslips = sheet(pgettext_lazy(WORKBOOK, "Payslips"), payslip_columns)
     bank = sheet(
-        "银行转账 Bank transfer",
+        pgettext_lazy(WORKBOOK, "Bank transfer"),
         [
-            Column("工号 No.", 10),
-            Column("户名 Account name", 14),
-            Column("银行账号 Bank account", 24),
-            Column("备注 Remark", 24),
-            Column("金额 Amount", 16, "money"),
+            Column(NUMBER, 10),
+            Column(pgettext_lazy(WORKBOOK, "Account name"), 14),
+            Column(pgettext_lazy(WORKBOOK, "Bank account"), 24),
+            Column(pgettext_lazy(WORKBOOK, "Remark"), 24),
+            Column(pgettext_lazy(WORKBOOK, "Amount"), 16, "money"),
         ],
     )
     cost = sheet(
-        "单位成本 Employer cost",
+        pgettext_lazy(WORKBOOK, "Employer cost"),
         [
-            Column("工号 No.", 10),
-            Column("姓名 Name", 12),
-            Column("部门 Department", 16),
+            Column(NUMBER, 10),
+            Column(NAME, 12),
+            Column(DEPARTMENT, 16),
             *[Column(label, 16, "money") for _name, label in COST_COLUMNS],
         ],
     )
     # 工资条: the header repeats above every employee's row, with a blank row between, for printing and cutting.
-    strips = sheet("工资条 Payslip strips", payslip_columns)
+    strips = sheet(pgettext_lazy(WORKBOOK, "Payslip strips"), payslip_columns)
     for frozen in (summary, payslips, bank, cost):
         frozen.ws.freeze_panes = "A2"
     for table in (payslips, bank, cost):
         table.header()
 
-    remark = f"工资 {run.label}"
+    remark = _("Pay %(month)s") % {"month": run.label}
     codes = [code for code, _name in components]
     totals = [name for name, _label in TOTAL_COLUMNS]
     costs = [name for name, _label in COST_COLUMNS]
@@ -344,12 +357,13 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
     done = 0
     for slip, amounts in _payslips_with_amounts(run):
         number, name = slip["employee__employee_number"], slip["employee__full_name"]
+        department = pick_language(slip["department__name_zh"], slip["department__name_en"])
         row = payslips.render(
             [
                 number,
                 name,
-                slip["department__name_zh"],
-                slip["role__title_zh"],
+                department,
+                pick_language(slip["role__title_zh"], slip["role__title_en"]),
                 slip["days_worked"],
                 *[amounts.get(code) for code in codes],
                 *[slip[field] for field in totals],
@@ -361,13 +375,13 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         strips.header()
         strips.write(row)
         bank.write(bank.render([number, name, slip["employee__bank_account"], remark, slip["net_pay"]]))
-        cost.write(cost.render([number, name, slip["department__name_zh"], *[slip[field] for field in costs]]))
+        cost.write(cost.render([number, name, department, *[slip[field] for field in costs]]))
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(min(done, total), total)
-    payslips.totals("合计 Total")
-    bank.totals("合计 Total")
-    cost.totals("合计 Total")
+    payslips.totals(str(TOTAL))
+    bank.totals(str(TOTAL))
+    cost.totals(str(TOTAL))
     if progress is not None:
         progress(min(done, total), total)
     return [summary, payslips, bank, cost, strips]

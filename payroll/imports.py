@@ -11,8 +11,11 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -31,9 +34,17 @@ MAX_ROWS = 5000
 MAX_IMPORT_AMOUNT = MAX_INPUT_AMOUNT * 100
 MAX_IMPORT_DAYS = Decimal(31)
 
+# The sheets' keys: also the names the template had before it followed the language, still read.
 ADJUSTMENTS = "奖惩 Bonuses"
 ATTENDANCE = "考勤 Attendance"
 SALES = "销售 Sales"
+# The template names its sheets in the language of the page it is downloaded from; a file with the names of either
+# language (or the keys) is read. The column headers are the names a program reads, the same in every language.
+SHEET_TITLES = {
+    ADJUSTMENTS: pgettext_lazy("import sheet", "Bonuses"),
+    ATTENDANCE: pgettext_lazy("import sheet", "Attendance"),
+    SALES: pgettext_lazy("import sheet", "Sales"),
+}
 COLUMNS = {
     ADJUSTMENTS: ["employee_number", "kind", "amount", "reason"],
     ATTENDANCE: ["employee_number", "days_worked", "unpaid_leave_days"],
@@ -56,7 +67,7 @@ class RowError:
 
     def __str__(self) -> str:
         return _("%(sheet)s, row %(row)s, column %(column)s: %(message)s") % {
-            "sheet": self.sheet,
+            "sheet": sheet_title(self.sheet),
             "row": self.row,
             "column": self.column,
             "message": self.message,
@@ -74,8 +85,23 @@ class ImportRejected(PayrollError):
         super().__init__(f"{message} {shown}{more}", field="file")
 
 
+def sheet_title(sheet: str) -> str:
+    """A sheet's name in the active language (the key of an unknown sheet as it is)."""
+    return str(SHEET_TITLES.get(sheet, sheet))
+
+
+def sheet_keys() -> dict[str, str]:
+    """Every name a sheet of the template is read by (the key, and its title in each language) → its key."""
+    names = {key: key for key in COLUMNS}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.update({sheet_title(key): key for key in COLUMNS})
+    return names
+
+
 def template() -> bytes:
-    """The import template: one sheet per kind of input, headers in the first row, one example row each."""
+    """The import template: one sheet per kind of input, headers in the first row, one example row each; the
+    sheets are named in the active language."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     examples = {
@@ -83,17 +109,17 @@ def template() -> bytes:
         ATTENDANCE: ["E0009", 20, 1],
         SALES: ["marketing", 905000, 301500],
     }
-    for title, columns in COLUMNS.items():
-        sheet = workbook.create_sheet(title)
+    for key, columns in COLUMNS.items():
+        sheet = workbook.create_sheet(sheet_title(key))
         sheet.append(columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        sheet.append(examples[title])
+        sheet.append(examples[key])
         sheet.freeze_panes = "A2"
         for letter in "ABCD":
             sheet.column_dimensions[letter].width = 22
     kinds = DataValidation(type="list", formula1='"bonus,penalty"', allow_blank=False)
-    workbook[ADJUSTMENTS].add_data_validation(kinds)
+    workbook[sheet_title(ADJUSTMENTS)].add_data_validation(kinds)
     kinds.add(f"B2:B{MAX_ROWS + 1}")
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -133,7 +159,8 @@ def _read(upload) -> dict[str, list[Row]]:
     its limits (`shop_ops/uploads.py`; here at most MAX_FILE_BYTES and MAX_ROWS rows per sheet)."""
     limits = UploadLimits.from_settings(file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS)
     try:
-        sheets = read_upload(upload, formats=("xlsx",), sheets=COLUMNS, limits=limits)
+        names = sheet_keys()
+        sheets = read_upload(upload, formats=("xlsx",), sheets=names, limits=limits)
     except NotAWorkbook:
         raise PayrollError(
             _("This is not an Excel workbook (.xlsx); download the template and fill it in."), field="file"
@@ -142,10 +169,20 @@ def _read(upload) -> dict[str, list[Row]]:
         raise PayrollError(error.message, field="file") from None
     if not sheets:
         raise PayrollError(
-            _("The workbook has none of the template's sheets (%(sheets)s).") % {"sheets": ", ".join(COLUMNS)},
+            _("The workbook has none of the template's sheets (%(sheets)s).")
+            % {"sheets": ", ".join(sheet_title(key) for key in COLUMNS)},
             field="file",
         )
-    return {sheet.name: sheet.rows for sheet in sheets}
+    found: dict[str, list[Row]] = {}
+    for sheet in sheets:
+        key = names[sheet.name]
+        if key in found:  # e.g. 奖惩 and Bonuses: which one holds the month's figures is for a person to say
+            raise PayrollError(
+                _("The workbook has the sheet %(sheet)s twice, under two names; keep one.") % {"sheet": sheet.name},
+                field="file",
+            )
+        found[key] = sheet.rows
+    return found
 
 
 def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -285,10 +285,10 @@ def compute_run(*, run_id: int, attempt: int, batch_size: int = BATCH_SIZE) -> s
     except ComputationError as error:
         return _fail(run_id, attempt, error.message, employee_id=error.employee_id, component=error.component)
     except ComponentError as error:
-        return _fail(run_id, attempt, f"A salary structure has a bad formula: {error.message}")
+        return _fail(run_id, attempt, _("A salary structure has a bad formula: %(error)s") % {"error": error.message})
     except Exception:
         # Anything unexpected (the database went away...): the run says it failed instead of looking busy.
-        _fail(run_id, attempt, "The run stopped on an unexpected error; it has been logged. Start it again.")
+        _fail(run_id, attempt, _("The run stopped on an unexpected error; it has been logged. Start it again."))
         raise
     with transaction.atomic():
         run = _lock_own_run(run_id, attempt)
@@ -913,10 +913,11 @@ def request_export(*, run: PayrollRun, user) -> PayrollExport:
 
 
 def _queue_export(job: PayrollExport) -> None:
-    """The one place an export is handed to the worker: after the job row is committed."""
+    """The one place an export is handed to the worker: after the job row is committed, with the language of the
+    person who asked, which the worker writes the workbook in."""
     from .tasks import write_payroll_export
 
-    jobs.enqueue(write_payroll_export, args=[job.pk])
+    jobs.enqueue(write_payroll_export, args=[job.pk, translation.get_language() or settings.LANGUAGE_CODE])
 
 
 def _finish_export(job_id: int, status: str, **fields) -> None:

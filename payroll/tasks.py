@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import services
 from .exceptions import PayrollConflict
@@ -17,10 +17,12 @@ def compute_payroll_run(run_id: int, attempt: int) -> str:
 
 
 @shared_task(name="payroll.write_export", acks_late=True)
-def write_payroll_export(export_id: int) -> str:
+def write_payroll_export(export_id: int, language: str | None = None) -> str:
     """Write a run's Excel workbook for an export job, with progress; a finished job is left alone, a redelivered
-    message writes an interrupted one again."""
-    return services.write_export(job_id=export_id).status
+    message writes an interrupted one again. Sheet names and headers are in the language of the person who asked
+    (Chinese, the default, for a message without one)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return services.write_export(job_id=export_id).status
 
 
 @shared_task(name="payroll.remove_old_export_files")

@@ -506,7 +506,7 @@ class InputsView(RuleRequiredMixin, TemplateView):
             services.save_attendance(month=month, user=user, **data)
         else:
             counts = imports.import_inputs(upload=data["file"], month=month, user=user)
-            messages.info(self.request, ", ".join(f"{sheet}: {n}" for sheet, n in counts.items()))
+            messages.info(self.request, ", ".join(f"{imports.sheet_title(key)}: {n}" for key, n in counts.items()))
 
 
 class AdjustmentDeleteView(RuleRequiredMixin, TemplateView):

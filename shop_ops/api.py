@@ -39,7 +39,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_number(self, request, paginator):
         values = request.query_params.getlist(self.page_query_param)
         if len(values) > 1 or (values and not values[0].strip()):
-            raise exceptions.ValidationError({self.page_query_param: ["Give one page number, or leave it out."]})
+            raise exceptions.ValidationError({self.page_query_param: [_("Give one page number, or leave it out.")]})
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):
@@ -49,9 +49,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return self.page_size
         size = parse_whole_number(raw[0], maximum=self.max_page_size) if len(raw) == 1 else None
         if not size:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
-            )
+            message = _("A whole number from 1 to %(maximum)d.") % {"maximum": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
 
 
@@ -63,7 +62,7 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
         if unknown:
             allowed = ", ".join(sorted(self.allowed_params(request, queryset, view)))
             raise exceptions.ValidationError(
-                {name: [f"Unknown query parameter. Allowed: {allowed}."] for name in unknown}
+                {name: [_("Unknown query parameter. Allowed: %(allowed)s.") % {"allowed": allowed}] for name in unknown}
             )
         filterset = self.get_filterset(request, queryset, view)
         if filterset is not None:
@@ -88,17 +87,17 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
                 if not values:
                     continue
                 if len(values) > 1 and not multiple:
-                    errors[param] = ["Give this parameter once."]
+                    errors[param] = [_("Give this parameter once.")]
                 elif any(value.strip() == "" for value in values):
-                    errors[param] = ["Give a value, or leave the parameter out."]
+                    errors[param] = [_("Give a value, or leave the parameter out.")]
                 elif isinstance(filter_, BooleanFilter) and values[0].lower() not in {"true", "false", "1", "0"}:
-                    errors[param] = ["Use true or false."]
+                    errors[param] = [_("Use true or false.")]
                 elif isinstance(cleaned, slice):
                     part = cleaned.start if suffix in ("after", "min") else cleaned.stop
                     if part is None:
-                        errors[param] = ["Enter a valid value."]
+                        errors[param] = [_("Enter a valid value.")]
                 elif cleaned is None:
-                    errors[param] = ["Enter a valid value."]
+                    errors[param] = [_("Enter a valid value.")]
         if errors:
             raise exceptions.ValidationError(errors)
 
@@ -229,7 +228,7 @@ def _wants_json(request) -> bool:
 def page_not_found(request, exception=None):
     """404 as the API's JSON error under /api/, Django's page elsewhere."""
     if _wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -253,7 +252,7 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return service_unavailable(request)
     if _wants_json(request):
-        return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
+        return JsonResponse({"detail": _("Server error; it has been logged.")}, status=500)
     return defaults.server_error(request)
 
 

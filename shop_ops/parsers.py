@@ -1,6 +1,7 @@
 """Request body parsing for the API (kept apart from shop_ops.api, which imports DRF's views: the settings name
 this parser, and DRF's views read the settings when they are imported)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
 
 
@@ -27,5 +28,5 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
         if _has_nul(data):
-            raise exceptions.ParseError("Text may not contain NUL (\\u0000) characters.")
+            raise exceptions.ParseError(_("Text may not contain NUL (\\u0000) characters."))
         return data

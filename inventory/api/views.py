@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -316,9 +317,9 @@ class InventoryJobViewSet(viewsets.ReadOnlyModelViewSet):
     def download(self, request, pk=None):
         job = self.get_object()
         if job.kind != JobKind.SUMMARY_EXPORT or job.status != JobStatus.DONE or not job.file:
-            raise NotFound("This job has no finished file (yet).")
+            raise NotFound(_("This job has no finished file (yet)."))
         if not selectors.export_visible_to(job=job, user=request.user):
-            raise NotFound("This file may hold the figures of a warehouse under a blind count; ask for a new one.")
+            raise NotFound(_("This file may hold the figures of a warehouse under a blind count; ask for a new one."))
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,
@@ -332,7 +333,8 @@ def _check_params(request, allowed) -> None:
 
     unknown = sorted(set(request.query_params) - set(allowed) - {"format"})
     if unknown:
-        raise ValidationError({name: [f"Unknown query parameter. Allowed: {', '.join(allowed)}."] for name in unknown})
+        message = _("Unknown query parameter. Allowed: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+        raise ValidationError({name: [message] for name in unknown})
 
 
 class PurchaseRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

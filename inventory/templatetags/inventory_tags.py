@@ -1,6 +1,7 @@
 from django import template
 
 from .. import permissions, selectors
+from ..choices import SYSTEM_SENTENCES
 
 register = template.Library()
 
@@ -24,3 +25,10 @@ def inventory_access(context) -> dict:
 def works_in_warehouse(user) -> bool:
     """Whether the user operates the warehouse (its queue is their start page, or one of them)."""
     return permissions.can_operate_stock(user)
+
+
+@register.filter
+def in_reader_language(text) -> str:
+    """A sentence the warehouse wrote into a record ("Order shipped"), in the language of the page that shows it;
+    text a person typed as it is."""
+    return SYSTEM_SENTENCES.in_language(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -129,7 +130,7 @@ class StructureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         month = serializer.validated_data["month"]
         version = structure.versions.filter(effective_from__lte=month).order_by("-effective_from").first()
         if version is None:
-            return Response({"detail": "This structure has no version in force that month."}, status=400)
+            return Response({"detail": _("This structure has no version in force that month.")}, status=400)
         try:
             rows = services.preview_structure_change(
                 version=version, components=_specs(serializer.validated_data["components"]), month=month

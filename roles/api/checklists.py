@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -58,7 +59,7 @@ class DutyViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         try:
             instance.delete()
         except ProtectedError:
-            raise ConflictError("This duty has checklist history; deactivate it instead of deleting it.") from None
+            raise ConflictError(_("This duty has checklist history; deactivate it instead of deleting it.")) from None
 
     @extend_schema(request=StartDutySerializer, responses={201: ChecklistItemSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
@@ -69,7 +70,7 @@ class DutyViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         payload.is_valid(raise_exception=True)
         employee = payload.validated_data.get("employee") or getattr(request.user, "employee", None)
         if employee is None:
-            raise serializers.ValidationError({"employee": ["Your login is not linked to an employee record."]})
+            raise serializers.ValidationError({"employee": [_("Your login is not linked to an employee record.")]})
         item = services.trigger_on_demand_duty(
             duty=duty, employee=employee, by=request.user, note=payload.validated_data["note"]
         )
@@ -119,7 +120,7 @@ class ChecklistItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def create(self, request):
         """Give one person a one-off task with a deadline (Manager)."""
         if not can_manage_checklists(request.user):
-            raise NotYourItem("Only managers give one-off tasks.")
+            raise NotYourItem(_("Only managers give one-off tasks."))
         payload = AdHocTaskSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         item = services.add_ad_hoc_task(by=request.user, **payload.validated_data)
@@ -187,25 +188,26 @@ class CompletionStatsView(APIView):
         params = request.query_params
         unknown = set(params) - set(self.extra_query_params) - {"format"}
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown query parameter."] for name in sorted(unknown)})
+            raise serializers.ValidationError({name: [_("Unknown query parameter.")] for name in sorted(unknown)})
         today = timezone.localdate()
         group_by = params.get("group_by", "department")
         if group_by not in selectors.checklists.GROUPINGS:
-            raise serializers.ValidationError({"group_by": ["Use department, role or employee."]})
+            raise serializers.ValidationError({"group_by": [_("Use department, role or employee.")]})
         period = params.get("period", Period.MONTH)
         if period not in Period.values:
-            raise serializers.ValidationError({"period": [f"Use one of: {', '.join(Period.values)}."]})
+            message = _("Use one of: %(values)s.") % {"values": ", ".join(Period.values)}
+            raise serializers.ValidationError({"period": [message]})
         start, end = selectors.period_range(period, today)
         try:
             start = datetime.date.fromisoformat(params["start"]) if "start" in params else start
             end = datetime.date.fromisoformat(params["end"]) if "end" in params else end
         except ValueError:
-            raise serializers.ValidationError({"start": ["Dates look like 2026-03-31."]}) from None
+            raise serializers.ValidationError({"start": [_("Dates look like 2026-03-31.")]}) from None
         if start > end:
-            raise serializers.ValidationError({"end": ["The end date cannot be before the start date."]})
+            raise serializers.ValidationError({"end": [_("The end date cannot be before the start date.")]})
         department = params.get("department")
         if department and parse_whole_number(department) is None:
-            raise serializers.ValidationError({"department": ["A department id is a number."]})
+            raise serializers.ValidationError({"department": [_("A department id is a number.")]})
         if can_manage_checklists(request.user):
             rows = selectors.completion_by(
                 group_by=group_by, start=start, end=end, today=today, department_id=parse_whole_number(department)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -150,5 +151,5 @@ class EmployeeViewSet(
         """The signed-in user's own employee record."""
         employee = self.get_queryset().filter(user=request.user).first()
         if employee is None:
-            return Response({"detail": "Your login is not linked to an employee record."}, status=404)
+            return Response({"detail": _("Your login is not linked to an employee record.")}, status=404)
         return Response(self.get_serializer(employee).data)

@@ -127,26 +127,7 @@ class CompletionTable:
         return {"department": self.by_department, "role": self.by_role, "employee": self.by_person}[group_by]
 
 
-def _people_figures(start: datetime.date, last: datetime.date, today: datetime.date):
-    """Per person with items due in [start, last]: name, number, role and department, and the summed figures."""
-    return (
-        _days_due(start, last, today)
-        .values_list(
-            "employee_id",
-            "employee__full_name",
-            "employee__employee_number",
-            "employee__role_id",
-            "employee__role__title_zh",
-            "employee__role__title_en",
-            "employee__role__department_id",
-            "employee__role__department__name_zh",
-            "employee__role__department__name_en",
-        )
-        .annotate(**_figures(today))
-        .order_by()
-    )
-
-
+# Who a row of the dashboard is about: name, number, role and department (each name in both languages).
 _PERSON_FIELDS = (
     "employee_id",
     "employee__full_name",
@@ -158,6 +139,11 @@ _PERSON_FIELDS = (
     "employee__role__department__name_zh",
     "employee__role__department__name_en",
 )
+
+
+def _people_figures(start: datetime.date, last: datetime.date, today: datetime.date):
+    """Per person with items due in [start, last]: the person fields and the summed figures."""
+    return _days_due(start, last, today).values_list(*_PERSON_FIELDS).annotate(**_figures(today)).order_by()
 
 
 def _overdue_by_person(today: datetime.date):

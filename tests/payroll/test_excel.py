@@ -1,12 +1,14 @@
 """The workbook finance hands on: reopened and its totals checked; and the import with row-level errors."""
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from payroll import imports, services
 from payroll.exceptions import PayrollError
@@ -38,20 +40,20 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
     path = export_run(run=run, path=str(tmp_path / "run.xlsx"))
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames == [
-        "汇总 Summary",
-        "工资表 Payslips",
-        "银行转账 Bank transfer",
-        "单位成本 Employer cost",
-        "工资条 Payslip strips",
+        "Summary",
+        "Payslips",
+        "Bank transfer",
+        "Employer cost",
+        "Payslip strips",
     ]
     slips = Payslip.objects.filter(run=run)
     net_total = sum(s.net_pay for s in slips)
 
-    sheet = workbook["工资表 Payslips"]
+    sheet = workbook["Payslips"]
     headers = [c.value for c in sheet[1]]
-    net_column = headers.index("实发 Net pay") + 1
+    net_column = headers.index("Net pay") + 1
     last = sheet.max_row
-    assert sheet.cell(last, 1).value == "合计 Total"
+    assert sheet.cell(last, 1).value == "Total"
     letter = openpyxl.utils.get_column_letter(net_column)
     assert sheet.cell(last, net_column).value == f"=SUM({letter}2:{letter}{last - 1})"
     assert _sum_column(sheet, net_column, 2, last - 1) == net_total
@@ -65,22 +67,112 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
     assert '\'=HYPERLINK("http://x")' in names
     assert all(sheet.cell(row, 2).data_type == "s" for row in range(2, last))
 
-    bank = workbook["银行转账 Bank transfer"]
+    bank = workbook["Bank transfer"]
     assert _sum_column(bank, 5, 2, bank.max_row - 1) == net_total
     accounts = {bank.cell(row, 3).value for row in range(2, bank.max_row)}
     assert evil.bank_account in accounts  # the full number, as text
 
-    summary = workbook["汇总 Summary"]
+    summary = workbook["Summary"]
     assert _sum_column(summary, 8, 2, summary.max_row - 1) == net_total
     assert summary.cell(summary.max_row, 2).value.startswith("=SUM(B2:")
 
-    cost = workbook["单位成本 Employer cost"]
+    cost = workbook["Employer cost"]
     assert _sum_column(cost, 10, 2, cost.max_row - 1) == sum(s.employer_cost for s in slips)
 
-    strips = workbook["工资条 Payslip strips"]
-    assert strips.cell(1, 1).value == "工号 No."
-    assert strips.cell(4, 1).value == "工号 No."  # header, row, blank, header...
+    strips = workbook["Payslip strips"]
+    assert strips.cell(1, 1).value == "No."
+    assert strips.cell(4, 1).value == "No."  # header, row, blank, header...
     assert strips.max_row == 3 * slips.count() - 1
+
+
+ENGLISH_SHEETS = ["Summary", "Payslips", "Bank transfer", "Employer cost", "Payslip strips"]
+CHINESE_SHEETS = ["汇总", "工资表", "银行转账", "单位成本", "工资条"]
+
+
+def _headers(workbook) -> dict[str, list]:
+    return {name: [cell.value for cell in workbook[name][1]] for name in workbook.sheetnames}
+
+
+def test_the_workbook_is_in_the_language_it_is_written_in(sales_employee, tmp_path):
+    sales_employee(base="8000.00")
+    run = run_month()
+    with translation.override("zh-hans"):
+        chinese = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "zh.xlsx")))
+    with translation.override("en"):
+        english = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "en.xlsx")))
+    assert chinese.sheetnames == CHINESE_SHEETS and english.sheetnames == ENGLISH_SHEETS
+    zh, en = _headers(chinese), _headers(english)
+    assert zh["汇总"] == ["部门", "人数", "应发合计", "扣款", "社保个人", "公积金个人", "个税", "实发", "单位总成本"]
+    assert en["Summary"] == [
+        "Department",
+        "People",
+        "Gross pay",
+        "Deductions",
+        "Social insurance",
+        "Housing fund",
+        "Income tax",
+        "Net pay",
+        "Total employer cost",
+    ]
+    assert zh["工资表"][:5] == ["工号", "姓名", "部门", "岗位", "出勤"] and zh["工资表"][-1] == "实发"
+    assert en["Payslips"][:5] == ["No.", "Name", "Department", "Role", "Days"] and en["Payslips"][-1] == "Net pay"
+    assert zh["银行转账"] == ["工号", "户名", "银行账号", "备注", "金额"]
+    assert en["Bank transfer"] == ["No.", "Account name", "Bank account", "Remark", "Amount"]
+    assert zh["单位成本"] == [
+        "工号",
+        "姓名",
+        "部门",
+        "应发",
+        "扣款",
+        "社保单位",
+        "公积金单位",
+        "其他单位成本",
+        "福利",
+        "单位总成本",
+    ]
+    assert en["Employer cost"][3:] == [
+        "Gross",
+        "Deductions",
+        "Employer social insurance",
+        "Employer housing fund",
+        "Other employer cost",
+        "Benefits",
+        "Total cost",
+    ]
+    assert zh["工资条"] == zh["工资表"] and en["Payslip strips"] == en["Payslips"]
+    assert (chinese["银行转账"].cell(2, 4).value, english["Bank transfer"].cell(2, 4).value) == (
+        "工资 2026-03",
+        "Pay 2026-03",
+    )
+    payslips = english["Payslips"]
+    assert payslips.cell(payslips.max_row, 1).value == "Total"
+    assert english["Summary"].cell(english["Summary"].max_row, 1).value == "Total 2026-03"
+    # No header of ours is left with both languages in it (the workbook used to say "工号 No."); the component
+    # columns are named as the structure names them (this test's structure: in English).
+    components = len(zh["工资表"]) - 11
+    for headers, letters in ((zh, "[A-Za-z]{2}"), (en, "[\u4e00-\u9fff]")):
+        for sheet, row in headers.items():
+            ours = (
+                row[:5] + row[5 + components :] if sheet in ("工资表", "工资条", "Payslips", "Payslip strips") else row
+            )
+            assert not any(re.search(letters, str(value)) for value in ours), (sheet, ours)
+
+
+@pytest.mark.parametrize(("language", "sheets"), [("en", ENGLISH_SHEETS), ("zh-hans", CHINESE_SHEETS)])
+def test_the_worker_writes_the_workbook_in_the_language_of_who_asked(
+    language, sheets, sales_employee, finance, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYROLL_EXPORT_INLINE_MAX = 0  # the worker's job, which runs with no request and no language of its own
+    sales_employee(base="8000.00")
+    run = run_month()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, translation.override(language):
+        job = services.request_export(run=run, user=finance.user)
+    assert job.status == "queued" and len(callbacks) == 1
+    with translation.override("zh-hans" if language == "en" else "en"):  # the worker's own language differs
+        callbacks[0]()
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        assert openpyxl.load_workbook(handle).sheetnames == sheets
 
 
 def test_safe_text():
@@ -97,7 +189,7 @@ def test_export_download_is_finance_only(client_as, finance, manager, sales_empl
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="payroll-2026-03.xlsx"'
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert "银行转账 Bank transfer" in workbook.sheetnames
+    assert "Bank transfer" in workbook.sheetnames
     refused = client_as(manager).post(url)
     assert refused.status_code == 302 and refused.url == reverse("home")
     assert client_as(finance).get(url).status_code == 405  # asking for a file writes a job row: POST only
@@ -115,10 +207,40 @@ def _upload(sheets: dict[str, list[list]], name="inputs.xlsx") -> SimpleUploaded
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
-def test_template_has_the_three_sheets():
+def test_template_has_the_three_sheets_named_in_the_language_of_the_page():
     workbook = openpyxl.load_workbook(io.BytesIO(imports.template()))
-    assert workbook.sheetnames == [ADJUSTMENTS, ATTENDANCE, SALES]
-    assert [c.value for c in workbook[ADJUSTMENTS][1]] == ["employee_number", "kind", "amount", "reason"]
+    assert workbook.sheetnames == ["Bonuses", "Attendance", "Sales"]
+    assert [c.value for c in workbook["Bonuses"][1]] == ["employee_number", "kind", "amount", "reason"]
+    with translation.override("zh-hans"):
+        chinese = openpyxl.load_workbook(io.BytesIO(imports.template()))
+    assert chinese.sheetnames == ["奖惩", "考勤", "销售"]
+    assert [c.value for c in chinese["考勤"][1]] == ["employee_number", "days_worked", "unpaid_leave_days"]
+
+
+@pytest.mark.parametrize("names", [("奖惩", "考勤"), ("Bonuses", "Attendance"), (ADJUSTMENTS, ATTENDANCE)])
+def test_a_file_is_read_whatever_language_its_sheets_are_named_in(names, sales_employee, manager, payroll_world):
+    """A template downloaded from a Chinese page and uploaded from an English one (or an older, two-language file)."""
+    employee = sales_employee()
+    manager.user.groups.add(*finance_groups())
+    upload = _upload(
+        {
+            names[0]: [["employee_number", "kind", "amount", "reason"], [employee.employee_number, "bonus", 300, "好"]],
+            names[1]: [["employee_number", "days_worked", "unpaid_leave_days"], [employee.employee_number, 20, 1]],
+        }
+    )
+    with translation.override("zh-hans"):
+        counts = import_inputs(upload=upload, month=MONTH, user=manager.user)
+    assert counts == {ADJUSTMENTS: 1, ATTENDANCE: 1, SALES: 0}
+    assert Adjustment.objects.get().amount == Decimal("300.00") and Attendance.objects.get().days_worked == 20
+
+
+def test_a_file_with_one_sheet_under_two_names_is_refused(sales_employee, manager, payroll_world):
+    employee = sales_employee()
+    header = ["employee_number", "days_worked", "unpaid_leave_days"]
+    upload = _upload({"考勤": [header, [employee.employee_number, 20, 0]], "Attendance": [header]})
+    with pytest.raises(PayrollError, match="sheet Attendance twice"):
+        import_inputs(upload=upload, month=MONTH, user=manager.user)
+    assert not Attendance.objects.exists()
 
 
 def test_a_good_import_saves_everything(sales_employee, manager, payroll_world):

