@@ -171,7 +171,7 @@ def load_demo() -> str:
                     gross_profit=Decimal(profit),
                     user=finance_user,
                 )
-        _sample_adjustments(month, index, manager_user)
+        _sample_adjustments(month, index, manager_user, finance_user)
     first_run = PayrollRun.objects.filter(month=first).first()
     if first_run is None and Employee.objects.exists() and not PayrollRun.objects.filter(month__gt=first).exists():
         run = services.start_run(month=first, user=finance_user, queue=False)
@@ -186,7 +186,9 @@ def load_demo() -> str:
     )
 
 
-def _sample_adjustments(month: datetime.date, index: int, user) -> None:
+def _sample_adjustments(month: datetime.date, index: int, user, other_user) -> None:
+    """The manager enters the sample bonuses and penalties; finance enters the manager's own (nobody enters their
+    own pay)."""
     samples = [
         ("promoter", AdjustmentKind.BONUS, "800.00", "双11预热活动转化率第一"),
         ("cs", AdjustmentKind.BONUS, "300.00", "好评率 98%"),
@@ -199,7 +201,12 @@ def _sample_adjustments(month: datetime.date, index: int, user) -> None:
         if employee is None or Adjustment.objects.filter(month=month, employee=employee, reason=reason).exists():
             continue
         services.add_adjustment(
-            month=month, employee=employee, kind=kind, amount=Decimal(amount), reason=reason, user=user
+            month=month,
+            employee=employee,
+            kind=kind,
+            amount=Decimal(amount),
+            reason=reason,
+            user=other_user if user is not None and employee.user_id == user.pk else user,
         )
 
 

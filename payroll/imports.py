@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from roles.exceptions import OwnPayRefused
 from roles.models import Department, Employee
 from shop_ops.uploads import NotAWorkbook, Row, UploadLimits, UploadRefused, read_upload
 
@@ -282,7 +283,7 @@ def _save(plan, *, month, user) -> dict[str, int]:
         for number, values in rows:
             try:
                 savers[sheet](values)
-            except PayrollError as error:  # a conflict (a locked month) propagates as itself
+            except (PayrollError, OwnPayRefused) as error:  # a conflict (a locked month) propagates as itself
                 raise ImportRejected([RowError(sheet, number, error.field or "-", error.message)]) from None
         counts[sheet] = len(rows)
     return counts

@@ -23,7 +23,17 @@ from .engine import ComponentError, ComputationError
 from .exceptions import PayrollConflict
 from .fingerprint import Fingerprint, InputChanges
 from .formula import FormulaError, format_value, parse
-from .models import PayrollExport, PayrollRun, Payslip, PayslipLine, month_label
+from .models import (
+    Adjustment,
+    Attendance,
+    PayProfile,
+    PayrollExport,
+    PayrollRun,
+    Payslip,
+    PayslipLine,
+    TaxOpeningBalance,
+    month_label,
+)
 from .permissions import can_view_all_payslips
 
 TOTAL_FIELDS = (
@@ -150,6 +160,35 @@ def run_totals(*, run: PayrollRun) -> tuple[list[DepartmentTotal], dict[str, Dec
     grand = {name: sum((d.totals[name] for d in departments), Decimal(0)) for name in (*TOTAL_FIELDS, "insurance")}
     grand["people"] = sum(d.people for d in departments)
     return departments, grand
+
+
+def own_inputs_in_run(*, run: PayrollRun, user) -> bool:
+    """Whether `user` is paid in the run and entered an input of their own pay for its month (an adjustment, the
+    attendance, their pay profile, the year's tax opening balance): they may not approve it. Entering such inputs is
+    refused (roles.permissions.is_own_pay), but rows from before that rule exist."""
+    employee_id = getattr(getattr(user, "employee", None), "pk", None) if user.is_authenticated else None
+    if employee_id is None or not run.payslips.filter(employee_id=employee_id).exists():
+        return False
+    mine = {"employee_id": employee_id}
+    return (
+        Adjustment.objects.filter(month=run.month, entered_by=user, **mine).exists()
+        or Attendance.objects.filter(month=run.month, entered_by=user, **mine).exists()
+        or PayProfile.objects.filter(updated_by=user, **mine).exists()
+        or TaxOpeningBalance.objects.filter(year=run.month.year, entered_by=user, **mine).exists()
+    )
+
+
+def over_pay_grade(slips) -> set[int]:
+    """The payslips (of those given, with their role) whose gross pay is above their role's pay grade maximum: the
+    run page flags them and the approval asks about them."""
+    return {
+        slip.pk for slip in slips if slip.role.pay_grade_max is not None and slip.gross_pay > slip.role.pay_grade_max
+    }
+
+
+def count_over_pay_grade(*, run: PayrollRun) -> int:
+    """How many payslips of the run have a gross pay above their role's pay grade maximum."""
+    return run.payslips.filter(gross_pay__gt=F("role__pay_grade_max")).count()
 
 
 def run_for_month(month) -> PayrollRun | None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from roles.models import Department, Employee
+from roles.services import check_not_own_pay
 from shop_ops import jobs
 from shop_ops.numbers import format_money
 
@@ -483,6 +484,14 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
         )
     _ensure_earlier_months_approved(run.month)
     _refuse_stale(run, _("The inputs of %(month)s changed after it was computed; run it again before approving."))
+    if selectors.own_inputs_in_run(run=run, user=user):
+        raise PayrollConflict(
+            _(
+                "You are paid in %(month)s and entered an input of your own pay for it; another manager or finance "
+                "must approve this payroll."
+            )
+            % {"month": run.label}
+        )
     _move(run, RunStatus.APPROVED)
     run.approved_by = user
     run.approved_at = timezone.now()
@@ -520,7 +529,9 @@ def mark_paid(*, run: PayrollRun, user) -> PayrollRun:
 
 @transaction.atomic
 def create_structure(*, code: str, name: str, role=None, employee=None, user=None) -> SalaryStructure:
-    """A salary structure for a role, or an override for one employee (then it wins over the role's)."""
+    """A salary structure for a role, or an override for one employee (then it wins over the role's); not for
+    one's own role or oneself."""
+    check_not_own_pay(by=user, employee=employee, role=role, field="role" if role is not None else "employee")
     structure = SalaryStructure(code=code, name=name, role=role, employee=employee, created_by=user)
     if (role is None) == (employee is None):
         raise ValidationError({"role": _("Choose a role or an employee (one of them).")})
@@ -544,7 +555,9 @@ def save_structure_version(
     user=None,
 ) -> StructureVersion:
     """Save the structure's components from a month on, as a new version (or replacing that month's version
-    while no approved run used it). Every formula is checked first; nothing is saved if one is wrong."""
+    while no approved run used it). Every formula is checked first; nothing is saved if one is wrong. Not the
+    structure of one's own role or of oneself."""
+    check_not_own_pay(by=user, employee=structure.employee, role=structure.role)
     effective_from = effective_from.replace(day=1)
     if not components:
         raise PayrollError(_("A structure needs at least one component."), field="components")
@@ -687,7 +700,9 @@ def add_adjustment(
     user,
     corrects_month: datetime.date | None = None,
 ) -> Adjustment:
-    """A bonus, penalty or correction for an employee's month, with its reason and who entered it."""
+    """A bonus, penalty or correction for an employee's month, with its reason and who entered it; nobody enters
+    one about themself."""
+    check_not_own_pay(by=user, employee=employee, field="employee")
     ensure_not_future(month)
     ensure_month_open(month)
     reason = (reason or "").strip()
@@ -720,8 +735,9 @@ def add_adjustment(
 
 
 @transaction.atomic
-def delete_adjustment(*, adjustment: Adjustment) -> None:
-    """Remove a bonus or penalty entered by mistake, while the month is open."""
+def delete_adjustment(*, adjustment: Adjustment, user=None) -> None:
+    """Remove a bonus or penalty entered by mistake, while the month is open; not one of one's own pay."""
+    check_not_own_pay(by=user, employee=adjustment.employee)
     ensure_month_open(adjustment.month)
     adjustment.delete()
 
@@ -736,9 +752,10 @@ def save_attendance(
     working_days: Decimal | None = None,
     user,
 ) -> Attendance:
-    """Days worked and unpaid leave of an employee's month (replacing an earlier entry)."""
+    """Days worked and unpaid leave of an employee's month (replacing an earlier entry); not one's own."""
     from .calculation import working_days as month_working_days
 
+    check_not_own_pay(by=user, employee=employee, field="employee")
     ensure_not_future(month)
     ensure_month_open(month)
     working_days = Decimal(month_working_days(month)) if working_days is None else working_days
@@ -782,6 +799,7 @@ def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
     unknown = set(values) - allowed
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    check_not_own_pay(by=user, employee=employee)
     profile = PayProfile.objects.select_for_update().filter(employee=employee).first() or PayProfile(employee=employee)
     for name, value in values.items():
         setattr(profile, name, value)
@@ -838,7 +856,8 @@ def save_tax_opening_balance(
 ) -> TaxOpeningBalance:
     """An employee's year-to-date income, deductions and tax from before ShopOps ran their payroll this year
     (adopting it mid-year), so the cumulative withholding continues from the right totals. Replaces an earlier
-    entry; refused once a month of that year was approved with ShopOps for them."""
+    entry; refused once a month of that year was approved with ShopOps for them, and for one's own."""
+    check_not_own_pay(by=user, employee=employee, field="employee")
     if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
         raise PayrollError(_("The tax year must be this year or an earlier one."), field="year")
     amounts = {

@@ -149,11 +149,13 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             text=self.request.GET.get("q", ""),
         ).order_by("employee__employee_number")
         exports = selectors.current_exports(run=run) if can_run_payroll(self.request.user) else []
+        page = Paginator(slips, 50).get_page(self.request.GET.get("page"))
         context.update(
             run=run,
             departments=departments,
             grand=grand,
-            page=Paginator(slips, 50).get_page(self.request.GET.get("page")),
+            page=page,
+            over_pay_grade=selectors.over_pay_grade(page),
             q=self.request.GET.get("q", ""),
             query=f"q={self.request.GET.get('q', '')}",
             can_run=can_run_payroll(self.request.user),
@@ -212,6 +214,8 @@ class RunActionView(RuleRequiredMixin, TemplateView):
         context["run"] = run = self.get_run()
         context["action"] = self.action
         context["input_changes"] = _input_changes(run) if self.action == "approve" else None
+        if self.action == "approve":
+            context["over_pay_grade"] = selectors.count_over_pay_grade(run=run)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -523,7 +527,7 @@ class AdjustmentDeleteView(RuleRequiredMixin, TemplateView):
     def post(self, request, pk):
         adjustment = get_object_or_404(Adjustment, pk=pk)
         try:
-            services.delete_adjustment(adjustment=adjustment)
+            services.delete_adjustment(adjustment=adjustment, user=request.user)
             messages.success(request, _("Deleted."))
         except ShopOpsError as error:
             messages.error(request, error.message)

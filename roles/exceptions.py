@@ -35,3 +35,15 @@ class ItemMissed(ChecklistError):
     """Ticking an item that was missed: its duty has come round again (roles/cadence.py)."""
 
     status_code = 409
+
+
+class OwnPayRefused(ShopOpsError):
+    """Entering or changing an input of one's own pay (separation of duties: someone else must)."""
+
+    status_code = 403
+
+
+class RightsRemovalRefused(ShopOpsError):
+    """Taking Finance or Manager rights from someone else without being a superuser, or removing the last Finance."""
+
+    status_code = 403

@@ -84,6 +84,18 @@ def can_grant_access_group(user, group: str) -> bool:
     return can_manage_org(user)
 
 
+def is_own_pay(user, *, employee=None, role=None) -> bool:
+    """Whether `user` would be entering or changing their own pay: an input about their own employee record, or
+    the pay grade or salary structure of the role they hold. A login without an employee record (a superuser, the
+    operator, a service called with no user) is paid by nobody here and is never refused."""
+    own = getattr(user, "employee", None) if getattr(user, "is_authenticated", False) else None
+    if own is None:
+        return False
+    if employee is not None and employee.pk == own.pk:
+        return True
+    return role is not None and role.pk is not None and role.pk == own.role_id
+
+
 class RuleRequiredMixin(AccessMixin):
     """Page access by rule: anonymous users go to the login page, signed-in users without the right go home
     with a message saying so."""

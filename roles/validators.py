@@ -33,3 +33,20 @@ def validate_id_number(value: str) -> None:
     total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
         raise ValidationError(_("The check character of this ID number is wrong; please re-check it."), code="checksum")
+
+
+def check_date_window(value: datetime.date | None, *, field: str, earliest: datetime.date, latest: datetime.date):
+    """Refuse a date outside a sane window (a hire date in year 1, a deadline in year 9999) with a message at the
+    field; None passes (an empty optional date)."""
+    if value is not None and not earliest <= value <= latest:
+        raise ValidationError(
+            {field: _("Enter a date from %(earliest)s to %(latest)s.") % {"earliest": earliest, "latest": latest}}
+        )
+
+
+def years_from(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` years later (or earlier, when negative); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

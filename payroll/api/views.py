@@ -192,7 +192,7 @@ class AdjustmentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, views
         serializer.instance = services.add_adjustment(user=self.request.user, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.delete_adjustment(adjustment=instance)
+        services.delete_adjustment(adjustment=instance, user=self.request.user)
 
 
 class AttendanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -21,6 +21,7 @@ from ..exceptions import ChecklistError, ItemMissed, NotYourDuty, NotYourItem
 from ..models import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
 from ..permissions import can_manage_org
 from ..selectors.checklists import startable_duties
+from ..validators import check_date_window, years_from
 from ..workdays import WorkCalendar
 
 DUTY_FIELDS = {
@@ -121,6 +122,8 @@ def assign_duty(
     leave); for a duty of chosen employees it makes the employee one of them.
     """
     valid_from = valid_from or today() + datetime.timedelta(days=1)
+    for field, value in (("valid_from", valid_from), ("valid_to", valid_to)):
+        check_date_window(value, field=field, earliest=datetime.date.min, latest=years_from(today(), 2))
     if valid_from < today():
         raise ValidationError({"valid_from": _("An assignment cannot start in the past; history is not rewritten.")})
     if employee.status == EmployeeStatus.LEFT:
@@ -366,6 +369,7 @@ def add_ad_hoc_task(
     """A one-off task a manager gives one person, with a deadline (one given to themself counts in no rate)."""
     if due_date < today():
         raise ValidationError({"due_date": _("The deadline cannot be in the past.")})
+    check_date_window(due_date, field="due_date", earliest=today(), latest=years_from(today(), 2))
     if employee.status == EmployeeStatus.LEFT:
         raise ValidationError({"employee": _("This employee has left the shop.")})
     item = ChecklistItem(

@@ -10,15 +10,17 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop_ops.deletion import delete_record
 
 from ..choices import AccessGroup, EmployeeStatus
-from ..exceptions import GrantRefused, OrgConflict
+from ..exceptions import GrantRefused, OrgConflict, OwnPayRefused, RightsRemovalRefused
 from ..logins import clean_login_name
 from ..models import Department, Employee, Role
-from ..permissions import can_grant_access_group
+from ..permissions import OPERATOR, PRIVILEGED_ACCESS_GROUPS, can_grant_access_group, is_own_pay
+from ..validators import check_date_window, years_from
 
 DEPARTMENT_FIELDS = {"code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"}
 ROLE_FIELDS = {
@@ -97,25 +99,63 @@ def check_may_grant(*, by, group: str, field: str, role: Role) -> None:
         )
 
 
+def check_not_own_pay(*, by, employee: Employee | None = None, role: Role | None = None, field: str | None = None):
+    """Refuse (OwnPayRefused, 403) when `by` would enter or change their own pay (`roles.permissions.is_own_pay`):
+    every payroll input about a person, and a role's pay grade and salary structure, come through here."""
+    if is_own_pay(by, employee=employee, role=role):
+        raise OwnPayRefused(_("You cannot enter or change your own pay; another manager or finance must."), field=field)
+
+
 @transaction.atomic
 def save_role(*, role: Role | None = None, by, **values: Any) -> Role:
     """Create or change a role; a reporting line that loops back on itself is refused, and so is giving the role
     Finance or Manager rights without being a superuser (`by` is the user making the change)."""
     role = role or Role()
     # Read from the database, not the instance: a ModelForm has already written the new values onto it.
-    old_group = Role.objects.select_for_update().filter(pk=role.pk).values_list("access_group", flat=True).first()
+    old = Role.objects.select_for_update().filter(pk=role.pk).values("access_group", "pay_grade_min", "pay_grade_max")
+    old = old.first() or {}
+    old_group = old.get("access_group")
     _assign(role, ROLE_FIELDS, values)
+    for name in ("pay_grade_min", "pay_grade_max"):
+        if old and old[name] != getattr(role, name):
+            check_not_own_pay(by=by, role=role, field=name)
     if role.pay_grade_min is not None and role.pay_grade_max is not None and role.pay_grade_min > role.pay_grade_max:
         raise ValidationError({"pay_grade_max": _("The maximum must not be below the minimum.")})
     role.full_clean()
     _check_reporting_line(role)
     if role.access_group != old_group:
         check_may_grant(by=by, group=role.access_group, field="access_group", role=role)
+        _check_role_take_away(by=by, role=role, old_group=old_group)
     role.save()
     if old_group is not None and old_group != role.access_group:
         for employee in role.employees.select_related("user"):
             _sync_access_group(employee)
     return role
+
+
+def _check_role_take_away(*, by, role: Role, old_group: str | None) -> None:
+    """Changing the access group of a Finance or Manager role takes the rights from everyone in it: a superuser's
+    change, and never from the last active holders of Finance rights."""
+    if old_group not in PRIVILEGED_ACCESS_GROUPS:
+        return
+    holders = list(role.employees.exclude(status=EmployeeStatus.LEFT).filter(user__is_active=True))
+    if not holders:
+        return
+    if by is not OPERATOR and not getattr(by, "is_superuser", False):
+        raise RightsRemovalRefused(
+            _("Only a superuser can take %(group)s rights away from someone; the people in “%(role)s” would lose them.")
+            % {"group": AccessGroup(old_group).label, "role": role.title or role.code},
+            field="access_group",
+        )
+    if old_group == AccessGroup.FINANCE and not _other_finance_holders(exclude_user_ids={e.user_id for e in holders}):
+        raise RightsRemovalRefused(
+            _(
+                "The people in “%(role)s” are the last active logins with Finance rights; give someone else Finance "
+                "rights first."
+            )
+            % {"role": role.title or role.code},
+            field="access_group",
+        )
 
 
 @transaction.atomic
@@ -147,6 +187,62 @@ def _rights_after(employee: Employee) -> str | None:
     return None if employee.status == EmployeeStatus.LEFT else employee.role.access_group
 
 
+def _check_dates(employee: Employee) -> None:
+    """Hire and leave dates lie within the last 100 years and the next one; someone marked as left has left by
+    today (a leaver with a leave date in the future would stay on every payroll until then)."""
+    today = timezone.localdate()
+    for field in ("hire_date", "leave_date"):
+        check_date_window(
+            getattr(employee, field), field=field, earliest=years_from(today, -100), latest=years_from(today, 1)
+        )
+    if employee.status == EmployeeStatus.LEFT and employee.leave_date is not None and employee.leave_date > today:
+        raise ValidationError(
+            {
+                "leave_date": _(
+                    "Someone who has left has a leave date of today or earlier; record the leaving on the day, or "
+                    "keep them active until then."
+                )
+            }
+        )
+
+
+def check_may_take_away(*, by, employee: Employee, before: str | None, after: str | None) -> None:
+    """Taking Finance or Manager rights from someone else (a move to a role of another access group, marking them
+    left, which disables the login) needs a superuser, like giving them (separation of duties); and the last active
+    holder of Finance rights never loses them (payroll could not be approved)."""
+    if before not in PRIVILEGED_ACCESS_GROUPS or after == before:
+        return
+    is_self = getattr(by, "pk", None) is not None and employee.user_id == by.pk
+    if by is not OPERATOR and not is_self and not getattr(by, "is_superuser", False):
+        raise RightsRemovalRefused(
+            _(
+                "Only a superuser can take %(group)s rights away from someone; %(person)s would lose them. Ask an "
+                "administrator."
+            )
+            % {"group": AccessGroup(before).label, "person": employee.full_name},
+            field="role",
+        )
+    if before == AccessGroup.FINANCE and not _other_finance_holders(exclude_user_ids={employee.user_id}):
+        raise RightsRemovalRefused(
+            _(
+                "%(person)s is the last active login with Finance rights; give someone else Finance rights first, "
+                "or payroll could not be approved."
+            )
+            % {"person": employee.full_name},
+            field="role",
+        )
+
+
+def _other_finance_holders(*, exclude_user_ids: set[int]) -> bool:
+    """Whether an active employee login other than those excluded holds Finance rights through their role."""
+    return (
+        Employee.objects.exclude(status=EmployeeStatus.LEFT)
+        .filter(role__access_group=AccessGroup.FINANCE, user__is_active=True)
+        .exclude(user_id__in=exclude_user_ids)
+        .exists()
+    )
+
+
 def _lock_role(employee: Employee) -> None:
     """Read the employee's role afresh under a row lock, so the rights checked are the rights given even while a
     superuser changes the role's access group at the same moment (`save_role` takes the same lock)."""
@@ -173,6 +269,7 @@ def create_employee(*, username: str, password: str, by, **values: Any) -> Emplo
     user.save()
     employee = Employee(user=user)
     _assign(employee, EMPLOYEE_FIELDS, values)
+    _check_dates(employee)
     _lock_role(employee)
     # The role's rights, even for a person entered as already gone: a dormant Finance login whose password a
     # manager chose is one rehire away from Finance rights.
@@ -193,10 +290,12 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
     _assign(employee, EMPLOYEE_FIELDS, values)
     if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
         raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
+    _check_dates(employee)
     _lock_role(employee)
     after = _rights_after(employee)
     if after is not None and after != before:
         check_may_grant(by=by, group=after, field="role", role=employee.role)
+    check_may_take_away(by=by, employee=employee, before=before, after=after)
     employee.full_clean()
     employee.save()
     if "full_name" in values:

@@ -147,8 +147,9 @@ def test_a_manager_edits_the_accountant_without_granting_anything(manager, finan
     assert list(finance.user.groups.values_list("name", flat=True)) == ["Finance"]
 
 
-def test_a_manager_records_the_accountant_leaving_but_cannot_bring_them_back(manager, finance, superuser):
-    services.record_leaving(employee=finance, leave_date=datetime.date(2026, 1, 31), by=manager.user)
+def test_a_manager_cannot_bring_a_departed_accountant_back(manager, finance, superuser):
+    EmployeeFactory(role=finance.role, user=UserFactory(groups=["Finance"]))  # not the last Finance login
+    services.record_leaving(employee=finance, leave_date=datetime.date(2026, 1, 31), by=superuser)
     with pytest.raises(GrantRefused):
         services.update_employee(employee=finance, status=EmployeeStatus.ACTIVE, leave_date=None, by=manager.user)
     finance.user.refresh_from_db()
