@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from shop_ops.widgets import MonthSelect
 
 from .choices import MANUAL_KINDS, MovementKind, PurchaseRequestStatus
+from .exceptions import InventoryConflict
 from .models import Location, Sku, Warehouse
 from .selectors import sku_by_code
-from .services import ColourInput, PackedItem
+from .services import ColourInput, PackedItem, check_sku_code_free
 
 
 class SkuCodeField(forms.CharField):
@@ -79,7 +80,7 @@ class OpenCountForm(forms.Form):
 
 
 class RecordCountForm(forms.Form):
-    counted_quantity = forms.IntegerField(label=_("Counted"), min_value=0, max_value=10_000_000)
+    counted_quantity = forms.IntegerField(label=_("Counted"), min_value=0, max_value=1_000_000)  # as a movement
 
 
 class ReviewForm(forms.Form):
@@ -140,7 +141,12 @@ class SkuForm(forms.ModelForm):
         ]
 
     def clean_code(self):
-        return self.cleaned_data["code"].strip()
+        code = self.cleaned_data["code"].strip()
+        try:
+            check_sku_code_free(code=code, pk=self.instance.pk)  # at the field, naming the SKU that has it
+        except InventoryConflict as exc:
+            raise forms.ValidationError(exc.message) from None
+        return code
 
     def clean_barcode(self):
         barcode = self.cleaned_data["barcode"].strip()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -104,6 +105,12 @@ class Sku(models.Model):
                 condition=~Q(barcode=""),
                 name="sku_barcode_unique",
                 violation_error_message=_("Another SKU already has this barcode."),
+            ),
+            # Codes are matched whatever the letter case (selectors.sku_key): DR002-BLU-M and dr002-blu-m are one SKU.
+            models.UniqueConstraint(
+                Upper("code"),
+                name="sku_code_unique_ignoring_case",
+                violation_error_message=_("Another SKU already has this code (letter case does not matter)."),
             ),
         ]
 
@@ -225,6 +232,13 @@ class StockCount(models.Model):
                 name="one_stock_count_per_warehouse_month",
                 violation_error_message=_("This warehouse already has a count for that month."),
             ),
+            # Two open counts of one warehouse would each correct the same difference: stock counted twice.
+            models.UniqueConstraint(
+                fields=["warehouse"],
+                condition=Q(status__in=["open", "closing"]),
+                name="one_open_stock_count_per_warehouse",
+                violation_error_message=_("This warehouse already has a count under way; close or cancel it first."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,7 +298,8 @@ class StockCountLine(models.Model):
 
 
 class LossReport(models.Model):
-    """报损单: the shortages a closed count found, valued at cost, for finance to approve or reject."""
+    """报损单: the differences a closed count found, valued at cost, for finance to approve or reject: the shortages,
+    and the surpluses (gains) beside them so a count cannot add stock unreviewed."""
 
     count = models.OneToOneField(StockCount, on_delete=models.PROTECT, related_name="loss_report")
     status = models.CharField(
@@ -292,6 +307,8 @@ class LossReport(models.Model):
     )
     total_quantity = models.PositiveIntegerField(_("units short"), default=0)
     total_value = models.DecimalField(_("value at cost"), default=0, **MONEY)
+    surplus_quantity = models.PositiveIntegerField(_("units over"), default=0)
+    surplus_value = models.DecimalField(_("surplus value at cost"), default=0, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -323,10 +340,13 @@ class LossReport(models.Model):
 
 
 class LossReportLine(models.Model):
+    """One difference: `quantity` units short, or units over when `surplus` is set (the count found more)."""
+
     report = models.ForeignKey(LossReport, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("units short"))
+    surplus = models.BooleanField(_("surplus (盘盈)"), default=False)
+    quantity = models.PositiveIntegerField(_("units"))
     unit_cost = models.DecimalField(_("unit cost"), **MONEY)
     value = models.DecimalField(_("value at cost"), **MONEY)
 
@@ -334,7 +354,7 @@ class LossReportLine(models.Model):
         ordering = ["sku__code", "location__code"]
 
     def __str__(self) -> str:
-        return f"{self.sku_id}@{self.location_id}: -{self.quantity}"
+        return f"{self.sku_id}@{self.location_id}: {'+' if self.surplus else '-'}{self.quantity}"
 
 
 class InventoryJob(models.Model):
@@ -443,6 +463,7 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("handed to customer service by"),
     )
+    flagged_at = models.DateTimeField(_("handed to customer service at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     shipped_at = models.DateTimeField(null=True, blank=True)

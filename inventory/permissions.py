@@ -12,6 +12,8 @@
 |                            | see the orders waiting for customer service                           |
 | can_answer_flagged_orders  | customer-service staff only (and superusers): answer a flagged order; |
 |                            | never the person who handed it over (checked by the service)          |
+| can_cancel_flagged_orders  | customer-service staff, Manager (and superusers): cancel an order     |
+|                            | waiting for customer service (which ends the hand-over)               |
 | sees_blind_count_figures   | Finance (who never counts) and superusers; see below                  |
 
 Superusers pass every rule. Everyone else (Staff outside customer service) sees nothing of the warehouse:
@@ -81,6 +83,12 @@ def can_answer_flagged_orders(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_superuser or is_customer_service(user)
+
+
+def can_cancel_flagged_orders(user) -> bool:
+    """An order with customer service waits for their answer: whether to cancel it is theirs or a manager's to decide,
+    not the warehouse's."""
+    return can_answer_flagged_orders(user) or in_group(user, AccessGroup.MANAGER)
 
 
 def _api_rule(rule, *, read_rule=None):

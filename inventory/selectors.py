@@ -265,8 +265,13 @@ def picking_list(*, hidden_warehouses: Hidden = ()) -> tuple[list[Order], dict[i
 
 
 def flagged_orders() -> QuerySet:
-    """Orders waiting for customer service, oldest first."""
-    return Order.objects.filter(needs_customer_service=True).prefetch_related("lines__sku").order_by("updated_at", "pk")
+    """Orders waiting for customer service, oldest first; a cancelled or shipped order waits for nobody."""
+    return (
+        Order.objects.filter(needs_customer_service=True)
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.SHIPPED])
+        .prefetch_related("lines__sku")
+        .order_by("updated_at", "pk")
+    )
 
 
 # --- 进销存 monthly summary ----------------------------------------------------------------------------------------

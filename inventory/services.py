@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -52,8 +53,10 @@ from .models import (
     Warehouse,
 )
 from .money import to_cent
-from .permissions import can_answer_flagged_orders, can_override_negative
+from .permissions import can_answer_flagged_orders, can_cancel_flagged_orders, can_override_negative
 
+# The most units one movement may move, and so the most one count line may record (a count line becomes a movement).
+MAX_QUANTITY = 1_000_000
 # Counts with more lines than this close in a background job with a progress bar; smaller ones close at once.
 COUNT_CLOSE_INLINE_LINES = 500
 COUNT_CLOSE_CHUNK = settings.INVENTORY_COUNT_CLOSE_CHUNK
@@ -419,9 +422,24 @@ def _save_checked(instance, *, user):
     return instance
 
 
+def check_sku_code_free(*, code: str, pk: int | None = None) -> None:
+    """A SKU code is matched whatever its letter case (`selectors.sku_key`), so two codes may not differ only in
+    case; raises naming the SKU that has the code already."""
+    from .selectors import sku_key
+
+    taken = Sku.objects.annotate(code_key=Upper("code")).filter(code_key=sku_key(code)).exclude(pk=pk).first()
+    if taken is not None:
+        raise InventoryConflict(
+            _("SKU %(existing)s already has this code (letter case does not matter): %(code)s.")
+            % {"existing": taken, "code": code},
+            field="code",
+        )
+
+
 def save_sku(*, sku: Sku, user) -> Sku:
     """Create or edit a SKU or an auxiliary material (吊牌, 包装袋, 礼品). Prices, warning level and listing are kept
     in the audit history. Stock is never edited here: it changes only through movements."""
+    check_sku_code_free(code=sku.code, pk=sku.pk)
     if sku.kind == SkuKind.MATERIAL:
         sku.is_listed = False  # materials are never sold in the shop, so never on the delisting list
     return _save_checked(sku, user=user)
@@ -522,12 +540,46 @@ def count_day_of(month: datetime.date) -> int:
 def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, blind: bool = False) -> StockCount:
     """Open the count of a warehouse for a month: every stock level there gets a line with its system quantity now.
 
-    The levels are locked while the snapshot is read, so a posting is either in the snapshot or after it.
+    The levels are locked while the snapshot is read, so a posting is either in the snapshot or after it. One count
+    of a warehouse at a time (two would each correct the same difference), of a month that has begun and is not
+    before the warehouse's last closed count.
     """
     period = month_start(period)
+    this_month = month_start(timezone.localdate())
+    if period > this_month:
+        raise InventoryError(
+            _("%(month)s has not begun; count this month (%(now)s) or an earlier one.")
+            % {"month": f"{period:%Y-%m}", "now": f"{this_month:%Y-%m}"},
+            field="period",
+        )
+    Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()  # one opening per warehouse at a time
+    under_way = (
+        StockCount.objects.filter(warehouse=warehouse, status__in=[CountStatus.OPEN, CountStatus.CLOSING])
+        .order_by("pk")
+        .first()
+    )
+    if under_way is not None:
+        raise InventoryConflict(
+            _(
+                "%(warehouse)s already has the count of %(month)s under way (opened %(opened)s); close or cancel it "
+                "before opening another."
+            )
+            % {
+                "warehouse": warehouse,
+                "month": f"{under_way.period:%Y-%m}",
+                "opened": f"{timezone.localtime(under_way.snapshot_at):%Y-%m-%d %H:%M}",
+            }
+        )
     if StockCount.objects.filter(warehouse=warehouse, period=period).exclude(status=CountStatus.CANCELLED).exists():
         raise InventoryConflict(
             _("%(warehouse)s already has a count for %(month)s.") % {"warehouse": warehouse, "month": f"{period:%Y-%m}"}
+        )
+    last_closed = StockCount.objects.filter(warehouse=warehouse, status=CountStatus.CLOSED).order_by("-period").first()
+    if last_closed is not None and period < last_closed.period:
+        raise InventoryConflict(
+            _("%(warehouse)s was last counted for %(last)s; a count of an earlier month (%(month)s) cannot follow it.")
+            % {"warehouse": warehouse, "last": f"{last_closed.period:%Y-%m}", "month": f"{period:%Y-%m}"},
+            field="period",
         )
     # Lock first (a posting in flight finishes before the snapshot, a later one waits and is posted after it), then
     # copy the levels into lines inside the database: one INSERT ... SELECT however many levels.
@@ -542,7 +594,9 @@ def open_stock_count(*, warehouse: Warehouse, period: datetime.date, user=None, 
         with transaction.atomic():
             count.save()
     except IntegrityError:
-        raise InventoryConflict(_("This warehouse already has a count for that month.")) from None
+        raise InventoryConflict(
+            _("This warehouse already has a count for that month or a count under way; reload and see.")
+        ) from None
     _snapshot_lines(count=count)
     return count
 
@@ -574,6 +628,12 @@ def record_count(*, line: StockCountLine, counted_quantity: int, user) -> StockC
         )
     if counted_quantity is None or counted_quantity < 0:
         raise InventoryError(_("The counted quantity must be zero or more."), field="counted_quantity")
+    if counted_quantity > MAX_QUANTITY:
+        raise InventoryError(
+            _("%(n)s is more than %(max)s, the most one line may hold (as for a movement); check the count.")
+            % {"n": counted_quantity, "max": MAX_QUANTITY},
+            field="counted_quantity",
+        )
     now = timezone.now()
     moved = StockMovement.objects.filter(
         sku_id=line.sku_id, location_id=line.location_id, posted_at__gt=count.snapshot_at, posted_at__lte=now
@@ -616,6 +676,25 @@ def close_stock_count(*, count: StockCount, user, at: datetime.datetime | None =
         if uncounted:
             raise InventoryConflict(
                 _("%(n)s line(s) are not counted yet; count every line before closing.") % {"n": uncounted}
+            )
+        overtaken = (
+            StockMovement.objects.filter(
+                kind=MovementKind.COUNT_CORRECTION,
+                location__warehouse_id=count.warehouse_id,
+                posted_at__gt=count.snapshot_at,
+            )
+            .exclude(reference=f"COUNT-{count.pk}")
+            .order_by("posted_at")
+            .first()
+        )
+        if overtaken is not None:
+            # Its differences were measured against stock another count has corrected since: they would count twice.
+            raise InventoryConflict(
+                _(
+                    "Another count of this warehouse (%(reference)s) posted corrections after this count's snapshot; "
+                    "cancel this count and open a new one."
+                )
+                % {"reference": overtaken.reference}
             )
         total = count.lines.count()
         count.status = CountStatus.CLOSING
@@ -685,28 +764,33 @@ def _finish_count_close(*, count: StockCount, user, job: InventoryJob | None) ->
 
 
 def _write_loss_report(*, count: StockCount) -> None:
-    shortages = [
-        line
-        for line in count.lines.select_related("sku").order_by("sku__code", "location__code")
-        if (line.difference or 0) < 0
+    """The report finance reviews: every shortage, and every surplus beside them (a count that finds more than the
+    system had adds stock, which needs the same second pair of eyes as a loss)."""
+    differences = [
+        line for line in count.lines.select_related("sku").order_by("sku__code", "location__code") if line.difference
     ]
-    if shortages and not LossReport.objects.filter(count=count).exists():
+    if differences and not LossReport.objects.filter(count=count).exists():
         report = LossReport.objects.create(count=count)
         lines = [
             LossReportLine(
                 report=report,
                 sku_id=line.sku_id,
                 location_id=line.location_id,
-                quantity=-line.difference,
+                surplus=line.difference > 0,
+                quantity=abs(line.difference),
                 unit_cost=line.sku.unit_cost,
-                value=to_cent(line.sku.unit_cost * -line.difference),
+                value=to_cent(line.sku.unit_cost * abs(line.difference)),
             )
-            for line in shortages
+            for line in differences
         ]
         LossReportLine.objects.bulk_create(lines, batch_size=1000)
-        report.total_quantity = sum(line.quantity for line in lines)
-        report.total_value = to_cent(sum((line.value for line in lines), start=to_cent(0)))
-        report.save(update_fields=["total_quantity", "total_value"])
+        short = [line for line in lines if not line.surplus]
+        over = [line for line in lines if line.surplus]
+        report.total_quantity = sum(line.quantity for line in short)
+        report.total_value = to_cent(sum((line.value for line in short), start=to_cent(0)))
+        report.surplus_quantity = sum(line.quantity for line in over)
+        report.surplus_value = to_cent(sum((line.value for line in over), start=to_cent(0)))
+        report.save(update_fields=["total_quantity", "total_value", "surplus_quantity", "surplus_value"])
 
 
 @transaction.atomic
@@ -908,8 +992,18 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
         if to_status == OrderStatus.CANCELLED:
             if order.status == OrderStatus.SHIPPED:
                 raise InvalidTransition(_("A shipped order cannot be cancelled; record a return instead."))
+            if order.needs_customer_service and not can_cancel_flagged_orders(user):
+                # Whether the customer still wants it is what customer service is asking.
+                raise NotForYou(
+                    _(
+                        "Order %(number)s is with customer service (%(reason)s); customer service or a manager "
+                        "decides whether it is cancelled."
+                    )
+                    % {"number": order.number, "reason": order.flag_reason}
+                )
             order.status = OrderStatus.CANCELLED
-            order.save(update_fields=["status", "updated_at"])
+            order.needs_customer_service = False  # the cancellation is customer service's answer
+            order.save(update_fields=["status", "needs_customer_service", "updated_at"])
             return order
         if ORDER_STEPS.get(order.status) != to_status:
             raise InvalidTransition(
@@ -926,8 +1020,10 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
             if short:
                 order.needs_customer_service = True
                 order.flag_reason = (_("Out of stock: %(list)s") % {"list": ", ".join(short)})[:200]
-                order.flagged_by = user
-                order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
+                order.flagged_by, order.flagged_at = user, timezone.now()
+                order.save(
+                    update_fields=["needs_customer_service", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
+                )
                 return order
         order.status = to_status
         order.save(update_fields=["status", "updated_at"])
@@ -1026,8 +1122,10 @@ def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
         if problems:
             order.needs_customer_service = True
             order.flag_reason = (_("Packing check failed: %(list)s") % {"list": " ".join(problems)})[:200]
-            order.flagged_by = user
-            order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
+            order.flagged_by, order.flagged_at = user, timezone.now()
+            order.save(
+                update_fields=["needs_customer_service", "flag_reason", "flagged_by", "flagged_at", "updated_at"]
+            )
             return order
         order.status = OrderStatus.PACKED
         order.save(update_fields=["status", "updated_at"])
@@ -1085,17 +1183,30 @@ def _ship(*, order: Order, user) -> None:
 
 @transaction.atomic
 def flag_order(*, order: Order, reason: str, user) -> Order:
-    """Hand a doubtful order to customer service (有疑义的订单移交客服); it stops until they resolve it."""
+    """Hand a doubtful order to customer service (有疑义的订单移交客服); it stops until they resolve it. An order
+    already with customer service is not handed over again: the first reason and who gave it stay."""
     order = _locked_order(order)
     reason = (reason or "").strip()
     if not reason:
         raise InventoryError(_("Say what customer service should check."), field="reason")
     if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
         raise InvalidTransition(_("A shipped or cancelled order cannot be flagged."))
+    if order.needs_customer_service:
+        since = order.flagged_at or order.updated_at
+        raise InvalidTransition(
+            _("Order %(number)s is already with customer service since %(since)s, by %(who)s: %(reason)s")
+            % {
+                "number": order.number,
+                "since": f"{timezone.localtime(since):%Y-%m-%d %H:%M}",
+                "who": order.flagged_by or "—",
+                "reason": order.flag_reason,
+            },
+            field="reason",
+        )
     order.needs_customer_service = True
     order.flag_reason = reason[:200]
-    order.flagged_by = user
-    order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "updated_at"])
+    order.flagged_by, order.flagged_at = user, timezone.now()
+    order.save(update_fields=["needs_customer_service", "flag_reason", "flagged_by", "flagged_at", "updated_at"])
     return order
 
 

@@ -176,7 +176,7 @@ class StockCountLineSerializer(serializers.ModelSerializer):
 
 class RecordCountSerializer(serializers.Serializer):
     line = serializers.IntegerField()
-    counted_quantity = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    counted_quantity = serializers.IntegerField(min_value=0, max_value=1_000_000)  # as a movement
 
 
 class LossReportLineSerializer(serializers.ModelSerializer):
@@ -185,7 +185,7 @@ class LossReportLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LossReportLine
-        fields = ["sku", "sku_code", "location", "location_code", "quantity", "unit_cost", "value"]
+        fields = ["sku", "sku_code", "location", "location_code", "surplus", "quantity", "unit_cost", "value"]
 
 
 class LossReportSerializer(serializers.ModelSerializer):
@@ -200,6 +200,8 @@ class LossReportSerializer(serializers.ModelSerializer):
             "status",
             "total_quantity",
             "total_value",
+            "surplus_quantity",
+            "surplus_value",
             "created_at",
             "reviewed_by",
             "reviewed_at",

@@ -48,7 +48,8 @@ def test_warehouse_creates_and_edits_a_sku_in_the_browser(client_as, warehouse):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"code": "TAKEN"}, "code", "already exists"),
+        ({"code": "TAKEN"}, "code", "SKU TAKEN 纯棉T恤 already has this code"),
+        ({"code": "taken"}, "code", "SKU TAKEN 纯棉T恤 already has this code (letter case does not matter): taken."),
         ({"barcode": "111"}, "barcode", "Another SKU already has this barcode."),
         ({"unit_cost": "-1"}, "unit_cost", "greater than or equal to 0"),
         ({"sale_price": "abc"}, "sale_price", "Enter a number."),

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from inventory import demo
@@ -17,11 +18,12 @@ def demo_stock(superuser):
     demo.load_demo()
 
 
-def test_sku_lookup_ignores_letter_case_and_spaces_and_prefers_the_exact_code(db):
+def test_sku_lookup_ignores_letter_case_and_spaces(db):
     upper = Sku.objects.create(code="TS009-WHT-M", style_code="TS009", name="T", unit_cost=1)
     assert sku_by_code(" ts009-wht-m ") == upper
-    lower = Sku.objects.create(code="ts009-wht-m", style_code="ts009", name="t", unit_cost=1)
-    assert sku_by_code("ts009-wht-m") == lower and sku_by_code("TS009-WHT-M") == upper
+    with pytest.raises(IntegrityError), transaction.atomic():  # a code differing only in case is the same SKU
+        Sku.objects.create(code="ts009-wht-m", style_code="ts009", name="t", unit_cost=1)
+    assert sku_by_code("ts009-wht-m") == upper and sku_by_code("TS009-WHT-M") == upper
     assert sku_by_code("nope") is None and skus_by_code([]) == {}
 
 
