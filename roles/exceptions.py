@@ -32,7 +32,8 @@ class NotYourDuty(ShopOpsError):
 
 
 class ItemMissed(ChecklistError):
-    """Ticking an item that was missed: its duty has come round again (roles/cadence.py)."""
+    """Ticking an item that was missed, or unticking a done one that would be: its duty has come round again
+    (roles/cadence.py)."""
 
     status_code = 409
 

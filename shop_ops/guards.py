@@ -20,6 +20,8 @@ LAST_YEAR = 9998
 
 # C0 and C1 control characters (NUL, escape, bell...) and DEL; PostgreSQL cannot store NUL, and no value needs any.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The same in form fields, where a textarea legitimately sends tabs and line breaks.
+_FORM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A value that looks like a date or a month (YYYY-MM, YYYY-MM-DD, with any number of year digits).
 _DATE_LIKE = re.compile(r"[+-]?(\d{4,})-\d{1,2}(?:-\d{1,2})?")
 _YEAR_NAME = re.compile(r"(?:^|_)year$")
@@ -63,4 +65,12 @@ def query_problem(name: str, value: str) -> str | None:
             "first": FIRST_YEAR,
             "last": LAST_YEAR,
         }
+    return None
+
+
+def form_value_problem(name: str, value: str) -> str | None:
+    """Why a form field (a POST body's name and value, not an uploaded file) cannot be used, or None when it is
+    fine: control characters other than tab, CR and LF."""
+    if _FORM_CONTROL.search(name) or _FORM_CONTROL.search(value):
+        return _("Form fields may not contain control characters (such as NUL).")
     return None

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -72,7 +73,9 @@ class RequestGuardMiddleware:
       on the declared length before a byte is read; JSON nested deeper than MAX_JSON_DEPTH → 400, found without
       parsing (and so without recursion);
     - query values: control characters (NUL...), values over MAX_QUERY_VALUE_CHARS, and dates, months and years
-      outside FIRST_YEAR..LAST_YEAR → 400.
+      outside FIRST_YEAR..LAST_YEAR → 400;
+    - form fields (urlencoded or multipart POST bodies; uploaded files are left to the upload checks): control
+      characters other than tab, CR and LF → 400.
     """
 
     def __init__(self, get_response):
@@ -85,7 +88,7 @@ class RequestGuardMiddleware:
         # After URL resolution, so a method the view does not take still gets its 405 (and an unknown URL its 404).
         if not _takes_method(view_func, request.method):
             return None
-        return self.check_query(request)
+        return self.check_query(request) or self.check_form(request)
 
     @staticmethod
     def check_body(request):
@@ -122,6 +125,22 @@ class RequestGuardMiddleware:
         for name, values in request.GET.lists():
             for value in values:
                 problem = guards.query_problem(name, value)
+                if problem:
+                    return _refuse(request, problem, 400)
+        return None
+
+    @staticmethod
+    def check_form(request):
+        content_type = request.META.get("CONTENT_TYPE", "").lower().split(";")[0].strip()
+        if request.method != "POST" or content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return None
+        try:
+            fields = request.POST  # Django and DRF both reuse this parse; CsrfViewMiddleware reads it too
+        except MultiPartParserError:
+            return _refuse(request, _("The form data could not be read."), 400)
+        for name, values in fields.lists():
+            for value in values:
+                problem = guards.form_value_problem(name, value)
                 if problem:
                     return _refuse(request, problem, 400)
         return None

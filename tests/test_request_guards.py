@@ -9,6 +9,7 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.imports import MAX_IMPORT_BYTES
 from payroll.imports import MAX_FILE_BYTES
@@ -149,3 +150,53 @@ def test_a_head_request_is_guarded_like_a_get(client_as, manager):
 def test_a_method_the_view_does_not_take_still_gets_405(api_as, client_as, manager):
     assert api_as(manager).generic("TRACE", "/api/holidays/?year=0").status_code == 405
     assert client_as(manager).generic("TRACE", "/employees/?q=%00").status_code == 405
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_form_field_with_nul_is_refused_with_a_400_page_and_nothing_is_stored(client_as, staff, manager, htmx):
+    from roles import services
+    from roles.models import ChecklistItem
+
+    item = services.add_ad_hoc_task(
+        employee=staff, title_zh="整理", title_en="Tidy", due_date=timezone.localdate(), by=manager.user
+    )
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client_as(staff).post(reverse("roles:item-tick", args=[item.pk]), {"note": "a\x00b"}, **headers)
+    assert response.status_code == 400
+    assert "control characters" in response.content.decode()
+    assert ChecklistItem.objects.get(pk=item.pk).status == "open"
+
+
+@pytest.mark.parametrize("field", [{"q": "x\x00y"}, {"q": "a\x1bb"}, {"x\x00": "1"}, {"q": "\x85"}])
+def test_the_summary_export_page_refuses_control_characters_in_its_form(client_as, warehouse, field):
+    response = client_as(warehouse).post(reverse("inventory:summary-export"), {"month": "2026-11", **field})
+    assert response.status_code == 400
+    assert b'data-testid="request-refused"' in response.content
+
+
+def test_the_form_guard_answers_in_chinese(client_as, warehouse, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = client_as(warehouse)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.post(reverse("inventory:summary-export"), {"month": "2026-11", "q": "x\x00"})
+    assert "控制字符" in response.content.decode()
+
+
+def test_tabs_and_line_breaks_in_a_form_pass_the_guard(client_as, staff, manager):
+    from roles import services
+
+    item = services.add_ad_hoc_task(
+        employee=staff, title_zh="整理", title_en="Tidy", due_date=timezone.localdate(), by=manager.user
+    )
+    response = client_as(staff).post(reverse("roles:item-tick", args=[item.pk]), {"note": "a\tb\r\nc"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "done" and item.note == "a\tb\r\nc"
+
+
+def test_uploaded_file_contents_are_left_to_the_upload_checks(api_as, warehouse):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hostile = SimpleUploadedFile("moves.csv", b"sku,location,quantity\n\x00\x1b,\x00,1\n")
+    response = api_as(warehouse).post("/api/inventory/imports/", {"file": hostile}, format="multipart")
+    assert "control characters" not in response.content.decode()

@@ -202,6 +202,10 @@ def _sign_in_condition() -> Q:
     return Q(history_change_reason=SIGN_IN_REASON)
 
 
+# How far back the pages go (newest first); older entries are reached with the date filters (README, Audit).
+MAX_AUDIT_ENTRIES = 1000
+
+
 def audit_entries(
     *,
     kind: str | None = None,
@@ -214,7 +218,8 @@ def audit_entries(
 ) -> tuple[list[AuditEntry], int, int]:
     """A page of audit entries, newest first, across all audited models or one; returns (entries, total, page).
     Changes by default; `sign_ins=True` gives the logins' sign-ins instead (who signed in is the record).
-    A page past the end gives the last page, as Django's Paginator.get_page does."""
+    A page past the end gives the last page, as Django's Paginator.get_page does; pages stop at
+    MAX_AUDIT_ENTRIES."""
     models_ = audited_models()
     if sign_ins:
         chosen = {USER_MODEL: models_[USER_MODEL]} if USER_MODEL in models_ else {}
@@ -234,7 +239,9 @@ def audit_entries(
             records = records.filter(_sign_in_condition()) if sign_ins else records.exclude(_sign_in_condition())
         found[name] = records
     total = sum(records.count() for records in found.values())
-    page = max(1, min(page, -(-total // limit)))
+    # Pages reach back MAX_AUDIT_ENTRIES at most: each model is read down to the page's end and merged, so a deep
+    # page would read (and sort) that many rows of every model; older entries are found by dates.
+    page = max(1, min(page, -(-min(total, MAX_AUDIT_ENTRIES) // limit)))
     offset = (page - 1) * limit
     candidates = []
     for name, records in found.items():

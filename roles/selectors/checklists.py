@@ -267,7 +267,7 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
             | Q(status=ItemStatus.OPEN, kind__in=[ItemKind.AD_HOC, ItemKind.ON_DEMAND], period_start__lte=today)
             | Q(done_on=today)
         )
-        .select_related("done_by")
+        .select_related("done_by", "duty")
         .order_by("due_date", "duty__sort_order", "id")
     )
 

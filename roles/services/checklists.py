@@ -238,11 +238,11 @@ def mark_missed_items(*, day: datetime.date, workdays: WorkCalendar | None = Non
     return marked
 
 
-def item_missed_now(item: ChecklistItem, *, today: datetime.date) -> bool:
+def item_missed_now(item: ChecklistItem, *, today: datetime.date, workdays: WorkCalendar | None = None) -> bool:
     """Whether `item` (open, or being opened again) is past its duty's next occurrence, so missed on `today`."""
     if item.kind != ItemKind.DUTY or item.duty is None:
         return False
-    workdays = WorkCalendar.load(start=today, end=today)
+    workdays = workdays or WorkCalendar.load(start=today, end=today)
     return cadence.is_missed(due_date=item.due_date, duty=item.duty, today=today, workdays=workdays)
 
 
@@ -414,20 +414,35 @@ def _check_may_tick(item: ChecklistItem, user) -> None:
         )
 
 
-@transaction.atomic
-def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
-    """Mark an item done, recording who and when; ticking a done item again only updates the note. A missed item
-    is refused: its duty has come round again, and it stays in the history as not done."""
-    item = _locked_item(item_id)
-    _check_may_tick(item, user)
-    if item.status == ItemStatus.MISSED:
-        raise ItemMissed(
-            _(
-                "This item was missed: the duty has come round again since %(due)s. Tick the new one on your "
-                "checklist; the missed one stays in the history as not done."
-            )
-            % {"due": item.due_date}
+def _missed_error(item: ChecklistItem) -> ItemMissed:
+    return ItemMissed(
+        _(
+            "This item was missed: the duty has come round again since %(due)s. Tick the new one on your "
+            "checklist; the missed one stays in the history as not done."
         )
+        % {"due": item.due_date}
+    )
+
+
+def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
+    """Mark an item done, recording who and when (done_at is the time of this tick, also after an untick); ticking
+    a done item again only updates the note. A missed item is refused: its duty has come round again, and it
+    stays in the history as not done. An open item past that point (the 06:00 job has not run yet) is marked
+    missed here, so the rule does not depend on when the job runs."""
+    with transaction.atomic():
+        item = _locked_item(item_id)
+        _check_may_tick(item, user)
+        if item.status == ItemStatus.OPEN and item_missed_now(item, today=today()):
+            item.status = ItemStatus.MISSED
+            item.save(update_fields=["status"])
+            _refresh_one(item)
+        if item.status != ItemStatus.MISSED:
+            return _mark_done(item, user=user, note=note)
+    # Raised after the commit: the item stays marked missed.
+    raise _missed_error(item)
+
+
+def _mark_done(item: ChecklistItem, *, user, note: str | None) -> ChecklistItem:
     if note is not None:
         if len(note) > 1000:
             raise ValidationError({"note": _("A note is at most 1000 characters.")})
@@ -445,12 +460,21 @@ def tick_item(*, item_id: int, user, note: str | None = None) -> ChecklistItem:
 @transaction.atomic
 def untick_item(*, item_id: int, user) -> ChecklistItem:
     """Mark a done item open again (a mistaken tick); the note is kept. An item whose duty has come round again
-    since becomes missed, not open (`cadence.is_missed`)."""
+    since is refused: opened again it would be missed at once (`cadence.is_missed`), so it stays done as
+    recorded."""
     item = _locked_item(item_id)
     _check_may_tick(item, user)
     if item.status != ItemStatus.DONE:
         return item
-    item.status = ItemStatus.MISSED if item_missed_now(item, today=today()) else ItemStatus.OPEN
+    if item_missed_now(item, today=today()):
+        raise ItemMissed(
+            _(
+                "This item can no longer be marked as not done: its duty has come round again since %(due)s, so "
+                "it stays done as recorded."
+            )
+            % {"due": item.due_date}
+        )
+    item.status = ItemStatus.OPEN
     item.done_at = None
     item.done_on = None
     item.done_by = None

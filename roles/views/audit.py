@@ -59,13 +59,16 @@ class AuditView(RuleRequiredMixin, TemplateView):
             limit=PAGE_SIZE,
             page=number,
         )
-        page = _Window(entries, total, number).page(number)
+        page = _Window(entries, min(total, audit.MAX_AUDIT_ENTRIES), number).page(number)
         query = params.copy()
         query.pop("page", None)
         context.update(
             page=page,
             kinds=[(name, capfirst(model.instance_type._meta.verbose_name)) for name, model in kinds.items()],
             sign_ins=sign_ins,
+            total=total,
+            beyond_pages=total > audit.MAX_AUDIT_ENTRIES,
+            max_entries=audit.MAX_AUDIT_ENTRIES,
             kind=kind,
             user_filter=params.get("user", ""),
             since=params.get("since", ""),

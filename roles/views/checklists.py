@@ -26,6 +26,7 @@ from ..exceptions import NotYourItem
 from ..forms import AdHocTaskForm, AssignmentForm, DutyForm, HolidayForm
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import RuleRequiredMixin, can_manage_checklists, can_view_history_of, has_checklist
+from ..workdays import WorkCalendar
 from .org import ServiceFormView, add_service_errors
 
 
@@ -46,7 +47,7 @@ class MyChecklistView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         employee = self.request.user.employee
         today = timezone.localdate()
-        items = selectors.my_checklist_items(employee=employee, today=today)
+        items = _with_untick_rule(selectors.my_checklist_items(employee=employee, today=today), today)
         context.update(
             today=today,
             overdue=[i for i in items if i.is_overdue(today)],
@@ -93,6 +94,7 @@ class TickView(RuleRequiredMixin, View):
     def render_row(self, item):
         """The ticked row, and for one's own item the page's done counter too (swapped in out of band)."""
         today = timezone.localdate()
+        _with_untick_rule([item], today)
         html = render_to_string("checklists/includes/item.html", {"item": item, "today": today}, self.request)
         employee = getattr(self.request.user, "employee", None)
         if employee is not None and item.employee_id == employee.pk:
@@ -106,7 +108,18 @@ class TickView(RuleRequiredMixin, View):
 
 
 def _fresh(pk):
-    return ChecklistItem.objects.select_related("done_by").get(pk=pk)
+    return _with_untick_rule([ChecklistItem.objects.select_related("done_by", "duty").get(pk=pk)])[0]
+
+
+def _with_untick_rule(items, today=None):
+    """Mark the done items whose duty has come round again (`keeps_done`): untick refuses them, so their row
+    offers no button."""
+    today = today or timezone.localdate()
+    workdays = WorkCalendar.load(start=today, end=today)
+    for item in items:
+        done = item.status == ItemStatus.DONE
+        item.keeps_done = done and services.item_missed_now(item, today=today, workdays=workdays)
+    return items
 
 
 class StartOnDemandView(RuleRequiredMixin, View):
@@ -216,7 +229,8 @@ class RoleDutiesView(RuleRequiredMixin, TemplateView):
         return context
 
     def post(self, request, code):
-        duty = get_object_or_404(DutyTemplate, pk=request.POST.get("duty"), role__code=code)
+        # Posted ids go through parse_whole_number: anything else is pk=None, which matches no row (404, not 500).
+        duty = get_object_or_404(DutyTemplate, pk=parse_whole_number(request.POST.get("duty")), role__code=code)
         action = request.POST.get("action")
         if action in {"up", "down"}:
             services.move_duty(duty=duty, direction=action)
@@ -279,7 +293,7 @@ class DutyAssignView(RuleRequiredMixin, TemplateView):
 
     def post(self, request, pk):
         if "end" in request.POST:
-            assignment = get_object_or_404(DutyAssignment, pk=request.POST["end"], duty=self.duty)
+            assignment = get_object_or_404(DutyAssignment, pk=parse_whole_number(request.POST["end"]), duty=self.duty)
             services.end_assignment(assignment=assignment)
             messages.success(request, _("Assignment ended."))
             return redirect("roles:duty-assign", pk=pk)
@@ -347,7 +361,7 @@ class HolidayListView(RuleRequiredMixin, TemplateView):
 
     def post(self, request):
         if "delete" in request.POST:
-            holiday = get_object_or_404(Holiday, pk=request.POST["delete"])
+            holiday = get_object_or_404(Holiday, pk=parse_whole_number(request.POST["delete"]))
             if request.POST.get("confirm") != "yes":
                 return render(
                     request,

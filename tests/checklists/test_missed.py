@@ -168,20 +168,119 @@ def test_ticking_a_missed_item_on_the_page_and_the_api(client_as, api_as, staff,
     assert ChecklistItem.objects.get(pk=missed.pk).status == ItemStatus.MISSED
 
 
-@pytest.mark.django_db
-def test_unticking_after_the_duty_came_round_again_makes_the_item_missed(staff, monkeypatch):
+@pytest.fixture
+def ticked_on_time(staff, monkeypatch):
+    """A daily item due Tue 31 March 2026, ticked that day; the job has since generated Wed 1 April's."""
     daily = DutyFactory(role=staff.role, cadence=Cadence.DAILY)
     services.generate_checklists(day=D(2026, 3, 31))
     item = ChecklistItem.objects.get(duty=daily)
     monkeypatch.setattr(checklist_services, "today", lambda: D(2026, 3, 31))
     services.tick_item(item_id=item.pk, user=staff.user)
     services.generate_checklists(day=D(2026, 4, 1))
-    assert ChecklistItem.objects.get(pk=item.pk).status == ItemStatus.DONE  # done items are never marked
     monkeypatch.setattr(checklist_services, "today", lambda: D(2026, 4, 1))
-    services.untick_item(item_id=item.pk, user=staff.user)
-    assert ChecklistItem.objects.get(pk=item.pk).status == ItemStatus.MISSED
+    return ChecklistItem.objects.get(pk=item.pk)
+
+
+@pytest.mark.django_db
+def test_unticking_after_the_duty_came_round_again_is_refused_and_it_stays_done(staff, ticked_on_time):
+    assert ticked_on_time.status == ItemStatus.DONE  # done items are never marked missed
+    with pytest.raises(ItemMissed, match="can no longer be marked as not done"):
+        services.untick_item(item_id=ticked_on_time.pk, user=staff.user)
+    item = ChecklistItem.objects.get(pk=ticked_on_time.pk)
+    assert (item.status, item.done_at, item.done_on) == (
+        ItemStatus.DONE,
+        ticked_on_time.done_at,
+        ticked_on_time.done_on,
+    )
+    summary = ChecklistDaySummary.objects.get(employee=staff, due_date=D(2026, 3, 31))
+    assert (summary.done, summary.missed) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_page_refuse_that_untick_with_409_and_a_message(
+    client_as, api_as, staff, manager, ticked_on_time
+):
+    response = api_as(manager).post(f"/api/checklist-items/{ticked_on_time.pk}/untick/", {}, format="json")
+    assert response.status_code == 409, response.content
+    assert "stays done as recorded" in response.json()["detail"]
+    response = client_as(staff).post(reverse("roles:item-untick", args=[ticked_on_time.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert "stays done as recorded" in response.content.decode()
+    assert f'data-testid="kept-{ticked_on_time.pk}"' in response.content.decode()
+    assert f'data-testid="tick-{ticked_on_time.pk}"' not in response.content.decode()
+    assert ChecklistItem.objects.get(pk=ticked_on_time.pk).status == ItemStatus.DONE
+
+
+@pytest.mark.django_db
+def test_my_checklist_offers_no_untick_button_for_a_done_item_whose_duty_came_round(client_as, staff):
+    daily = DutyFactory(role=staff.role, cadence=Cadence.DAILY)
+    common = {"employee": staff, "duty": daily, "kind": ItemKind.DUTY, "title_zh": "日"}
+    now = timezone.now()
+    kept = ChecklistItem.objects.create(
+        period_start=D(2026, 3, 31),
+        due_date=D(2026, 3, 31),
+        status=ItemStatus.DONE,
+        done_at=now,
+        done_on=timezone.localdate(now),
+        done_by=staff.user,
+        **common,
+    )
+    today = timezone.localdate()
+    fresh = ChecklistItem.objects.create(
+        period_start=today,
+        due_date=today,
+        status=ItemStatus.DONE,
+        done_at=now,
+        done_on=today,
+        done_by=staff.user,
+        **common,
+    )
+    body = client_as(staff).get(reverse("roles:my-checklist")).content.decode()
+    assert f'data-testid="kept-{kept.pk}"' in body and f'data-testid="tick-{kept.pk}"' not in body
+    assert f'data-testid="tick-{fresh.pk}"' in body and f'data-testid="kept-{fresh.pk}"' not in body
+
+
+@pytest.mark.django_db
+def test_untick_and_retick_on_the_same_day_is_fine_and_records_the_new_tick(staff, monkeypatch):
+    daily = DutyFactory(role=staff.role, cadence=Cadence.DAILY)
+    services.generate_checklists(day=D(2026, 3, 31))
+    item = ChecklistItem.objects.get(duty=daily)
+    monkeypatch.setattr(checklist_services, "today", lambda: D(2026, 3, 31))
+    first = services.tick_item(item_id=item.pk, user=staff.user)
+    assert services.untick_item(item_id=item.pk, user=staff.user).status == ItemStatus.OPEN
+    again = services.tick_item(item_id=item.pk, user=staff.user)
+    assert again.status == ItemStatus.DONE and again.done_at >= first.done_at
+
+
+@pytest.mark.django_db
+def test_ticking_an_open_item_past_its_next_occurrence_before_the_job_runs_marks_it_missed(api_as, staff, monkeypatch):
+    daily = DutyFactory(role=staff.role, cadence=Cadence.DAILY)
+    services.generate_checklists(day=D(2026, 3, 31))
+    item = ChecklistItem.objects.get(duty=daily)
+    monkeypatch.setattr(checklist_services, "today", lambda: D(2026, 4, 1))  # 1 April, before the 06:00 job
+    with pytest.raises(ItemMissed, match="This item was missed"):
+        services.tick_item(item_id=item.pk, user=staff.user)
+    assert ChecklistItem.objects.get(pk=item.pk).status == ItemStatus.MISSED  # kept, though the tick failed
     summary = ChecklistDaySummary.objects.get(employee=staff, due_date=D(2026, 3, 31))
     assert (summary.done, summary.missed) == (0, 1)
+    response = api_as(staff).post(f"/api/checklist-items/{item.pk}/tick/", {}, format="json")
+    assert response.status_code == 409 and "This item was missed" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_the_tick_of_an_item_the_job_has_not_marked_yet(api_as, staff):
+    daily = DutyFactory(role=staff.role, cadence=Cadence.DAILY)
+    item = ChecklistItem.objects.create(
+        employee=staff,
+        duty=daily,
+        kind=ItemKind.DUTY,
+        title_zh="日",
+        period_start=D(2026, 3, 31),
+        due_date=D(2026, 3, 31),
+    )
+    response = api_as(staff).post(f"/api/checklist-items/{item.pk}/tick/", {}, format="json")
+    assert response.status_code == 409, response.content
+    assert ChecklistItem.objects.get(pk=item.pk).status == ItemStatus.MISSED
 
 
 @pytest.mark.django_db

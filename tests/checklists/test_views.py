@@ -206,3 +206,15 @@ def test_dashboard_empty_states(client_as, manager):
     body = client_as(manager).get(reverse("roles:checklist-dashboard")).content.decode()
     assert body.count("No items due in this period.") == 3
     assert "Nothing is overdue." in body
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1e5", "-1", "١", "99999999999999999999"])
+@pytest.mark.parametrize("where", ["role-duties", "duty-assign", "holidays"])
+def test_ids_posted_to_manager_forms_that_are_not_whole_numbers_give_404(client_as, manager, staff, where, value):
+    duty = DutyFactory(role=staff.role)
+    url, body = {
+        "role-duties": (reverse("roles:role-duties", args=[staff.role.code]), {"duty": value, "action": "up"}),
+        "duty-assign": (reverse("roles:duty-assign", args=[duty.pk]), {"end": value}),
+        "holidays": (reverse("roles:holidays"), {"delete": value}),
+    }[where]
+    assert client_as(manager).post(url, body).status_code == 404

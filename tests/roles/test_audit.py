@@ -82,3 +82,20 @@ def test_list_values_that_are_not_links_show_as_they_are(client_as, manager):
     entries, _, _ = audit_entries(kind="roles.dutytemplate")
     assert ("weekdays", "1", "1, 3") in [(c.field, c.old, c.new) for c in entries[0].changes]
     assert client_as(manager).get(reverse("roles:audit"), {"kind": "roles.dutytemplate"}).status_code == 200
+
+
+def test_audit_pages_stop_at_the_cap_and_say_how_to_reach_older_entries(client_as, manager, monkeypatch):
+    from roles.selectors import audit
+
+    monkeypatch.setattr(audit, "MAX_AUDIT_ENTRIES", 50)
+    for _ in range(80):
+        RoleFactory()
+    client = client_as(manager)
+    response = client.get(reverse("roles:audit"), {"page": 99999})
+    assert response.context["page"].number == 2  # the last page within the cap, not page 4
+    assert response.context["page"].paginator.num_pages == 2
+    assert 'data-testid="audit-beyond-pages"' in response.content.decode()
+    dated = client.get(reverse("roles:audit"), {"since": "2000-01-01", "page": 1})
+    assert dated.status_code == 200
+    few = client.get(reverse("roles:audit"), {"kind": "roles.role", "user": manager.user.username})
+    assert 'data-testid="audit-beyond-pages"' not in few.content.decode()
