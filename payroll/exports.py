@@ -43,7 +43,8 @@ from .selectors import run_totals
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = EXCEL_MONEY_FORMAT  # the pages' money format (shop_ops.numbers), in Excel
-COUNT_FORMAT = "0.0"
+COUNT_FORMAT = "0.0"  # days (half days happen)
+WHOLE_FORMAT = "0"  # people
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FONT = Font(bold=True)
@@ -84,7 +85,7 @@ def xml_text(value) -> str:
 class Column:
     header: str
     width: int
-    kind: str = "text"  # text, money or count (days, people)
+    kind: str = "text"  # text, money, count (days, one decimal) or whole (people)
 
 
 class _StyleIds:
@@ -102,11 +103,17 @@ class _StyleIds:
             return cell.style_id
 
         self.header = style(font=HEADER_FONT, fill=HEADER_FILL)
-        self.cell = {"text": 0, "money": style(number_format=MONEY_FORMAT), "count": style(number_format=COUNT_FORMAT)}
+        self.cell = {
+            "text": 0,
+            "money": style(number_format=MONEY_FORMAT),
+            "count": style(number_format=COUNT_FORMAT),
+            "whole": style(number_format=WHOLE_FORMAT),
+        }
         self.total = {
             "text": style(font=TOTAL_FONT),
             "money": style(font=TOTAL_FONT, number_format=MONEY_FORMAT),
             "count": style(font=TOTAL_FONT, number_format=COUNT_FORMAT),
+            "whole": style(font=TOTAL_FONT, number_format=WHOLE_FORMAT),
         }
 
 
@@ -288,7 +295,7 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         "汇总 Summary",
         [
             Column("部门 Department", 28),
-            Column("人数 People", 10, "count"),
+            Column("人数 People", 10, "whole"),
             *[Column(label, 16, "money") for _name, label in TOTAL_COLUMNS],
             Column("单位总成本 Employer cost", 16, "money"),
         ],

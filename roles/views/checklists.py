@@ -106,7 +106,7 @@ class TickView(RuleRequiredMixin, View):
 
 
 def _fresh(pk):
-    return ChecklistItem.objects.select_related("done_by").get(pk=pk)
+    return ChecklistItem.objects.select_related("done_by__employee").get(pk=pk)
 
 
 class StartOnDemandView(RuleRequiredMixin, View):
