@@ -157,8 +157,9 @@ def test_holiday_delete_asks_for_confirmation(client_as, manager):
     confirm = client.post(reverse("roles:holidays"), {"delete": holiday.pk})
     assert "cannot be undone" in confirm.content.decode()
     assert Holiday.objects.filter(pk=holiday.pk).exists()
-    client.post(reverse("roles:holidays"), {"delete": holiday.pk, "confirm": "yes"})
+    done = client.post(reverse("roles:holidays"), {"delete": holiday.pk, "confirm": "yes"}, follow=True)
     assert not Holiday.objects.filter(pk=holiday.pk).exists()
+    assert f"Removed {holiday}." in done.content.decode()
 
 
 def test_ad_hoc_task_form(client_as, manager, staff):
