@@ -1,6 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from shop_ops.i18n import StoredSentences
 
@@ -31,7 +31,7 @@ MANUAL_KINDS = (MovementKind.RECEIPT, MovementKind.SHIPMENT, MovementKind.RETURN
 
 class CountStatus(models.TextChoices):
     OPEN = "open", _("Open (盘点中)")
-    CLOSING = "closing", _("Closing")
+    CLOSING = "closing", pgettext_lazy("stock count status", "Closing")
     CLOSED = "closed", _("Closed (已完成)")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -84,7 +84,13 @@ class RecordCountForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    """No decision is preselected: finance picks 审批通过 or 驳回 on purpose, and the choice survives an error."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", _("Please choose")), ("approve", _("Approve")), ("reject", _("Reject"))],
+        error_messages={"required": _("Choose approve or reject.")},
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -215,8 +215,12 @@ class StockCount(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=CountStatus.choices, default=CountStatus.OPEN)
     blind = models.BooleanField(_("blind count"), default=False, help_text=_("Counters do not see system figures."))
     snapshot_at = models.DateTimeField(_("snapshot taken at"))
-    opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    opened_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("opened by")
+    )
+    closed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("closed by")
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     history = HistoricalRecords()
@@ -267,7 +271,9 @@ class StockCountLine(models.Model):
     movements_since_snapshot = models.IntegerField(_("moved since snapshot"), default=0)
     counted_quantity = models.PositiveIntegerField(_("counted"), null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)
-    counted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    counted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("counted by")
+    )
     adjusted = models.BooleanField(_("correction posted"), default=False)
 
     class Meta:
@@ -310,7 +316,9 @@ class LossReport(models.Model):
     surplus_quantity = models.PositiveIntegerField(_("units over"), default=0)
     surplus_value = models.DecimalField(_("surplus value at cost"), default=0, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("reviewed by")
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(_("finance note"), max_length=500, blank=True)
     history = HistoricalRecords()
@@ -370,7 +378,7 @@ class InventoryJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -413,7 +421,9 @@ class PurchaseRequest(models.Model):
     )
     on_hand_when_raised = models.IntegerField(_("on hand when raised"), default=0)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shop_ops import jobs
 from shop_ops.plans import job_statements
+from shop_ops.typed import plain_text
 from shop_ops.waiting import WaitingRow
 
 from .choices import (
@@ -46,15 +47,15 @@ Hidden = frozenset[int] | set[int] | tuple[int, ...]
 
 
 def sku_key(code: str | None) -> str:
-    """The one rule for matching a typed SKU code: spaces around it and letter case do not matter (codes are
-    stored as entered)."""
-    return (code or "").strip().upper()
+    """The one rule for matching a typed SKU code: spaces around it, letter case and full-width characters from a
+    Chinese keyboard do not matter (codes are stored as entered)."""
+    return plain_text(code).upper()
 
 
 def skus_by_code(codes) -> dict[str, Sku]:
     """The SKUs whose codes were typed, keyed by `sku_key`, in one query; where two codes differ only in case, the
     exactly typed one wins."""
-    typed = {code.strip() for code in codes if code and code.strip()}
+    typed = {plain_text(code) for code in codes if plain_text(code)}
     found: dict[str, Sku] = {}
     if not typed:
         return found

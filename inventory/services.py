@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shop_ops import jobs
 from shop_ops.guards import FIRST_YEAR, LAST_YEAR, date_in_range
 from shop_ops.plans import job_statements
+from shop_ops.typed import plain_text
 
 from .choices import (
     ACTIVE_PURCHASE_STATUSES,
@@ -1042,6 +1043,20 @@ def _describe(sku: Sku) -> str:
     return " ".join(part for part in (sku.code, sku.colour, sku.size) if part)
 
 
+def _packed_skus(items: Sequence[PackedItem]) -> dict[str, Sku]:
+    """The SKU behind each scanned code (a SKU code in any letter case or width, or a barcode), keyed by the code
+    as scanned (stripped); unknown codes are left out."""
+    from .selectors import sku_key, skus_by_code
+
+    codes = {item.code.strip() for item in items}
+    by_code = skus_by_code(codes)
+    barcodes = {plain_text(code) for code in codes if sku_key(code) not in by_code}
+    by_barcode = {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes).exclude(barcode="")}
+    found = {code: by_code[sku_key(code)] for code in codes if sku_key(code) in by_code}
+    found |= {code: by_barcode[plain_text(code)] for code in codes if plain_text(code) in by_barcode}
+    return found
+
+
 def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str]:
     """Compare the parcel with the order line by line: SKU (so item number, colour and size) and quantity. Returns a
     readable list of every difference; empty when the parcel is right."""
@@ -1050,13 +1065,7 @@ def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str
     for line in order.lines.select_related("sku"):
         expected[line.sku_id] += line.quantity
         skus[line.sku_id] = line.sku
-    from .selectors import sku_key, skus_by_code
-
-    codes = {item.code.strip() for item in items}
-    by_code = skus_by_code(codes)
-    barcodes = {code for code in codes if sku_key(code) not in by_code}
-    found = {code: by_code[sku_key(code)] for code in codes if sku_key(code) in by_code}
-    found |= {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes).exclude(barcode="")}
+    found = _packed_skus(items)
     problems, packed = [], defaultdict(int)
     for item in items:
         if item.quantity < 1:
@@ -1103,9 +1112,16 @@ def packing_mismatches(*, order: Order, items: Sequence[PackedItem]) -> list[str
 def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
     """The packing check (打包核对): what went into the parcel must match the order in SKU, colour, size and quantity.
     A match packs the order; a mismatch blocks packing and hands the order to customer service with the differences
-    (the order stays picked, nothing is posted)."""
+    (the order stays picked, nothing is posted). A code that is no SKU or barcode at all is a typo or a bad scan:
+    it is refused with "scan again" and the order stays where it was."""
     if not items:
         raise InventoryError(_("Scan or type at least one item."), field="items")
+    found = _packed_skus(items)
+    unknown = list(dict.fromkeys(item.code.strip() for item in items if item.code.strip() not in found))
+    if unknown:
+        raise InventoryError(
+            _("%(codes)s: not a known SKU or barcode. Scan it again.") % {"codes": ", ".join(unknown)}, field="items"
+        )
     with transaction.atomic():
         order = _locked_order(order)
         if order.status != OrderStatus.PICKED:
@@ -1135,7 +1151,7 @@ def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
 def ship_order(*, order: Order, tracking_number: str, user, courier: str = "") -> Order:
     """Hand a packed order to the courier (发货): record courier and tracking number and post the shipment movements
     from the bins holding the most, all in one transaction (将每天发出的订单在系统中减除)."""
-    tracking_number = (tracking_number or "").strip()
+    tracking_number = plain_text(tracking_number)  # ＳＦ１２３… from a Chinese keyboard is stored as SF123…
     if not tracking_number:
         raise InventoryError(_("Enter the tracking number."), field="tracking_number")
     if len(tracking_number) > 40:

@@ -601,12 +601,25 @@ class LossReportReviewView(ActionView):
     rule = staticmethod(can_review_loss_reports)
     form_class = ReviewForm
 
-    def act(self, data):
+    def post(self, request, *args, **kwargs):
         report = get_object_or_404(LossReport, pk=self.kwargs["pk"])
-        services.review_loss_report(
-            report=report, approve=data["decision"] == "approve", note=data["note"], user=self.request.user
-        )
-        return _("Loss report approved.") if data["decision"] == "approve" else _("Loss report rejected.")
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.review_loss_report(
+                    report=report, approve=data["decision"] == "approve", note=data["note"], user=request.user
+                )
+            except ShopOpsError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                approved = data["decision"] == "approve"
+                messages.success(request, _("Loss report approved.") if approved else _("Loss report rejected."))
+                return redirect(report.get_absolute_url())
+        # The page again with the bound form: the chosen decision and the typed note stay, the error under its field.
+        page = LossReportDetailView()
+        page.setup(request, pk=report.pk)
+        return page.render_to_response(page.get_context_data(form=form))
 
 
 # --- 进销存 summary ------------------------------------------------------------------------------------------------
@@ -820,14 +833,30 @@ class OrderPackView(ActionView):
 
     form_class = PackForm
 
-    def act(self, data):
-        order = services.pack_order(
-            order=get_object_or_404(Order, pk=self.kwargs["pk"]), items=data["items"], user=self.request.user
-        )
-        if order.needs_customer_service:
-            messages.warning(self.request, order.flag_reason)
-            return ""
-        return _("Order %(number)s is packed.") % {"number": order.number}
+    def post(self, request, *args, **kwargs):
+        order = get_object_or_404(Order, pk=self.kwargs["pk"])
+        form = PackForm(request.POST)
+        if form.is_valid():
+            try:
+                order = services.pack_order(order=order, items=form.cleaned_data["items"], user=request.user)
+            except ShopOpsError as exc:
+                if exc.field not in form.fields:  # the order moved on meanwhile: say so on the order page
+                    messages.error(request, exc.message)
+                    return redirect(order.get_absolute_url())
+                form.add_error(exc.field, exc.message)
+            else:
+                if order.needs_customer_service:
+                    messages.warning(request, order.flag_reason)
+                else:
+                    messages.success(request, _("Order %(number)s is packed.") % {"number": order.number})
+                return redirect(order.get_absolute_url())
+        # A typo or an unknown code: the order page again with the scanned text kept and the error under the box.
+        page = OrderDetailView()
+        page.setup(request, pk=order.pk)
+        context = page.get_context_data()
+        if context["pack_form"] is not None:
+            context["pack_form"] = form
+        return page.render_to_response(context)
 
 
 class OrderShipView(ActionView):

@@ -47,7 +47,8 @@ from .selectors import run_totals
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = EXCEL_MONEY_FORMAT  # the pages' money format (shop_ops.numbers), in Excel
-COUNT_FORMAT = "0.0"
+COUNT_FORMAT = "0.0"  # days (half days happen)
+WHOLE_FORMAT = "0"  # people
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FONT = Font(bold=True)
@@ -88,7 +89,7 @@ def xml_text(value) -> str:
 class Column:
     header: str  # a lazy translation is put into words when the header row is written
     width: int
-    kind: str = "text"  # text, money or count (days, people)
+    kind: str = "text"  # text, money, count (days, one decimal) or whole (people)
 
 
 class _StyleIds:
@@ -106,11 +107,17 @@ class _StyleIds:
             return cell.style_id
 
         self.header = style(font=HEADER_FONT, fill=HEADER_FILL)
-        self.cell = {"text": 0, "money": style(number_format=MONEY_FORMAT), "count": style(number_format=COUNT_FORMAT)}
+        self.cell = {
+            "text": 0,
+            "money": style(number_format=MONEY_FORMAT),
+            "count": style(number_format=COUNT_FORMAT),
+            "whole": style(number_format=WHOLE_FORMAT),
+        }
         self.total = {
             "text": style(font=TOTAL_FONT),
             "money": style(font=TOTAL_FONT, number_format=MONEY_FORMAT),
             "count": style(font=TOTAL_FONT, number_format=COUNT_FORMAT),
+            "whole": style(font=TOTAL_FONT, number_format=WHOLE_FORMAT),
         }
 
 
@@ -301,7 +308,7 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         pgettext_lazy(WORKBOOK, "Summary"),
         [
             Column(DEPARTMENT, 28),
-            Column(pgettext_lazy(WORKBOOK, "People"), 10, "count"),
+            Column(pgettext_lazy(WORKBOOK, "People"), 10, "whole"),
             *[Column(label, 16, "money") for _name, label in TOTAL_COLUMNS],
             Column(pgettext_lazy(WORKBOOK, "Total employer cost"), 16, "money"),
         ],

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shop_ops.typed import plain_number
 from shop_ops.widgets import DateInput, UnechoedTextInput
 
 from .models import Department, DutyTemplate, Employee, Holiday, Role
@@ -89,6 +90,12 @@ class EmployeeForm(forms.ModelForm):
                     if masked
                     else _("None stored yet.")
                 )
+
+    def clean_bank_account(self):
+        return plain_number(self.cleaned_data.get("bank_account"))
+
+    def clean_id_number(self):
+        return plain_number(self.cleaned_data.get("id_number"))
 
     def clean(self):
         cleaned = super().clean()

@@ -393,7 +393,8 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def pack(self, request, pk=None):
         """The packing check: the scanned items must match the order (SKU, colour, size, quantity). A match packs the
-        order; a mismatch answers 409 with the differences and hands the order to customer service."""
+        order; a mismatch answers 409 with the differences and hands the order to customer service. A code that
+        is no SKU or barcode answers 400 ("scan it again") and leaves the order as it was."""
         serializer = s.PackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.pack_order(

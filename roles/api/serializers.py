@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from shop_ops.typed import plain_number
+
 from .. import cadence
 from ..logins import clean_login_name
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
@@ -125,6 +127,12 @@ class EmployeeSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate_bank_account(self, value):
+        return plain_number(value)
+
+    def validate_id_number(self, value):
+        return plain_number(value)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

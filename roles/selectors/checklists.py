@@ -267,7 +267,7 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
             | Q(status=ItemStatus.OPEN, kind__in=[ItemKind.AD_HOC, ItemKind.ON_DEMAND], period_start__lte=today)
             | Q(done_on=today)
         )
-        .select_related("done_by", "duty")
+        .select_related("done_by__employee", "duty")
         .order_by("due_date", "duty__sort_order", "id")
     )
 
@@ -308,8 +308,9 @@ def my_checklist_items(*, employee: Employee, today: datetime.date) -> list[Chec
 
 
 def my_checklist_progress(*, employee: Employee, today: datetime.date) -> dict[str, int]:
-    """How many of the items on a person's checklist are done: `done_count` and `total`."""
-    items = my_checklist_items(employee=employee, today=today)
+    """How many of the items on a person's checklist are done: `done_count` and `total`. Duties a person started
+    themself are on the list but not counted, as in the completion rate (the dashboard's figures)."""
+    items = [item for item in my_checklist_items(employee=employee, today=today) if not item.self_assigned]
     return {"done_count": sum(1 for item in items if item.status == ItemStatus.DONE), "total": len(items)}
 
 
@@ -321,7 +322,7 @@ def on_demand_duties(*, employee: Employee, today: datetime.date) -> list[DutyTe
 def person_history(*, employee: Employee, start: datetime.date, end: datetime.date) -> QuerySet[ChecklistItem]:
     return (
         ChecklistItem.objects.filter(employee=employee, due_date__gte=start, due_date__lte=end)
-        .select_related("done_by")
+        .select_related("done_by__employee")
         .order_by("-due_date", "id")
     )
 
@@ -336,7 +337,7 @@ def items_visible_to(*, user) -> QuerySet[ChecklistItem]:
     """Managers see every item; everyone else only their own."""
     from ..permissions import can_manage_org
 
-    items = ChecklistItem.objects.select_related("employee", "employee__role", "done_by").defer(
+    items = ChecklistItem.objects.select_related("employee", "employee__role", "done_by__employee").defer(
         "employee__bank_account",
         "employee__id_number",  # never shown with a checklist item; not decrypted
     )

@@ -108,7 +108,7 @@ class TickView(RuleRequiredMixin, View):
 
 
 def _fresh(pk):
-    return _with_untick_rule([ChecklistItem.objects.select_related("done_by", "duty").get(pk=pk)])[0]
+    return _with_untick_rule([ChecklistItem.objects.select_related("done_by__employee", "duty").get(pk=pk)])[0]
 
 
 def _with_untick_rule(items, today=None):

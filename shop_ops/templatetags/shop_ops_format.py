@@ -3,6 +3,7 @@ show a name kept in two languages."""
 
 from django import template
 
+from shop_ops import waiting
 from shop_ops.i18n import in_language
 from shop_ops.numbers import format_money
 
@@ -27,3 +28,19 @@ def localized(record, field: str = "name") -> str:
     {{ department|localized }}, {{ role|localized:"title" }}. A dict from .values() works the same way; a text
     written in both languages ({{ component.name|localized }}: "底薪 Base pay") gives its part in the page's."""
     return in_language(record, field)
+
+
+@register.filter
+def person(user) -> str:
+    """Who did something, as people know them: the employee's name (姓名), the login only for a login with no
+    employee record (an administrator), — for nobody. Select `…__employee` with the user to save a query."""
+    if user is None:
+        return "—"
+    employee = getattr(user, "employee", None)  # a missing employee record raises an AttributeError subclass
+    return (employee.full_name if employee is not None else "") or user.get_username()
+
+
+@register.filter
+def waited(since) -> str:
+    """3天22小时: how long since `since` (shop_ops.waiting.waited)."""
+    return waiting.waited(since)

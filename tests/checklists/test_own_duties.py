@@ -251,3 +251,17 @@ def test_my_checklist_offers_own_and_assigned_duties_only(client_as, manager, wa
     offered = client_as(warehouse).get(reverse("roles:my-checklist")).context["on_demand"]
     assert {duty.pk for duty in offered} == {own.pk, assigned.pk}
     assert other.pk not in {duty.pk for duty in offered}
+
+
+def test_my_checklist_counter_leaves_self_started_duties_out(client_as, manager, warehouse):
+    """The header counted a self-started duty (已完成 0 / 2) while the page says they do not count; it counts like
+    the completion figures: only what was given to the person."""
+    services.add_ad_hoc_task(
+        employee=warehouse, title_zh="盘点", title_en="Count", due_date=timezone.localdate(), by=manager.user
+    )
+    client = client_as(warehouse)
+    assert client.get(reverse("roles:my-checklist")).context["total"] == 1
+    client.post(reverse("roles:duty-start", args=[on_demand(warehouse.role).pk]), {"note": ""})
+    assert ChecklistItem.objects.filter(employee=warehouse, self_assigned=True).count() == 1
+    response = client.get(reverse("roles:my-checklist"))
+    assert (response.context["done_count"], response.context["total"]) == (0, 1)

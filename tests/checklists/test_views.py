@@ -39,6 +39,19 @@ def test_htmx_tick_returns_the_row_and_records_it(client_as, staff, manager):
     assert item.status == "done" and item.note == "ok"
 
 
+def test_a_done_item_names_the_person_and_enter_in_a_note_never_ticks(client_as, staff, manager):
+    item = give(staff, manager)
+    client = client_as(staff)
+    body = client.get(reverse("roles:my-checklist")).content.decode()
+    form = body[body.index(f'id="item-{item.pk}"') :]
+    # Enter in a text box presses the form's first submit button: a disabled one, so nothing is sent.
+    first_button = form[form.index("<button") : form.index(">", form.index("<button"))]
+    assert "disabled" in first_button and 'data-testid="enter-guard"' in first_button
+    client.post(reverse("roles:item-tick", args=[item.pk]), {"note": "ok"})
+    body = client.get(reverse("roles:my-checklist")).content.decode()
+    assert f"done by {staff.full_name} at" in body and f"done by {staff.user.username} " not in body
+
+
 def test_staff_cannot_tick_someone_elses_item_in_the_browser(client_as, staff, other_staff, manager):
     item = give(other_staff, manager)
     response = client_as(staff).post(reverse("roles:item-tick", args=[item.pk]), HTTP_HX_REQUEST="true")
@@ -144,8 +157,9 @@ def test_holiday_delete_asks_for_confirmation(client_as, manager):
     confirm = client.post(reverse("roles:holidays"), {"delete": holiday.pk})
     assert "cannot be undone" in confirm.content.decode()
     assert Holiday.objects.filter(pk=holiday.pk).exists()
-    client.post(reverse("roles:holidays"), {"delete": holiday.pk, "confirm": "yes"})
+    done = client.post(reverse("roles:holidays"), {"delete": holiday.pk, "confirm": "yes"}, follow=True)
     assert not Holiday.objects.filter(pk=holiday.pk).exists()
+    assert f"Removed {holiday}." in done.content.decode()
 
 
 def test_ad_hoc_task_form(client_as, manager, staff):

@@ -175,7 +175,13 @@ def test_orders_and_customer_service(api_as, demo_stock, warehouse, cs_agent):  
         assert client.post(f"{BASE}/orders/{order.pk}/advance/", {"status": step}).status_code == 200
     picking = client.get(f"{BASE}/orders/picking-list/").json()
     assert "TB20250004" not in {o["number"] for o in picking}
-    wrong = client.post(f"{BASE}/orders/{order.pk}/pack/", {"items": [{"code": "TS001-BLK-M"}]}, format="json")
+    typo = client.post(f"{BASE}/orders/{order.pk}/pack/", {"items": [{"code": "TS001-BLK-MM"}]}, format="json")
+    assert typo.status_code == 400 and "Scan it again" in str(typo.json())  # a typo is not handed over
+    order.refresh_from_db()
+    assert not order.needs_customer_service
+    wrong = client.post(
+        f"{BASE}/orders/{order.pk}/pack/", {"items": [{"code": "ＴＳ００１－ＢＬＫ－Ｍ"}]}, format="json"
+    )
     assert wrong.status_code == 409 and "was ordered but TS001-BLK-M" in wrong.json()["detail"]
     assert wrong.json()["order"]["needs_customer_service"] is True
     api_as(cs_agent).post(f"{BASE}/orders/{order.pk}/resolve/", {"note": "拣错, 已换货"})

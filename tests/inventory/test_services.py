@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -274,7 +275,9 @@ class TestOrders:
         with pytest.raises(InventoryError, match="tracking number"):
             services.ship_order(order=order, tracking_number=" ", user=warehouse.user)
         assert not StockMovement.objects.filter(kind=S).exists()
-        order = services.ship_order(order=order, courier="顺丰", tracking_number="SF100200300", user=warehouse.user)
+        order = services.ship_order(
+            order=order, courier="顺丰", tracking_number="ＳＦ１００２００３００", user=warehouse.user
+        )
         assert order.status == OrderStatus.SHIPPED and order.shipped_at
         assert (order.courier, order.tracking_number) == ("顺丰", "SF100200300")
         assert (on_hand(tshirt, bin_a), on_hand(tshirt, bin_b)) == (1, 3)
@@ -369,7 +372,6 @@ class TestPackingCheck:
             ),
             ([("TS001-WHT-M", 1), ("JN003-BLU-30", 1)], "TS001-WHT-M 白 M: 1 packed, the order has 2."),
             ([("TS001-WHT-M", 2)], "JN003-BLU-30 蓝 30 × 1 is missing."),
-            ([("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("NOPE", 1)], "NOPE is not a known SKU or barcode."),
         ],
     )
     def test_a_mismatch_blocks_packing_and_goes_to_customer_service(self, picked, warehouse, items, expected):
@@ -379,6 +381,20 @@ class TestPackingCheck:
         with pytest.raises(InvalidTransition, match="waits for customer service"):
             self.pack(order, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1))
         assert not StockMovement.objects.filter(kind=S).exists()
+
+    def test_an_unknown_code_is_refused_as_a_typo_and_the_order_stays_picked(self, picked, warehouse):
+        with pytest.raises(
+            InventoryError, match=re.escape("NOPE, DR002-BLU-SS: not a known SKU or barcode. Scan it again.")
+        ):
+            self.pack(picked, warehouse, ("TS001-WHT-M", 2), ("NOPE", 1), ("DR002-BLU-SS", 1), ("NOPE", 1))
+        picked.refresh_from_db()
+        assert picked.status == OrderStatus.PICKED and not picked.needs_customer_service and not picked.flag_reason
+        order = self.pack(picked, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1))
+        assert order.status == OrderStatus.PACKED
+
+    def test_full_width_codes_from_a_chinese_keyboard_are_scanned_as_typed(self, picked, warehouse):
+        order = self.pack(picked, warehouse, ("ＴＳ００１－ＷＨＴ－Ｍ", 2), ("６９０１２３４５００９９９", 1))
+        assert order.status == OrderStatus.PACKED and not order.needs_customer_service
 
     def test_an_extra_item_is_named(self, picked, warehouse):
         order = self.pack(picked, warehouse, ("TS001-WHT-M", 2), ("JN003-BLU-30", 1), ("TS001-BLK-M", 1))

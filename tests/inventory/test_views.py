@@ -172,6 +172,25 @@ def test_finance_reviews_the_loss_report(client_as, demo_stock, finance, warehou
     assert report.status == LossReportStatus.APPROVED
 
 
+def test_a_loss_report_review_starts_undecided_and_keeps_the_chosen_decision_on_error(client_as, demo_stock, finance):
+    report = LossReport.objects.get()
+    client = client_as(finance)
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert '<option value="" selected>' in page and '<option value="approve" selected>' not in page
+    url = reverse("inventory:loss-report-review", args=[report.pk])
+    response = client.post(url, {"decision": "", "note": "ok"})
+    assert response.status_code == 200 and "Choose approve or reject." in response.content.decode()
+    response = client.post(url, {"decision": "reject", "note": ""})
+    body = response.content.decode()
+    assert '<option value="reject" selected>' in body and '<option value="approve" selected>' not in body
+    assert 'id="id_note-error"' in body and "Say why the loss report is rejected." in body
+    report.refresh_from_db()
+    assert report.status == LossReportStatus.PENDING
+    client.post(url, {"decision": "reject", "note": "counted twice"})
+    report.refresh_from_db()
+    assert report.status == LossReportStatus.REJECTED and report.review_note == "counted twice"
+
+
 def test_customer_service_resolves_a_flagged_order(client_as, demo_stock, cs_agent, warehouse):
     order = Order.objects.get(number="TB20250004")
     client = client_as(cs_agent)
@@ -188,9 +207,15 @@ def test_customer_service_resolves_a_flagged_order(client_as, demo_stock, cs_age
     page = warehouse_client.get(order.get_absolute_url()).content.decode()
     assert 'data-testid="pack-form"' in page
     bad = warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L x two"})
-    assert bad.status_code == 302
+    assert bad.status_code == 200 and "TS001-BLK-L x two</textarea>" in bad.content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.PICKED and not order.needs_customer_service  # unreadable input: nothing done
+    typo = warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-LL"})
+    body = typo.content.decode()
+    assert typo.status_code == 200 and "TS001-BLK-LL: not a known SKU or barcode. Scan it again." in body
+    assert "TS001-BLK-LL</textarea>" in body and 'id="id_items-error"' in body
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PICKED and not order.needs_customer_service  # a typo is not a mismatch
     warehouse_client.post(reverse("inventory:order-pack", args=[order.pk]), {"items": "TS001-BLK-L"})
     order.refresh_from_db()
     assert order.status == OrderStatus.PACKED

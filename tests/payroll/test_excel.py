@@ -74,6 +74,9 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
 
     summary = workbook["Summary"]
     assert _sum_column(summary, 8, 2, summary.max_row - 1) == net_total
+    people = next(i for i, cell in enumerate(summary[1], start=1) if "People" in cell.value or "人数" in cell.value)
+    assert summary.cell(2, people).number_format == "0"  # 1, not 1.0
+    assert summary.cell(summary.max_row, people).number_format == "0"
     assert summary.cell(summary.max_row, 2).value.startswith("=SUM(B2:")
 
     cost = workbook["Employer cost"]

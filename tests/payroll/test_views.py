@@ -1,9 +1,11 @@
 """Payroll pages: who sees what, forms that show the service's refusals, the what-if preview."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from payroll import services
 from payroll.models import Adjustment, PayrollRun, Payslip, StructureVersion
@@ -80,6 +82,13 @@ def test_payslip_page_explains_the_lines(client_as, finance, sales_employee, pay
     page = client_as(finance).get(reverse("payroll:payslip-detail", args=[slip.pk])).content.decode()
     assert "Profit share = 0.08 \u00d7 123,456.00 = 9,876.48" in page
     assert "cumulative withholding" in page
+    run_page = client_as(finance).get(reverse("payroll:run-detail", args=[run.label])).content.decode()
+    assert f"Started {timezone.localtime(run.started_at):%Y-%m-%d %H:%M} by the schedule." in run_page
+    PayrollRun.objects.filter(pk=run.pk).update(started_by=finance.user)
+    run_page = client_as(finance).get(reverse("payroll:run-detail", args=[run.label])).content.decode()
+    assert f"by {finance.full_name}." in run_page and f"by {finance.user.username}." not in run_page
+    # The tax table's amounts in the pages' money format (26,684.00), not 26684.00.
+    assert re.search(r"Basic deduction \(5,000 × months\)</th><td>15,000\.00</td>", page)
 
 
 def test_finance_starts_a_run_from_the_page(client_as, finance, sales_employee, django_capture_on_commit_callbacks):

@@ -143,13 +143,14 @@ def test_manager_creates_employee_by_api(api_as, manager):
             "full_name": "接口员",
             "role": role.pk,
             "hire_date": "2025-05-05",
-            "bank_account": "6222000011112222555",
-            "id_number": "11010519491231002X",
+            "bank_account": "6222 0000 1111 2222 555",  # typed in groups, as printed on the card
+            "id_number": "１１０１０５１９４９１２３１００２Ｘ",  # full width, from a Chinese phone keyboard
         },
         format="json",
     )
     assert response.status_code == 201, response.json()
     employee = Employee.objects.get(employee_number="E0777")
+    assert (employee.bank_account, employee.id_number) == ("6222000011112222555", "11010519491231002X")
     assert employee.user.groups.get().name == "Warehouse"
     assert "password" not in response.json()
 

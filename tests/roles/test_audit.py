@@ -33,10 +33,12 @@ def test_a_bank_account_change_is_recorded_with_who_and_masked_values(client_as,
             "hire_date": employee.hire_date.isoformat(),
             "status": "active",
             "phone": employee.phone,
-            "bank_account": "6222999988887777666",
+            "bank_account": "６２２２ ９９９９-８８８８ ７７７７ ６６６",  # full width, in groups: stored plain
             "id_number": "",
         },
     )
+    employee.refresh_from_db()
+    assert employee.bank_account == "6222999988887777666"
     entries, total, _ = audit_entries(kind="roles.employee", username=manager.user.username)
     assert total == 1
     change = {change.field: (change.old, change.new) for change in entries[0].changes}
