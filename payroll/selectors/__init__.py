@@ -1,0 +1,52 @@
+"""Every read of the payroll app that is more than one query: pages, the API and exports use them.
+
+- `payslips`: Payslips: who may see which, the payslip page's prepared queries, search, line explanations.
+- `runs`: Payroll runs: a month's run, its department totals and whether it waits for the queue.
+- `exports`: A run's Excel exports: which are current, waiting or downloadable.
+- `fingerprints`: What a computed run read: the month's inputs fingerprint and what changed since.
+- `months`: The order of payroll months: the next one, an earlier unapproved one, the one due.
+- `waiting`: Finance's start page: what waits for finance.
+"""
+
+from .exports import current_exports, downloadable_export, exports_waiting_for_queue
+from .fingerprints import InputChangesView, month_inputs_fingerprint, run_input_changes
+from .months import due_month, next_month, unapproved_earlier_month
+from .payslips import (
+    count_over_pay_grade,
+    explain_line,
+    over_pay_grade,
+    own_inputs_in_run,
+    payslip_for_page,
+    payslip_lines,
+    payslips_visible_to,
+    search_payslips,
+)
+from .runs import TOTAL_FIELDS, VISIBLE_RUN_STATUSES, DepartmentTotal, run_for_month, run_totals, run_waiting_for_queue
+from .waiting import finance_waiting
+
+__all__ = [
+    "TOTAL_FIELDS",
+    "VISIBLE_RUN_STATUSES",
+    "DepartmentTotal",
+    "InputChangesView",
+    "count_over_pay_grade",
+    "current_exports",
+    "downloadable_export",
+    "due_month",
+    "explain_line",
+    "exports_waiting_for_queue",
+    "finance_waiting",
+    "month_inputs_fingerprint",
+    "next_month",
+    "over_pay_grade",
+    "own_inputs_in_run",
+    "payslip_for_page",
+    "payslip_lines",
+    "payslips_visible_to",
+    "run_for_month",
+    "run_input_changes",
+    "run_totals",
+    "run_waiting_for_queue",
+    "search_payslips",
+    "unapproved_earlier_month",
+]

@@ -1,0 +1,42 @@
+"""A run's Excel exports: which are current, waiting or downloadable."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from shop_ops import jobs
+
+from ..choices import ExportStatus
+from ..exceptions import PayrollConflict
+from ..models import PayrollExport, PayrollRun
+from .runs import VISIBLE_RUN_STATUSES
+
+
+def exports_waiting_for_queue(job_list) -> set[int]:
+    """Ids of those exports whose message is held in the job outbox because the job queue (Redis) was unreachable:
+    one query however many jobs a page shows, none when no job is queued."""
+    queued = [job.pk for job in job_list if job is not None and job.status == ExportStatus.QUEUED]
+    return jobs.waiting_job_ids("payroll.write_export", job_ids=queued)
+
+
+def downloadable_export(*, job: PayrollExport) -> PayrollExport:
+    """A finished export of the run's current computation, or a clear refusal (still being written, failed, stale)."""
+    if job.status == ExportStatus.REMOVED:
+        raise PayrollConflict(
+            _(
+                "This file was removed: an export is kept %(days)s days, or until the payroll is computed again. "
+                "Ask for a new export."
+            )
+            % {"days": settings.PAYROLL_EXPORT_KEEP_DAYS}
+        )
+    if job.status != ExportStatus.DONE or not job.file:
+        raise PayrollConflict(_("This export is not finished: %(status)s.") % {"status": job.get_status_display()})
+    if not job.is_current or job.run.status not in VISIBLE_RUN_STATUSES:
+        raise PayrollConflict(_("The payroll was computed again after this file was written; ask for a new export."))
+    return job
+
+
+def current_exports(*, run: PayrollRun, limit: int = 5) -> list[PayrollExport]:
+    """The latest exports of the run's current computation, for its page (older computations' files are stale)."""
+    return list(run.exports.filter(attempt=run.attempt).select_related("run", "requested_by")[:limit])

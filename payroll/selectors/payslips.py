@@ -1,0 +1,129 @@
+"""Payslips: who may see which, the payslip page's prepared queries, search, line explanations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+
+from shop_ops.numbers import format_money
+from shop_ops.prepared import PreparedQuery
+
+from ..choices import LOCKED_STATUSES
+from ..formula import FormulaError, format_value, parse
+from ..models import Adjustment, Attendance, PayProfile, PayrollRun, Payslip, PayslipLine, TaxOpeningBalance
+from ..permissions import can_view_all_payslips
+from .runs import VISIBLE_RUN_STATUSES
+
+
+def payslips_visible_to(*, user) -> QuerySet[Payslip]:
+    """All payslips of computed runs for managers and finance; only their own for everyone else.
+
+    Staff see their payslip once the run is approved; a draft is finance's working copy.
+    """
+    if can_view_all_payslips(user):
+        return _visible_payslips()
+    if not getattr(user, "is_authenticated", False):
+        return Payslip.objects.none()
+    return _visible_payslips(own_user_id=user.pk)
+
+
+def _visible_payslips(own_user_id: int | None = None) -> QuerySet[Payslip]:
+    """The rule of `payslips_visible_to`: every payslip of a computed run, or (`own_user_id`) that person's own
+    payslips of approved or paid runs."""
+    slips = Payslip.objects.select_related("run", "employee", "role", "department").filter(
+        run__status__in=VISIBLE_RUN_STATUSES
+    )
+    if own_user_id is None:
+        return slips
+    return slips.filter(employee__user_id=own_user_id, run__status__in=LOCKED_STATUSES)
+
+
+def _payslip_page_query(payslip_id, own_user_id=None):
+    return _visible_payslips(own_user_id).select_related("structure_version__structure").filter(pk=payslip_id)
+
+
+# The payslip page is read all month long by everyone: its two queries are compiled once per process.
+_ANY_PAYSLIP = PreparedQuery(_payslip_page_query, int)
+
+
+_OWN_PAYSLIP = PreparedQuery(_payslip_page_query, int, int)
+
+
+_PAYSLIP_LINES = PreparedQuery(lambda payslip_id: PayslipLine.objects.filter(payslip_id=payslip_id), int)
+
+
+def payslip_for_page(*, user, pk: int) -> Payslip | None:
+    """The payslip `pk` with run, employee, role, department and salary structure, if `user` may see it (the
+    rule of `payslips_visible_to`), else None."""
+    if can_view_all_payslips(user):
+        found = _ANY_PAYSLIP.objects(int(pk))
+    elif getattr(user, "is_authenticated", False):
+        found = _OWN_PAYSLIP.objects(int(pk), user.pk)
+    else:
+        found = []
+    return found[0] if found else None
+
+
+def payslip_lines(payslip: Payslip) -> list[PayslipLine]:
+    """The payslip's lines in order, each knowing its payslip."""
+    lines = _PAYSLIP_LINES.objects(payslip.pk)
+    for line in lines:
+        line.payslip = payslip
+    return lines
+
+
+def search_payslips(*, queryset: QuerySet[Payslip], text: str) -> QuerySet[Payslip]:
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(employee__full_name__icontains=text)
+        | Q(employee__employee_number__icontains=text)
+        | Q(role__title_zh__icontains=text)
+        | Q(role__title_en__icontains=text)
+    )
+
+
+def explain_line(line: PayslipLine) -> str:
+    """'0.08 x 123,456.00 = 9,876.48' (with a times sign): the formula with its inputs, then the amount."""
+    values = {name: Decimal(value) for name, value in (line.inputs or {}).items()}
+    try:
+        formula = parse(line.formula, names=values)
+        rendered = formula.render(values)
+    except (FormulaError, ArithmeticError):
+        rendered = line.formula
+    exact = Decimal(line.exact)
+    shown = format_value(exact)
+    if exact != line.amount:
+        rendered = f"{rendered} = {shown}"
+    return f"{rendered} = {format_money(line.amount, sign=False)}"
+
+
+def own_inputs_in_run(*, run: PayrollRun, user) -> bool:
+    """Whether `user` is paid in the run and entered an input of their own pay for its month (an adjustment, the
+    attendance, their pay profile, the year's tax opening balance): they may not approve it. Entering such inputs is
+    refused (roles.permissions.is_own_pay), but rows from before that rule exist."""
+    employee_id = getattr(getattr(user, "employee", None), "pk", None) if user.is_authenticated else None
+    if employee_id is None or not run.payslips.filter(employee_id=employee_id).exists():
+        return False
+    mine = {"employee_id": employee_id}
+    return (
+        Adjustment.objects.filter(month=run.month, entered_by=user, **mine).exists()
+        or Attendance.objects.filter(month=run.month, entered_by=user, **mine).exists()
+        or PayProfile.objects.filter(updated_by=user, **mine).exists()
+        or TaxOpeningBalance.objects.filter(year=run.month.year, entered_by=user, **mine).exists()
+    )
+
+
+def over_pay_grade(slips) -> set[int]:
+    """The payslips (of those given, with their role) whose gross pay is above their role's pay grade maximum: the
+    run page flags them and the approval asks about them."""
+    return {
+        slip.pk for slip in slips if slip.role.pay_grade_max is not None and slip.gross_pay > slip.role.pay_grade_max
+    }
+
+
+def count_over_pay_grade(*, run: PayrollRun) -> int:
+    """How many payslips of the run have a gross pay above their role's pay grade maximum."""
+    return run.payslips.filter(gross_pay__gt=F("role__pay_grade_max")).count()

@@ -1,0 +1,137 @@
+"""Pay settings: profit pool rules, pay profiles, insurance policies, tax opening balances."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roles.models import Department, Employee
+from roles.services import check_not_own_pay
+from shop_ops.numbers import format_money
+
+from ..choices import LOCKED_STATUSES
+from ..exceptions import PayrollConflict, PayrollError
+from ..models import INSURANCE_RATE_FIELDS, InsurancePolicy, PayProfile, PayrollRun, ProfitPoolRule, TaxOpeningBalance
+from ..money import MAX_INPUT_AMOUNT
+from .inputs import _bounded
+
+logger = logging.getLogger(__name__)
+
+
+# Year-to-date figures (a tax opening balance) are bounded like inputs, by a year's worth of them.
+MAX_YEAR_AMOUNT = MAX_INPUT_AMOUNT * 12
+
+
+@transaction.atomic
+def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPoolRule:
+    """The share of company gross profit that goes to a department's profit pool."""
+    if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal(1) or rate.as_tuple().exponent < -4:
+        raise PayrollError(_("The share is between 0 and 1 (0.40 = 40%)."), field="rate")
+    rule, _created = ProfitPoolRule.objects.update_or_create(
+        department=department, defaults={"rate": rate, "updated_by": user}
+    )
+    return rule
+
+
+@transaction.atomic
+def save_pay_profile(*, employee: Employee, user, **values: Any) -> PayProfile:
+    """An employee's base salary (within the role's pay grade), contribution base and tax deductions."""
+    allowed = {"base_salary", "contribution_base", "special_additional_deduction", "insurance_policy"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    check_not_own_pay(by=user, employee=employee)
+    profile = PayProfile.objects.select_for_update().filter(employee=employee).first() or PayProfile(employee=employee)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    role = employee.role
+    if profile.base_salary is not None and not role.pay_grade_min <= profile.base_salary <= role.pay_grade_max:
+        raise PayrollError(
+            _("The base salary must be within the role's pay grade, %(minimum)s to %(maximum)s.")
+            % {
+                "minimum": format_money(role.pay_grade_min, sign=False),
+                "maximum": format_money(role.pay_grade_max, sign=False),
+            },
+            field="base_salary",
+        )
+    profile.updated_by = user
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **values: Any) -> InsurancePolicy:
+    """A city's social insurance and housing fund rates and base bounds; one policy is the default."""
+    policy = policy or InsurancePolicy()
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.updated_by = user
+    policy.full_clean(validate_constraints=False)
+    for floor, ceiling in (("si_base_floor", "si_base_ceiling"), ("hf_base_floor", "hf_base_ceiling")):
+        if getattr(policy, floor) < 0:
+            raise PayrollError(_("A base floor cannot be negative."), field=floor)
+        if getattr(policy, floor) > getattr(policy, ceiling):
+            raise PayrollError(_("A base floor must not be above its ceiling."), field=floor)
+    for name in INSURANCE_RATE_FIELDS:
+        if getattr(policy, name) > Decimal("0.5"):
+            raise PayrollError(_("A rate above 50% is not plausible; write 8% as 0.08."), field=name)
+    if policy.is_default:
+        for other in InsurancePolicy.objects.exclude(pk=policy.pk).filter(is_default=True):
+            other.is_default = False
+            other.save(update_fields=["is_default"])
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def save_tax_opening_balance(
+    *,
+    employee: Employee,
+    year: int,
+    income: Decimal,
+    special_deductions: Decimal,
+    additional_deductions: Decimal,
+    tax_withheld: Decimal,
+    user,
+) -> TaxOpeningBalance:
+    """An employee's year-to-date income, deductions and tax from before ShopOps ran their payroll this year
+    (adopting it mid-year), so the cumulative withholding continues from the right totals. Replaces an earlier
+    entry; refused once a month of that year was approved with ShopOps for them, and for one's own."""
+    check_not_own_pay(by=user, employee=employee, field="employee")
+    if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
+        raise PayrollError(_("The tax year must be this year or an earlier one."), field="year")
+    amounts = {
+        "income": income,
+        "special_deductions": special_deductions,
+        "additional_deductions": additional_deductions,
+        "tax_withheld": tax_withheld,
+    }
+    for name, value in amounts.items():
+        _bounded(value, field=name, maximum=MAX_YEAR_AMOUNT)
+    if tax_withheld > income:
+        raise PayrollError(_("The tax withheld cannot be more than the income."), field="tax_withheld")
+    locked = PayrollRun.objects.filter(
+        month__year=year, status__in=LOCKED_STATUSES, payslips__employee=employee
+    ).order_by("month")
+    if locked.exists():
+        raise PayrollConflict(
+            _(
+                "%(employee)s's payroll of %(month)s is already approved: an opening balance of %(year)s must come "
+                "before the first approved month; correct later months with an adjustment."
+            )
+            % {"employee": employee, "month": locked.first().label, "year": year}
+        )
+    balance = TaxOpeningBalance.objects.select_for_update().filter(employee=employee, year=year).first()
+    balance = balance or TaxOpeningBalance(employee=employee, year=year)
+    for name, value in amounts.items():
+        setattr(balance, name, value)
+    balance.entered_by = user if getattr(user, "is_authenticated", False) else None
+    balance.full_clean()
+    balance.save()
+    return balance
