@@ -200,14 +200,14 @@ def test_closing_a_big_count_as_a_job_is_sent_unprepared(stocked, settings, monk
     from inventory.models import InventoryJob, StockCountLine
 
     warehouse, _skus, user = stocked
-    monkeypatch.setattr(services, "COUNT_CLOSE_INLINE_LINES", 0)  # these three lines close as a job
+    monkeypatch.setattr(services.counts, "COUNT_CLOSE_INLINE_LINES", 0)  # these three lines close as a job
     count = services.open_stock_count(warehouse=warehouse, period=timezone.localdate(), user=user)
     StockCountLine.objects.filter(count=count).update(counted_quantity=7, counted_at=timezone.now())
     job_ids = []
 
     def close():
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(services.jobs, "enqueue", lambda task, args: job_ids.extend(args))
+            patch.setattr(services.counts.jobs, "enqueue", lambda task, args: job_ids.extend(args))
             services.close_stock_count(count=count, user=user)
         services.run_count_close_job(job_id=job_ids[0])
 

@@ -238,7 +238,7 @@ def test_closing_a_big_count_says_the_job_waits(
     monkeypatch,
     django_capture_on_commit_callbacks,
 ):
-    monkeypatch.setattr(inventory_services, "COUNT_CLOSE_INLINE_LINES", 0)
+    monkeypatch.setattr(inventory_services.counts, "COUNT_CLOSE_INLINE_LINES", 0)
     stock(tshirt, bin_a, MovementKind.RECEIPT, 3)
     count = inventory_services.open_stock_count(warehouse=main_warehouse, period=MONTH, user=warehouse.user)
     inventory_services.record_count(line=count.lines.get(), counted_quantity=2, user=warehouse.user)

@@ -46,7 +46,7 @@ def test_worker_opens_the_monthly_count_and_closes_it(
     services.record_count(line=lines[shirt.pk], counted_quantity=7, user=warehouse.user)  # 3 missing
     services.record_count(line=lines[jeans.pk], counted_quantity=4, user=warehouse.user)
     # Close as a background job, and hand the job to the real worker instead of running it in this process.
-    monkeypatch.setattr(services, "COUNT_CLOSE_INLINE_LINES", 0)
+    monkeypatch.setattr(services.counts, "COUNT_CLOSE_INLINE_LINES", 0)
     monkeypatch.setattr("inventory.tasks.close_stock_count_job.delay", lambda job_id: None)
     job = services.close_stock_count(count=count, user=warehouse.user)
     assert isinstance(job, InventoryJob) and job.status == JobStatus.QUEUED

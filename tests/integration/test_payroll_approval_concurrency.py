@@ -68,7 +68,7 @@ def test_a_change_committed_while_approval_runs_is_caught(sales_employee, financ
         assert not errors, errors
         return real(month)
 
-    monkeypatch.setattr(selectors, "month_inputs_fingerprint", change_then_read)
+    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", change_then_read)
     with pytest.raises(RunInputsChanged, match="days worked"):
         services.approve_run(run=run, user=finance.user)
     assert PayrollRun.objects.get(pk=run.pk).status == RunStatus.READY
@@ -100,7 +100,7 @@ def test_a_pay_input_waits_for_the_approval_and_is_then_refused(sales_employee, 
         outcome["thread"] = thread
         return real(month)
 
-    monkeypatch.setattr(selectors, "month_inputs_fingerprint", read_while_bonus_waits)
+    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", read_while_bonus_waits)
     services.approve_run(run=run, user=finance.user)
     outcome["thread"].join(timeout=30)
     assert outcome["waited"] is True

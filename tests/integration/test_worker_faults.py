@@ -251,7 +251,8 @@ def test_count_close_survives_a_killed_worker(workers, kill, warehouse, monkeypa
         found = line.snapshot_quantity + (-2, 0, 1)[index % 3]
         inventory_services.record_count(line=line, counted_quantity=found, user=warehouse.user)
     expected = {(ln.sku_id, ln.location_id): ln.snapshot_quantity + (-2, 0, 1)[i % 3] for i, ln in enumerate(lines)}
-    monkeypatch.setattr(inventory_services, "COUNT_CLOSE_INLINE_LINES", 0)  # close as a job, even this small count
+    # Close as a job, even this small count.
+    monkeypatch.setattr(inventory_services.counts, "COUNT_CLOSE_INLINE_LINES", 0)
     monkeypatch.setattr("inventory.tasks.close_stock_count_job.delay", lambda job_id: None)  # the test sends it
     job = inventory_services.close_stock_count(count=count, user=warehouse.user)
     assert isinstance(job, InventoryJob)

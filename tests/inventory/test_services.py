@@ -149,8 +149,8 @@ class TestStockCount:
     def test_a_big_count_closes_as_a_job_with_progress(
         self, tshirt, bin_a, stock, warehouse, main_warehouse, monkeypatch, django_capture_on_commit_callbacks
     ):
-        monkeypatch.setattr(services, "COUNT_CLOSE_INLINE_LINES", 1)
-        monkeypatch.setattr(services, "COUNT_CLOSE_CHUNK", 2)
+        monkeypatch.setattr(services.counts, "COUNT_CLOSE_INLINE_LINES", 1)
+        monkeypatch.setattr(services.counts, "COUNT_CLOSE_CHUNK", 2)
         skus = [tshirt, *SkuFactory.create_batch(4)]
         for sku in skus:
             stock(sku, bin_a, R, 3)

@@ -264,14 +264,14 @@ def test_a_worker_killed_mid_run_and_retried_ends_with_one_payslip_each(sales_em
             raise SystemExit("worker killed")  # not an Exception: like a SIGKILL, nothing handles it
         return real_store(**kwargs)
 
-    monkeypatch.setattr(services, "store_payslips", dying_store)
+    monkeypatch.setattr(services.runs, "store_payslips", dying_store)
     with pytest.raises(SystemExit):
         services.compute_run(run_id=run.pk, attempt=run.attempt, batch_size=2)
     assert Payslip.objects.filter(run=run).count() == 4  # two batches were stored before the "kill"
     run.refresh_from_db()
     assert (run.status, run.done) == (RunStatus.RUNNING, 4)
 
-    monkeypatch.setattr(services, "store_payslips", real_store)
+    monkeypatch.setattr(services.runs, "store_payslips", real_store)
     assert services.compute_run(run_id=run.pk, attempt=run.attempt, batch_size=2) == "ready"  # the redelivery
     slips = Payslip.objects.filter(run=run)
     assert len(employees) == 5
@@ -491,7 +491,7 @@ def test_an_unexpected_error_marks_the_run_failed_instead_of_busy(sales_employee
     def broken(item):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "compute_payslip", broken)
+    monkeypatch.setattr(services.runs, "compute_payslip", broken)
     with pytest.raises(RuntimeError):
         services.compute_run(run_id=run.pk, attempt=run.attempt)
     run.refresh_from_db()
