@@ -345,6 +345,29 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.2f} s"
 
 
+MACHINE_LOOP = "s = 0\nfor i in range(20_000_000):\n    s += i\n"
+
+
+def machine_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (best of three, each in a fresh interpreter): how fast this machine
+    is today. Virtual machines differ from day to day (the same code measured 1.8x more CPU on a slower day), so
+    the figure is printed beside the record's and a big difference is said before any regression is believed."""
+    best = float("inf")
+    for _ in range(3):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import time\nt = time.process_time()\n{MACHINE_LOOP}print(time.process_time() - t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        best = min(best, float(out.stdout.strip()))
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--record", action="store_true", help="write the figures to bench/baseline.json")
@@ -358,6 +381,17 @@ def main() -> None:
         f"make bench: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, load average "
         f"{load_average()}; baseline {baseline.get('recorded', 'none')} (load {baseline.get('load', '?')})"
     )
+    machine, machine_before = machine_seconds(), baseline.get("machine_loop")
+    machine_ratio = machine / machine_before if machine_before else None
+    print(
+        f"machine: 20,000,000-step Python loop {machine:.2f} s CPU"
+        + (f", recorded {machine_before:.2f} s ({machine_ratio:.2f}x)" if machine_ratio else "")
+    )
+    if machine_ratio and not (1 / THRESHOLD <= machine_ratio <= THRESHOLD):
+        print(
+            f"!!! this machine runs Python {machine_ratio:.2f}x as slow as when the record was made: every figure "
+            "moves with it; judge the ratios against this one, or record again on purpose"
+        )
     print(f"{'figure':<56} {'now':>12} {'recorded':>12} {'ratio':>7}")
     measured: dict[str, float] = {}
     regressions = []
@@ -392,6 +426,7 @@ def main() -> None:
                 {
                     "recorded": f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
                     "load": f"{min(loads):.1f}–{max(loads):.1f}" if loads else "?",
+                    "machine_loop": round(machine, 2),
                     "figures": figures,
                 },
                 indent=2,

@@ -347,6 +347,7 @@ POST_ONLY = {
     "checklist-item-untick",
     "duty-start",
     "duty-assignment-detail",
+    "employee-find-by-id-number",  # POST only: tests/test_encryption.py
 }
 
 

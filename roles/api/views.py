@@ -103,8 +103,10 @@ class EmployeeViewSet(
             raise ValidationError(
                 {
                     "id_number": [
-                        "An ID number is never looked up from the address (it is kept in access logs): "
-                        'POST {"id_number": "..."} to /api/employees/find-by-id-number/.'
+                        _(
+                            "An ID number is never looked up from the address (it is kept in access logs): "
+                            'POST {"id_number": "..."} to /api/employees/find-by-id-number/.'
+                        )
                     ]
                 }
             )

@@ -34,8 +34,9 @@ def test_login_name_of_exactly_the_limit_is_an_ordinary_wrong_login(api, axes_on
 def test_nul_in_login_name_or_password(client, api, staff, axes_on, field):
     values = {"username": staff.user.username, "password": "secret-pass-123"}
     values[field] = values[field] + "\x00"
+    # Form bodies meet the request guard before any form: a 400 page, nothing read, no attempt recorded.
     page = client.post(reverse("login"), values)
-    assert page.status_code == 200 and "Null characters are not allowed." in page.content.decode()
+    assert page.status_code == 400 and "Form fields may not contain control characters" in page.content.decode()
     answer = api.post("/api/auth/token/", values)  # JSON: the project's parser refuses NUL anywhere in the body
     assert answer.status_code == 400 and "NUL" in answer.json()["detail"]
     form = api.post(
@@ -43,5 +44,5 @@ def test_nul_in_login_name_or_password(client, api, staff, axes_on, field):
         "&".join(f"{key}={value.replace(chr(0), '%00')}" for key, value in values.items()),
         content_type="application/x-www-form-urlencoded",
     )
-    assert form.status_code == 400 and form.json()["errors"][field] == ["Null characters are not allowed."]
+    assert form.status_code == 400 and "control characters" in form.json()["detail"]
     assert not AccessAttempt.objects.exists()

@@ -56,7 +56,9 @@ def test_manager_adds_a_duty_staff_ticks_it_dashboard_shows_it(browser, live_ser
     row.locator("input[name=note]").fill("all chats answered")
     row.get_by_test_id(f"tick-{item.pk}").click()
     expect(phone.get_by_test_id(f"item-{item.pk}")).to_have_class(re.compile("done"))
-    expect(phone.get_by_test_id(f"item-{item.pk}")).to_contain_text("done by cs")
+    expect(phone.get_by_test_id(f"item-{item.pk}")).to_contain_text(
+        f"done by {Employee.objects.get(user__username='cs').full_name}"
+    )
     phone.reload()
     expect(phone.get_by_test_id(f"item-{item.pk}")).to_have_class(re.compile("done"))
     expect(phone.get_by_test_id(f"item-{item.pk}")).to_contain_text("all chats answered")

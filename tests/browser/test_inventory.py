@@ -48,8 +48,9 @@ def test_finance_reads_the_summary_and_rejects_the_loss_report(page, live_server
     page.goto(f"{live_server.url}{report.get_absolute_url()}")
     page.select_option("select[name=decision]", "reject")
     page.get_by_role("button", name="Send the decision").click()
-    expect(page.locator(".message")).to_contain_text("Say why")
-    page.select_option("select[name=decision]", "reject")
+    # Refused: the page comes back with the error under the note and the chosen decision kept (never approve).
+    expect(page.get_by_test_id("review-form")).to_contain_text("Say why")
+    expect(page.locator("select[name=decision]")).to_have_value("reject")
     page.fill("textarea[name=note]", "请复盘 DR002")
     page.get_by_role("button", name="Send the decision").click()
     expect(page.get_by_test_id("report-status")).to_contain_text("Rejected")

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from payroll import imports, services
 from payroll.choices import ComponentKind
 from payroll.engine import ComponentSpec
+from payroll.exceptions import PayrollConflict
 from payroll.models import Adjustment, Attendance, PayProfile, SalaryStructure, TaxOpeningBalance
 from roles import services as org
 from roles.exceptions import OwnPayRefused
@@ -124,7 +125,7 @@ def test_the_excel_import_refuses_a_row_about_oneself(payroll_world, finance):
     book = load_workbook(io.BytesIO(imports.template()))
     for sheet in book.worksheets:
         sheet.delete_rows(2)  # the template's example rows
-    book[imports.ATTENDANCE].append([finance.employee_number, 20, 0])
+    book[imports.sheet_title(imports.ATTENDANCE)].append([finance.employee_number, 20, 0])
     upload = io.BytesIO()
     book.save(upload)
     upload.seek(0)
@@ -142,7 +143,7 @@ def test_finance_cannot_approve_a_run_with_an_input_of_their_own_from_before_the
     )
     other = EmployeeFactory(role=finance.role, user=UserFactory(groups=["Finance"]))
     run = run_month()
-    with pytest.raises(services.PayrollConflict, match="another manager or finance must approve"):
+    with pytest.raises(PayrollConflict, match="another manager or finance must approve"):
         services.approve_run(run=run, user=finance.user)
     assert services.approve_run(run=run, user=other.user).status == "approved"
 
