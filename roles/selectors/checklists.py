@@ -24,6 +24,10 @@ from ..models import ChecklistDaySummary, ChecklistItem, DutyTemplate, Employee
 RATE_PLACES = Decimal("0.0001")
 
 
+# Who ticked an item is shown by name (|person): their encrypted numbers are never read with it.
+DONE_BY_SECRETS = ("done_by__employee__bank_account", "done_by__employee__id_number")
+
+
 def period_range(period: str, today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The calendar days of 'today', 'this week' (Monday to Sunday) or 'this month' around `today`."""
     if period == Period.WEEK:
@@ -268,6 +272,7 @@ def my_checklist(*, employee: Employee | int, today: datetime.date) -> QuerySet[
             | Q(done_on=today)
         )
         .select_related("done_by__employee", "duty")
+        .defer(*DONE_BY_SECRETS)
         .order_by("due_date", "duty__sort_order", "id")
     )
 
@@ -323,6 +328,7 @@ def person_history(*, employee: Employee, start: datetime.date, end: datetime.da
     return (
         ChecklistItem.objects.filter(employee=employee, due_date__gte=start, due_date__lte=end)
         .select_related("done_by__employee")
+        .defer(*DONE_BY_SECRETS)
         .order_by("-due_date", "id")
     )
 
@@ -340,6 +346,7 @@ def items_visible_to(*, user) -> QuerySet[ChecklistItem]:
     items = ChecklistItem.objects.select_related("employee", "employee__role", "done_by__employee").defer(
         "employee__bank_account",
         "employee__id_number",  # never shown with a checklist item; not decrypted
+        *DONE_BY_SECRETS,
     )
     if can_manage_org(user):
         return items

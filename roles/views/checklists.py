@@ -26,6 +26,7 @@ from ..exceptions import NotYourItem
 from ..forms import AdHocTaskForm, AssignmentForm, DutyForm, HolidayForm
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import RuleRequiredMixin, can_manage_checklists, can_view_history_of, has_checklist
+from ..selectors.checklists import DONE_BY_SECRETS
 from ..workdays import WorkCalendar
 from .org import ServiceFormView, add_service_errors
 
@@ -108,7 +109,9 @@ class TickView(RuleRequiredMixin, View):
 
 
 def _fresh(pk):
-    return _with_untick_rule([ChecklistItem.objects.select_related("done_by__employee", "duty").get(pk=pk)])[0]
+    return _with_untick_rule(
+        [ChecklistItem.objects.select_related("done_by__employee", "duty").defer(*DONE_BY_SECRETS).get(pk=pk)]
+    )[0]
 
 
 def _with_untick_rule(items, today=None):

@@ -33,11 +33,18 @@ def localized(record, field: str = "name") -> str:
 @register.filter
 def person(user) -> str:
     """Who did something, as people know them: the employee's name (姓名), the login only for a login with no
-    employee record (an administrator), — for nobody. Select `…__employee` with the user to save a query."""
+    employee record (an administrator), — for nobody. Select `…__employee` with the user (deferring its encrypted
+    numbers) to save the query; without it only the name is read, so no personal number is decrypted to show one."""
     if user is None:
         return "—"
-    employee = getattr(user, "employee", None)  # a missing employee record raises an AttributeError subclass
-    return (employee.full_name if employee is not None else "") or user.get_username()
+    cached = getattr(getattr(user, "_state", None), "fields_cache", {}).get("employee")
+    if cached is not None:
+        name = cached.full_name
+    else:
+        from roles.models import Employee
+
+        name = Employee.objects.filter(user_id=user.pk).values_list("full_name", flat=True).first()
+    return name or user.get_username()
 
 
 @register.filter

@@ -125,7 +125,7 @@ def test_redis_down_keeps_the_app_serving_and_loses_no_job(
         waiting = {(m.task_name, tuple(m.args)): m.attempts for m in OutboxMessage.objects.all()}
         assert waiting == {
             ("payroll.compute_run", (run.pk, run.attempt)): 1,
-            ("inventory.export_summary_job", (job_id,)): 1,
+            ("inventory.export_summary_job", (job_id, "en")): 1,  # the job carries the language of the page that asked
         }
         assert web.health().json()["jobs_waiting"] == 2
 

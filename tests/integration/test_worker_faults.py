@@ -291,7 +291,9 @@ def test_count_close_survives_a_killed_worker(workers, kill, warehouse, monkeypa
     assert levels == expected
     report = LossReport.objects.get(count=count)  # exactly one
     shortages = {(sku, location): -change for (sku, location), change in differing.items() if change < 0}
-    assert {(line.sku_id, line.location_id): line.quantity for line in report.lines.all()} == shortages
+    assert {(line.sku_id, line.location_id): line.quantity for line in report.lines.filter(surplus=False)} == shortages
+    surpluses = {(sku, location): change for (sku, location), change in differing.items() if change > 0}
+    assert {(line.sku_id, line.location_id): line.quantity for line in report.lines.filter(surplus=True)} == surpluses
     cost = {sku.pk: sku.unit_cost for sku in skus}
     assert report.status == LossReportStatus.PENDING
     assert report.total_quantity == sum(shortages.values()) == 20
