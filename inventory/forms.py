@@ -123,6 +123,15 @@ class ResolveForm(forms.Form):
     note = forms.CharField(label=_("What was agreed with the customer"), max_length=200)
 
 
+class CancelOrderForm(forms.Form):
+    """Cancelling cannot be undone: the box must be ticked (the confirmation, without a second page)."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, cancel this order"),
+        error_messages={"required": _("Tick the box to confirm that the order is cancelled.")},
+    )
+
+
 # --- Catalogue ------------------------------------------------------------------------------------------------------
 
 

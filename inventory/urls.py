@@ -52,5 +52,6 @@ urlpatterns = [
     path("orders/<int:pk>/pack/", views.OrderPackView.as_view(), name="order-pack"),
     path("orders/<int:pk>/ship/", views.OrderShipView.as_view(), name="order-ship"),
     path("orders/picking-list/", views.PickingListView.as_view(), name="picking-list"),
+    path("orders/<int:pk>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<int:pk>/resolve/", views.OrderResolveView.as_view(), name="order-resolve"),
 ]

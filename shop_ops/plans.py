@@ -25,7 +25,8 @@ gives them custom plans and leaves the server's own caches alone.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 
 from django.conf import settings
 from django.db import connections
@@ -59,3 +60,65 @@ def statements_prepared(*, using: str = "default") -> bool | None:
         return None
     connection.ensure_connection()
     return connection.connection.prepare_threshold is not None
+
+
+Statement = tuple[str, Sequence]
+
+
+def run_spread(groups: Sequence[Sequence[Statement]], *, using: str = "default") -> int:
+    """Run groups of bulk statements over `DB_JOB_CONNECTIONS` connections at once, each statement in its own
+    transaction, the statements of a group one after another on one connection; returns the rows they touched.
+    PostgreSQL runs one statement on one core, so a day's chunked `INSERT … SELECT`s take about half the time on two.
+
+    Groups must touch disjoint rows (a day's chunks of different duties): two statements running at once that
+    insert the same keys in different orders could deadlock, so whatever may overlap goes in one group.
+
+    One after another, on the caller's connection, when there is nothing to gain or it would be wrong: SQLite
+    (one writer), one connection configured, or a transaction open on the caller's connection (a test, or a caller
+    that wants the rows in its own transaction: other connections could not see its uncommitted rows, and their
+    rows would not roll back with it). Each worker thread has its own Django connection (they are per thread) and
+    closes it when done. The first error is raised once every group has finished or failed; statements that
+    succeeded stay, as on the serial path (autocommit, one transaction each).
+    """
+    connection = connections[using]
+    workers = min(settings.DB_JOB_CONNECTIONS, len(groups))
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        with job_statements(using=using), connection.cursor() as cursor:
+            return sum(_execute(cursor, sql, params) for group in groups for sql, params in group)
+
+    pending = iter(groups)
+    lock = threading.Lock()
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        # One connection per thread for all the groups it takes, closed when the groups run out.
+        try:
+            with job_statements(using=using), connections[using].cursor() as cursor:
+                while True:
+                    with lock:
+                        group = next(pending, None)
+                    if group is None:
+                        return
+                    try:
+                        counts.append(sum(_execute(cursor, sql, params) for sql, params in group))
+                    except Exception as error:  # raised below, once the other groups are done
+                        errors.append(error)
+        except Exception as error:  # no connection: the caller hears of it below
+            errors.append(error)
+        finally:
+            connections[using].close()
+
+    threads = [threading.Thread(target=work, name=f"db-job-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return sum(counts)
+
+
+def _execute(cursor, sql: str, params: Sequence) -> int:
+    cursor.execute(sql, params)
+    return max(cursor.rowcount, 0)

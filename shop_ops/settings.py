@@ -154,6 +154,11 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DB_JOB_PLAN_MODE = env.str("DB_JOB_PLAN_MODE", default="unprepared")
 if DB_JOB_PLAN_MODE not in {"unprepared", "auto"}:
     raise ImproperlyConfigured("DB_JOB_PLAN_MODE must be unprepared or auto.")
+# How many database connections a job spreads its independent bulk statements over (shop_ops/plans.py,
+# `run_spread`): PostgreSQL runs each statement on one core, so 2 uses two. 1 runs them one after another.
+DB_JOB_CONNECTIONS = env.int("DB_JOB_CONNECTIONS", default=2)
+if not 1 <= DB_JOB_CONNECTIONS <= 16:
+    raise ImproperlyConfigured("DB_JOB_CONNECTIONS must be between 1 and 16.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several requests (and the live-server browser tests) share the file; wait for a lock instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

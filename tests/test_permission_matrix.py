@@ -315,6 +315,7 @@ POST_ONLY = {
     "inventory:order-pack",
     "inventory:order-ship",
     "inventory:order-resolve",
+    "inventory:order-cancel",
     "inventory:job-download",
     "inventory-job-download",
     "inventory-count-cancel",

@@ -128,9 +128,7 @@ def one_day_of_duties(db):
     employee = EmployeeFactory()
     DutyFactory(role=employee.role)
     DutyFactory(role=employee.role)
-    day = timezone.localdate()
-    while day.isoweekday() > 5:
-        day += datetime.timedelta(days=1)
+    day = timezone.localdate()  # today, made a working day: the tick test ticks it, and a later day cannot be ticked
     from roles.models import Holiday
 
     Holiday.objects.update_or_create(date=day, defaults={"kind": "workday", "name_zh": "测试", "name_en": "Test"})

@@ -77,11 +77,7 @@ def advance_order(*, order: Order, to_status: str, user) -> Order:
                 _("Order %(number)s is %(status)s; it cannot move to that step.")
                 % {"number": order.number, "status": order.get_status_display()}
             )
-        if order.needs_customer_service:
-            raise InvalidTransition(
-                _("Order %(number)s waits for customer service: %(reason)s")
-                % {"number": order.number, "reason": order.flag_reason}
-            )
+        _refuse_while_with_customer_service(order)
         if to_status == OrderStatus.PICKED:
             short = _shortages_for(order)
             if short:
@@ -195,11 +191,7 @@ def pack_order(*, order: Order, items: Sequence[PackedItem], user) -> Order:
                 _("Order %(number)s is %(status)s; only a picked order can be packed.")
                 % {"number": order.number, "status": order.get_status_display()}
             )
-        if order.needs_customer_service:
-            raise InvalidTransition(
-                _("Order %(number)s waits for customer service: %(reason)s")
-                % {"number": order.number, "reason": order.flag_reason}
-            )
+        _refuse_while_with_customer_service(order)
         problems = packing_mismatches(order=order, items=items)
         if problems:
             order.needs_customer_service = True
@@ -229,8 +221,7 @@ def ship_order(*, order: Order, tracking_number: str, user, courier: str = "") -
                 _("Order %(number)s is %(status)s; only a packed order can be shipped.")
                 % {"number": order.number, "status": order.get_status_display()}
             )
-        if order.needs_customer_service:
-            raise InvalidTransition(_("Order %(number)s waits for customer service.") % {"number": order.number})
+        _refuse_while_with_customer_service(order)
         courier = (courier or "").strip() or order.courier
         if not courier:
             raise InventoryError(_("Enter the courier."), field="courier")
@@ -344,3 +335,12 @@ def create_orders(*, orders: Sequence[OrderInput]) -> list[Order]:
         [OrderLine(order=by_number[o.number], sku_id=s, quantity=q) for o in orders for s, q in o.lines]
     )
     return created
+
+
+def _refuse_while_with_customer_service(order: Order) -> None:
+    """A flagged order moves no further in the warehouse until customer service answers it (`resolve_flag`)."""
+    if order.needs_customer_service:
+        raise InvalidTransition(
+            _("Order %(number)s waits for customer service: %(reason)s")
+            % {"number": order.number, "reason": order.flag_reason}
+        )

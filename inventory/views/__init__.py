@@ -33,6 +33,7 @@ from .counts import (
 from .orders import (
     FlaggedOrderListView,
     OrderAdvanceView,
+    OrderCancelView,
     OrderDetailView,
     OrderFlagView,
     OrderListView,
@@ -75,6 +76,7 @@ __all__ = [
     "MovementCreateView",
     "MovementListView",
     "OrderAdvanceView",
+    "OrderCancelView",
     "OrderDetailView",
     "OrderFlagView",
     "OrderListView",

@@ -13,9 +13,14 @@ from shop_ops.exceptions import ShopOpsError
 
 from .. import selectors, services
 from ..choices import OrderStatus
-from ..forms import FlagForm, PackForm, ResolveForm, ShipForm
+from ..forms import CancelOrderForm, FlagForm, PackForm, ResolveForm, ShipForm
 from ..models import Order
-from ..permissions import can_answer_flagged_orders, can_handle_flagged_orders, can_operate_stock
+from ..permissions import (
+    can_answer_flagged_orders,
+    can_cancel_flagged_orders,
+    can_handle_flagged_orders,
+    can_operate_stock,
+)
 from .base import ActionView, paginate
 
 
@@ -55,6 +60,8 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             else "",
             can_operate=can_operate_stock(user),
             can_answer=can_answer_flagged_orders(user) and order.flagged_by_id != user.pk,
+            can_cancel=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED)
+            and (can_cancel_flagged_orders(user) if order.needs_customer_service else can_operate_stock(user)),
             open=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
             pack_form=PackForm() if order.status == OrderStatus.PICKED else None,
             ship_form=ShipForm(initial={"courier": order.courier}) if order.status == OrderStatus.PACKED else None,
@@ -155,6 +162,20 @@ class OrderFlagView(ActionView):
             order=get_object_or_404(Order, pk=self.kwargs["pk"]), user=self.request.user, **data
         )
         return _("Order %(number)s handed to customer service.") % {"number": order.number}
+
+
+class OrderCancelView(ActionView):
+    """Customer service or a manager cancels an order waiting for them (the customer no longer wants it); the
+    warehouse cancels an order not yet shipped. The service says who may cancel which."""
+
+    rule = staticmethod(lambda user: can_cancel_flagged_orders(user) or can_operate_stock(user))
+    form_class = CancelOrderForm
+    fallback_url = "inventory:flagged-orders"
+
+    def act(self, data):
+        order = get_object_or_404(Order, pk=self.kwargs["pk"])
+        order = services.advance_order(order=order, to_status=OrderStatus.CANCELLED, user=self.request.user)
+        return _("Order %(number)s is cancelled.") % {"number": order.number}
 
 
 class OrderResolveView(ActionView):

@@ -12,7 +12,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop_ops.plans import job_statements
+from shop_ops.plans import run_spread
 from shop_ops.prepared import PreparedQuery
 
 from .. import cadence
@@ -191,21 +191,24 @@ def generate_checklists(*, day: datetime.date) -> int:
             by_scheduled_date[scheduled].append(duty.id)
 
     now = timezone.now()
-    created_rows = 0
     # The same INSERT … SELECT runs once per chunk of 500 duties: sent unprepared, so planned for its own ids each
-    # time, while the foreign-key checks of the rows it inserts keep their cached plans (shop_ops/plans.py).
-    with job_statements(), connection.cursor() as cursor:
-        for scheduled, duty_ids in sorted(by_scheduled_date.items()):
-            for chunk_start in range(0, len(duty_ids), 500):
-                chunk = duty_ids[chunk_start : chunk_start + 500]
-                for sql, who_params in (_ROLE_HOLDERS_SQL, _ASSIGNED_SQL):
-                    cursor.execute(
-                        sql.format(duty_ids=", ".join(["%s"] * len(chunk))),
-                        [ItemKind.DUTY, scheduled, day, ItemStatus.OPEN, now, *who_params(day), *chunk],
-                    )
-                    created_rows += max(cursor.rowcount, 0)
-        if created_rows:
-            refresh_day_summaries(due_date=day)
+    # time, while the foreign-key checks of the rows it inserts keep their cached plans. Chunks insert disjoint rows
+    # (other duties or another period), so they run over DB_JOB_CONNECTIONS connections at once; a chunk's two
+    # statements (role holders, then people assigned, who may be the same) stay together (shop_ops/plans.py).
+    groups = []
+    for scheduled, duty_ids in sorted(by_scheduled_date.items()):
+        for chunk_start in range(0, len(duty_ids), 500):
+            chunk = duty_ids[chunk_start : chunk_start + 500]
+            params = [ItemKind.DUTY, scheduled, day, ItemStatus.OPEN, now]
+            groups.append(
+                [
+                    (sql.format(duty_ids=", ".join(["%s"] * len(chunk))), [*params, *who_params(day), *chunk])
+                    for sql, who_params in (_ROLE_HOLDERS_SQL, _ASSIGNED_SQL)
+                ]
+            )
+    created_rows = run_spread(groups)
+    if created_rows:
+        refresh_day_summaries(due_date=day)
     return created_rows
 
 

@@ -139,3 +139,58 @@ def test_page_a_customer_service_agent_who_flagged_sees_no_answer_form(client_as
     services.flag_order(order=order, reason="地址不全", user=superuser)
     page = client_as(superuser).get(order.get_absolute_url()).content.decode()
     assert 'data-testid="resolve-form"' not in page
+
+
+# --- cancelling on the order page ----------------------------------------------------------------------------------
+
+
+def test_page_customer_service_cancels_a_flagged_order_after_ticking_the_confirmation(
+    client_as, shop, warehouse, customer_service
+):
+    """Found by a tester: customer service could answer a flagged order but had no way to cancel it when the buyer
+    no longer wanted it. The box must be ticked; without it nothing changes and the message says why."""
+    order = mismatch_by(warehouse.user)
+    client = client_as(customer_service)
+    assert 'data-testid="cancel-order"' in client.get(order.get_absolute_url()).content.decode()
+    url = reverse("inventory:order-cancel", args=[order.pk])
+
+    response = client.post(url, {"next": reverse("inventory:flagged-orders")})
+    assert "Tick the box" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert Order.objects.get(pk=order.pk).status == "picked"
+
+    response = client.post(url, {"confirm": "on", "next": reverse("inventory:flagged-orders")}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("inventory:flagged-orders")
+    assert f"Order {order.number} is cancelled." in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    order.refresh_from_db()
+    assert order.status == "cancelled" and not order.needs_customer_service
+
+
+def test_page_the_warehouse_cannot_cancel_an_order_waiting_for_customer_service(client_as, shop, warehouse):
+    order = mismatch_by(warehouse.user)
+    client = client_as(warehouse)
+    assert 'data-testid="cancel-order"' not in client.get(order.get_absolute_url()).content.decode()
+    response = client.post(reverse("inventory:order-cancel", args=[order.pk]), {"confirm": "on"})
+    assert "customer service or a manager decides" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert Order.objects.get(pk=order.pk).status == "picked"
+
+
+@pytest.mark.parametrize("name", ["staff", "finance"])
+def test_page_others_cannot_cancel_an_order(client_as, shop, name, request):
+    order = Order.objects.get(number="TB20250003")
+    response = client_as(request.getfixturevalue(name)).post(
+        reverse("inventory:order-cancel", args=[order.pk]), {"confirm": "on"}
+    )
+    assert response.status_code in (302, 403)
+    assert Order.objects.get(pk=order.pk).status != "cancelled"
+
+
+def test_page_the_warehouse_cancels_an_order_not_yet_shipped_but_not_a_shipped_one(client_as, shop, warehouse):
+    client = client_as(warehouse)
+    shipped = Order.objects.filter(status="shipped").first()
+    assert 'data-testid="cancel-order"' not in client.get(shipped.get_absolute_url()).content.decode()
+    client.post(reverse("inventory:order-cancel", args=[shipped.pk]), {"confirm": "on"})
+    assert Order.objects.get(pk=shipped.pk).status == "shipped"
+    order = Order.objects.exclude(status__in=["shipped", "cancelled"]).filter(needs_customer_service=False).first()
+    assert 'data-testid="cancel-order"' in client.get(order.get_absolute_url()).content.decode()
+    client.post(reverse("inventory:order-cancel", args=[order.pk]), {"confirm": "on"})
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
