@@ -25,8 +25,9 @@ def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 @pytest.fixture
 def history(tshirt, bin_a, bin_b, warehouse):
     def post(when, kind, quantity, location=bin_a, sku=tshirt):
+        reason = "破损" if kind == MovementKind.LOSS else ""
         post_movements(
-            movements=[MovementInput(sku.pk, location.pk, kind, quantity)], user=warehouse.user, occurred_at=when
+            movements=[MovementInput(sku.pk, location.pk, kind, quantity, reason)], user=warehouse.user, occurred_at=when
         )
 
     post(at(datetime.date(2025, 2, 10)), MovementKind.RECEIPT, 50)
