@@ -1,9 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shop_ops.typed import plain_number
 from shop_ops.widgets import DateInput, UnechoedTextInput
 
+from .cadence import validate_cadence
 from .models import Department, DutyTemplate, Employee, Holiday, Role
 from .models.org import PERSONAL_NUMBER_FIELDS
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
@@ -161,6 +163,27 @@ class DutyForm(forms.ModelForm):
             "text_zh": forms.Textarea(attrs={"rows": 2}),
             "text_en": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean(self):
+        # The cadence's own fields checked here, so a missing deadline (or weekday, N, day) is said at its field,
+        # not by the database constraint at the top of the form (a field with an error skips the constraint).
+        cleaned = super().clean()
+        if cleaned.get("cadence"):
+            try:
+                validate_cadence(
+                    cadence=cleaned["cadence"],
+                    weekdays=cleaned.get("weekdays"),
+                    interval_days=cleaned.get("interval_days"),
+                    anchor_date=cleaned.get("anchor_date"),
+                    month_day=cleaned.get("month_day"),
+                    last_day_of_month=bool(cleaned.get("last_day_of_month")),
+                    deadline_working_days=cleaned.get("deadline_working_days"),
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    if field not in self.errors:
+                        self.add_error(field, messages)
+        return cleaned
 
 
 class AssignmentForm(forms.Form):

@@ -232,3 +232,17 @@ def test_ids_posted_to_manager_forms_that_are_not_whole_numbers_give_404(client_
         "holidays": (reverse("roles:holidays"), {"delete": value}),
     }[where]
     assert client_as(manager).post(url, body).status_code == 404
+
+
+def test_an_on_demand_duty_without_its_deadline_is_refused_at_the_field(client_as, manager, staff):
+    """Found by a tester: the database constraint's message stood at the top of the form while the deadline box,
+    far below on a phone, was not marked."""
+    response = client_as(manager).post(
+        reverse("roles:duty-create", args=[staff.role.code]),
+        {"text_zh": "差评回访", "cadence": "on_demand", "assignment_mode": "role", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["deadline_working_days"] == ["Give the deadline in working days."]
+    assert not form.non_field_errors()
+    assert not DutyTemplate.objects.filter(text_zh="差评回访").exists()
