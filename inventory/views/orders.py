@@ -84,6 +84,21 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             and Order.objects.filter(pk=self.kwargs["pk"], needs_customer_service=True).exists()
         )
 
+    def dispatch(self, request, *args, **kwargs):
+        # Customer service opening an order that is no longer theirs (answered, cancelled, from an old link or the
+        # back button): say where it went and show their list, rather than "no permission" on the start page.
+        user = request.user
+        if user.is_authenticated and not can_operate_stock(user) and can_handle_flagged_orders(user):
+            order = Order.objects.filter(pk=kwargs["pk"], needs_customer_service=False).first()
+            if order is not None:
+                messages.info(
+                    request,
+                    _("Order %(number)s is no longer waiting for customer service (%(status)s).")
+                    % {"number": order.number, "status": order.get_status_display()},
+                )
+                return redirect("inventory:flagged-orders")
+        return super().dispatch(request, *args, **kwargs)
+
 
 class OrderAdvanceView(ActionView):
     def act(self, data):
