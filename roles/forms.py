@@ -10,15 +10,46 @@ from .models import Department, DutyTemplate, Employee, Holiday, Role
 from .models.org import PERSONAL_NUMBER_FIELDS
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
 
+CODE_HELP = _("Latin letters, digits, - or _ (e.g. warehouse): the code is part of the page's web address.")
+CODE_INVALID = _("Use only Latin letters, digits, - or _ in the code (e.g. warehouse), not Chinese characters.")
 
-class DepartmentForm(forms.ModelForm):
+
+class _CodeAndEnglishName:
+    """A department's or role's code says what it takes before it is refused, and the English name may be left
+    empty by a Chinese-only shop: it then takes the Chinese one (the pages show the page language's name)."""
+
+    english_field = ""
+    chinese_field = ""
+
+    def _adjust_fields(self):
+        self.fields["code"].help_text = CODE_HELP
+        self.fields["code"].error_messages["invalid"] = CODE_INVALID
+        self.fields[self.english_field].required = False
+        self.fields[self.english_field].help_text = _("Empty: the Chinese name is used.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get(self.english_field) or "").strip() and cleaned.get(self.chinese_field):
+            cleaned[self.english_field] = cleaned[self.chinese_field]
+        return cleaned
+
+
+class DepartmentForm(_CodeAndEnglishName, forms.ModelForm):
+    english_field, chinese_field = "name_en", "name_zh"
+
     class Meta:
         model = Department
         fields = ["code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"]
         assert set(fields) == DEPARTMENT_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._adjust_fields()
 
-class RoleForm(forms.ModelForm):
+
+class RoleForm(_CodeAndEnglishName, forms.ModelForm):
+    english_field, chinese_field = "title_en", "title_zh"
+
     class Meta:
         model = Role
         fields = [
@@ -38,6 +69,7 @@ class RoleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._adjust_fields()
         self.fields["department"].queryset = Department.objects.all()
         reports_to = Role.objects.select_related("department")
         if self.instance.pk:
