@@ -33,6 +33,9 @@ def location_field(label=None):
     return forms.ModelChoiceField(queryset=Location.objects.select_related("warehouse"), label=label or _("Location"))
 
 
+LOSS_NEEDS_REASON = _("Say why the stock is written off (broken, lost…): a loss needs its reason.")
+
+
 class MovementForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[(k.value, k.label) for k in MANUAL_KINDS])
     sku = SkuCodeField()
@@ -46,6 +49,12 @@ class MovementForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not may_override:
             del self.fields["allow_negative"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == MovementKind.LOSS and not (data.get("reason") or "").strip():
+            self.add_error("reason", LOSS_NEEDS_REASON)
+        return data
 
 
 class TransferForm(forms.Form):

@@ -92,11 +92,25 @@ def _columns(rows, required, optional) -> dict[str, str]:
         elif column in required:
             missing.append(column)
     if missing:
+        message = _("Missing column(s): %(list)s.") % {"list": ", ".join(_with_chinese(c) for c in missing)}
+        # A file of the other kind (an order export sent as receipts): say which choice reads it.
+        for other, choice in ((ORDER_COLUMNS, _("Orders (订单)")), (MOVEMENT_COLUMNS, _("Receipts (入库单)"))):
+            fits = all(any(h in ALIASES[c] for h in present) for c in other[0])
+            if other[0] != tuple(required) and fits:
+                hint = _("This file looks like %(kind)s: choose that under “What the file holds”.")
+                message += " " + hint % {"kind": choice}
+                break
         raise ImportRejected(
-            _("Missing column(s): %(list)s.") % {"list": ", ".join(missing)},
-            errors=[{"row": 1, "column": c, "message": _("This column is required.")} for c in missing],
+            message,
+            errors=[{"row": 1, "column": _with_chinese(c), "message": _("This column is required.")} for c in missing],
         )
     return mapping
+
+
+def _with_chinese(column: str) -> str:
+    """`location (库位)`: the column's name and the Chinese header a warehouse sheet usually has for it."""
+    chinese = sorted(name for name in ALIASES[column] if not name.isascii())
+    return f"{column} ({chinese[0]})" if chinese else column
 
 
 class _Errors(list):

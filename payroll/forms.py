@@ -57,7 +57,9 @@ class AdjustmentForm(forms.Form):
     kind = forms.ChoiceField(choices=AdjustmentKind.choices, label=_("Kind"))
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
     reason = forms.CharField(label=_("Reason"), max_length=200)
-    corrects_month = MonthField(label=_("Corrects month (corrections only)"), required=False)
+    corrects_month = MonthField(
+        label=_("Corrects month (corrections only)"), required=False, widget=MonthSelect(months_ahead=-1)
+    )
 
 
 class AttendanceForm(forms.Form):
@@ -90,7 +92,7 @@ ComponentFormSet = forms.formset_factory(ComponentForm, extra=1, can_delete=True
 
 
 class VersionForm(forms.Form):
-    effective_from = MonthField(label=_("Effective from (month)"))
+    effective_from = MonthField(label=_("Effective from (month)"), widget=MonthSelect(months_ahead=12))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

@@ -729,6 +729,8 @@ class PayrollExport(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # First downloaded (page or API): a workbook taken away no longer waits on the finance start page.
+    downloaded_at = models.DateTimeField(_("first downloaded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

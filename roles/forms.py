@@ -1,22 +1,55 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shop_ops.typed import plain_number
 from shop_ops.widgets import DateInput, UnechoedTextInput
 
+from .cadence import validate_cadence
 from .models import Department, DutyTemplate, Employee, Holiday, Role
 from .models.org import PERSONAL_NUMBER_FIELDS
 from .services import DEPARTMENT_FIELDS, EMPLOYEE_FIELDS, ROLE_FIELDS
 
+CODE_HELP = _("Latin letters, digits, - or _ (e.g. warehouse): the code is part of the page's web address.")
+CODE_INVALID = _("Use only Latin letters, digits, - or _ in the code (e.g. warehouse), not Chinese characters.")
 
-class DepartmentForm(forms.ModelForm):
+
+class _CodeAndEnglishName:
+    """A department's or role's code says what it takes before it is refused, and the English name may be left
+    empty by a Chinese-only shop: it then takes the Chinese one (the pages show the page language's name)."""
+
+    english_field = ""
+    chinese_field = ""
+
+    def _adjust_fields(self):
+        self.fields["code"].help_text = CODE_HELP
+        self.fields["code"].error_messages["invalid"] = CODE_INVALID
+        self.fields[self.english_field].required = False
+        self.fields[self.english_field].help_text = _("Empty: the Chinese name is used.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get(self.english_field) or "").strip() and cleaned.get(self.chinese_field):
+            cleaned[self.english_field] = cleaned[self.chinese_field]
+        return cleaned
+
+
+class DepartmentForm(_CodeAndEnglishName, forms.ModelForm):
+    english_field, chinese_field = "name_en", "name_zh"
+
     class Meta:
         model = Department
         fields = ["code", "name_zh", "name_en", "description_zh", "description_en", "sort_order"]
         assert set(fields) == DEPARTMENT_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._adjust_fields()
 
-class RoleForm(forms.ModelForm):
+
+class RoleForm(_CodeAndEnglishName, forms.ModelForm):
+    english_field, chinese_field = "title_en", "title_zh"
+
     class Meta:
         model = Role
         fields = [
@@ -36,6 +69,7 @@ class RoleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._adjust_fields()
         self.fields["department"].queryset = Department.objects.all()
         reports_to = Role.objects.select_related("department")
         if self.instance.pk:
@@ -161,6 +195,27 @@ class DutyForm(forms.ModelForm):
             "text_zh": forms.Textarea(attrs={"rows": 2}),
             "text_en": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean(self):
+        # The cadence's own fields checked here, so a missing deadline (or weekday, N, day) is said at its field,
+        # not by the database constraint at the top of the form (a field with an error skips the constraint).
+        cleaned = super().clean()
+        if cleaned.get("cadence"):
+            try:
+                validate_cadence(
+                    cadence=cleaned["cadence"],
+                    weekdays=cleaned.get("weekdays"),
+                    interval_days=cleaned.get("interval_days"),
+                    anchor_date=cleaned.get("anchor_date"),
+                    month_day=cleaned.get("month_day"),
+                    last_day_of_month=bool(cleaned.get("last_day_of_month")),
+                    deadline_working_days=cleaned.get("deadline_working_days"),
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    if field not in self.errors:
+                        self.add_error(field, messages)
+        return cleaned
 
 
 class AssignmentForm(forms.Form):

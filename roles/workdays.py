@@ -60,11 +60,13 @@ class WorkCalendar:
         raise ValueError(f"No working day within a year before {day}.")
 
     def add_working_days(self, day: datetime.date, count: int) -> datetime.date:
-        """`count` working days after `day` (0 means `day` itself if working, else the next working day).
+        """The `count`th working day after `day` (0 means `day` itself if working, else the next working day).
 
-        "Within two working days" of Monday is Wednesday.
+        "Within two working days" of Monday is Wednesday, of Friday Tuesday, and of Saturday Tuesday too: the days
+        counted are the working days after the request, whether or not the request came on one.
         """
-        day = self.next_working_day(day)
+        if count == 0:
+            return self.next_working_day(day)
         for _ in range(count):
             day = self.next_working_day(day + ONE_DAY)
         return day

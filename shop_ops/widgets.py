@@ -65,29 +65,37 @@ def _month_start(value) -> datetime.date | None:
 class MonthSelect(forms.Select):
     """A month as one select of 'YYYY-MM' values, newest first, labelled the locale's way (2025年3月 / March 2025).
 
-    The list runs from `years_back` years ago to `months_ahead` months ahead of today, plus the current value if it
-    lies outside. A required month with no value shows this month; an optional one offers an empty choice first."""
+    The list runs from `years_back` years ago to `months_ahead` months from this month (0: up to this month, the
+    default, since most months a person picks have begun — a payroll, a count, a payslip; -1: up to last month),
+    plus the current value if it lies outside. A required month with no value shows the newest month offered; an
+    optional one offers an empty choice first."""
 
     years_back = 5
-    months_ahead = 12
+    months_ahead = 0
 
-    def __init__(self, attrs=None, *, empty_label=None):
+    def __init__(self, attrs=None, *, empty_label=None, months_ahead: int | None = None):
         super().__init__(attrs=attrs)
         self.empty_label = empty_label or NO_MONTH
+        if months_ahead is not None:
+            self.months_ahead = months_ahead
+
+    def newest(self) -> datetime.date:
+        today = timezone.localdate()
+        index = today.year * 12 + today.month - 1 + self.months_ahead
+        return datetime.date(index // 12, index % 12 + 1, 1)
 
     def format_value(self, value):
         month = _month_start(value)
         if month is not None:
             return [month.strftime(ISO_MONTH)]
         if not value and self.is_required:
-            return [timezone.localdate().strftime(ISO_MONTH)]
+            return [min(timezone.localdate().replace(day=1), self.newest()).strftime(ISO_MONTH)]
         return [str(value)] if value else [""]
 
     def months(self, selected: datetime.date | None) -> list[datetime.date]:
         today = timezone.localdate().replace(day=1)
         first = today.replace(year=today.year - self.years_back)
-        index = today.year * 12 + today.month - 1 + self.months_ahead
-        month = datetime.date(index // 12, index % 12 + 1, 1)
+        month = self.newest()
         months = []
         while month >= first:
             months.append(month)

@@ -109,3 +109,29 @@ def test_chinese_duty_and_one_off_task_keep_their_dates(client_as, manager, sett
         task_page = client.get(reverse("roles:adhoc-task")).content.decode()
     assert _box_value(duty_page, "anchor_date") == "2025-03-17"
     assert _box_value(task_page, "due_date") == f"{timezone.localdate():%Y-%m-%d}"
+
+
+def test_month_lists_end_at_this_month_unless_a_field_looks_ahead_or_back():
+    """Found by a tester: the payroll, count and payslip month lists offered 12 future months, each refused only
+    after submitting. Now they end at this month; a structure's start looks a year ahead; a correction ends at the
+    month before."""
+    from inventory.forms import OpenCountForm
+    from payroll.forms import AdjustmentForm, PayslipFilterForm, StartRunForm
+
+    this_month = timezone.localdate().replace(day=1)
+    next_month = (this_month + datetime.timedelta(days=32)).replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+
+    def offered(widget):
+        return re.findall(r'<option value="(\d{4}-\d{2})"', widget.render("month", None))
+
+    for form, name in ((StartRunForm, "month"), (PayslipFilterForm, "month"), (OpenCountForm, "month")):
+        months = offered(form().fields[name].widget)
+        assert months[0] == f"{this_month:%Y-%m}", (form.__name__, months[:3])
+        assert f"{next_month:%Y-%m}" not in months
+    corrections = AdjustmentForm().fields["corrects_month"].widget
+    assert offered(corrections)[0] == f"{last_month:%Y-%m}"
+    widget = MonthSelect(months_ahead=12)
+    assert offered(widget)[0] == f"{(this_month + datetime.timedelta(days=370)).replace(day=1):%Y-%m}"
+    # A month already chosen outside the list still shows as itself.
+    assert 'value="2030-01" selected' in MonthSelect().render("month", datetime.date(2030, 1, 1))

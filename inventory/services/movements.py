@@ -58,6 +58,9 @@ def _check_input(movement: MovementInput) -> str | None:
         return _("A %(kind)s takes stock out: its quantity must be negative.") % {"kind": movement.kind}
     if len(movement.reason) > 200 or len(movement.reference) > 60:
         return _("The reason is limited to 200 characters and the reference to 60.")
+    if movement.kind == MovementKind.LOSS and not movement.reason.strip():
+        # A write-off outside a count has no loss report: its reason is all finance and the ledger will have.
+        return _("Say why the stock is written off (broken, lost…): a loss needs its reason.")
     return None
 
 

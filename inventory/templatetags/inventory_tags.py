@@ -28,6 +28,17 @@ def works_in_warehouse(user) -> bool:
 
 
 @register.filter
+def customer_service_waiting(user) -> int | None:
+    """For customer service (not the warehouse, whose queue says it): how many orders wait for them; None for
+    people who do not answer them."""
+    if permissions.can_operate_stock(user) or not permissions.can_answer_flagged_orders(user):
+        return None
+    from ..selectors.orders import flagged_orders
+
+    return flagged_orders().count()
+
+
+@register.filter
 def in_reader_language(text) -> str:
     """A sentence the warehouse wrote into a record ("Order shipped"), in the language of the page that shows it;
     text a person typed as it is."""

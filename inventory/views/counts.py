@@ -128,6 +128,9 @@ class CountCloseView(RuleRequiredMixin, TemplateView):
         action = request.POST.get("action", "close")
         try:
             if action == "cancel":
+                if not request.POST.get("confirm_cancel"):
+                    messages.error(request, _("Tick the box to confirm that the whole count is cancelled."))
+                    return redirect("inventory:count-close", pk=count.pk)
                 services.cancel_stock_count(count=count, user=request.user)
                 messages.success(request, _("The count was cancelled."))
             elif (job := services.close_stock_count(count=count, user=request.user)) is None:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
@@ -44,6 +45,14 @@ class OrderListView(RuleRequiredMixin, TemplateView):
         return context
 
 
+# What the order page's next-step button does, said as an action (a tester read "下一步：已打单", the status it
+# leads to, as a label rather than a step). Packing and shipping have their own forms.
+STEP_ACTIONS = {
+    OrderStatus.PRINTED: gettext_lazy("check and print (打单)"),
+    OrderStatus.PICKED: gettext_lazy("picking done (配货完成)"),
+}
+
+
 class OrderDetailView(RuleRequiredMixin, TemplateView):
     rule = staticmethod(can_handle_flagged_orders)
     template_name = "inventory/order_detail.html"
@@ -55,9 +64,7 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
         context.update(
             order=order,
             next_step=services.ORDER_STEPS.get(order.status),
-            next_label=OrderStatus(services.ORDER_STEPS[order.status]).label
-            if order.status in services.ORDER_STEPS
-            else "",
+            next_label=STEP_ACTIONS.get(services.ORDER_STEPS.get(order.status), ""),
             can_operate=can_operate_stock(user),
             can_answer=can_answer_flagged_orders(user) and order.flagged_by_id != user.pk,
             can_cancel=order.status not in (OrderStatus.SHIPPED, OrderStatus.CANCELLED)
@@ -76,6 +83,21 @@ class OrderDetailView(RuleRequiredMixin, TemplateView):
             can_handle_flagged_orders(self.request.user)
             and Order.objects.filter(pk=self.kwargs["pk"], needs_customer_service=True).exists()
         )
+
+    def dispatch(self, request, *args, **kwargs):
+        # Customer service opening an order that is no longer theirs (answered, cancelled, from an old link or the
+        # back button): say where it went and show their list, rather than "no permission" on the start page.
+        user = request.user
+        if user.is_authenticated and not can_operate_stock(user) and can_handle_flagged_orders(user):
+            order = Order.objects.filter(pk=kwargs["pk"], needs_customer_service=False).first()
+            if order is not None:
+                messages.info(
+                    request,
+                    _("Order %(number)s is no longer waiting for customer service (%(status)s).")
+                    % {"number": order.number, "status": order.get_status_display()},
+                )
+                return redirect("inventory:flagged-orders")
+        return super().dispatch(request, *args, **kwargs)
 
 
 class OrderAdvanceView(ActionView):

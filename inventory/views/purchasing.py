@@ -25,7 +25,9 @@ class PurchaseRequestListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "active")
-        requests = PurchaseRequest.objects.select_related("sku", "created_by")
+        requests = PurchaseRequest.objects.select_related("sku", "created_by__employee").defer(
+            "created_by__employee__bank_account", "created_by__employee__id_number"
+        )
         if status == "active":
             requests = requests.filter(status__in=["open", "ordered"])
         elif status in PurchaseRequestStatus.values:
@@ -62,4 +64,10 @@ class PurchaseRequestStatusView(ActionView):
         services.change_purchase_request_status(
             request=request, status=data["status"], location=data["location"], user=self.request.user
         )
-        return _("Purchase request updated.")
+        request.refresh_from_db()
+        # Say what happened to which request: the row may leave the filtered list.
+        return _("Purchase request %(n)s × %(code)s: %(status)s.") % {
+            "n": request.quantity,
+            "code": request.sku.code,
+            "status": request.get_status_display(),
+        }

@@ -16,7 +16,7 @@ from shop_ops.numbers import parse_whole_number
 from .. import selectors, services
 from ..choices import MovementKind
 from ..exceptions import ImportRejected
-from ..forms import ImportForm, MovementForm, TransferForm
+from ..forms import IMPORT_CHOICES, ImportForm, MovementForm, TransferForm
 from ..imports import import_movements, import_orders
 from ..models import Location, Sku
 from ..permissions import can_operate_stock, can_override_negative, can_view_stock
@@ -161,6 +161,11 @@ class ImportView(RuleRequiredMixin, FormView):
     rule = staticmethod(can_operate_stock)
     template_name = "inventory/import.html"
     form_class = ImportForm
+
+    def get_initial(self):
+        # "Import orders" on the order list opens this page with the orders chosen (?kind=orders).
+        kind = self.request.GET.get("kind", "")
+        return {"kind": kind} if kind in dict(IMPORT_CHOICES) else {}
 
     def form_valid(self, form):
         kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]

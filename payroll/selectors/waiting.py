@@ -56,6 +56,7 @@ def finance_waiting(*, user, today: datetime.date) -> list[WaitingRow]:
             attempt=F("run__attempt"),
             run__status__in=VISIBLE_RUN_STATUSES,
             requested_by=user,
+            downloaded_at__isnull=True,  # taken away: nothing waits any more
         )
         .exclude(run__in=stale)  # a stale run's workbook waits for the recomputation
         .select_related("run")

@@ -39,9 +39,16 @@ def _bar_row(row, testid: str, person_url) -> dict:
         "testid": testid,
         "key": row.key,
         "label": format_html('<a href="{}">{}</a>', person_url(row.key), row.label) if person_url else row.label,
-        "done": row.done,
-        "total": row.total,
-        "percent": row.percent,
+        # Nothing due is not 0%: a dash, as for on time, so an empty day does not read as a failure.
+        "done_total": f"{row.done} / {row.total}" if row.total else "—",
+        "bar": format_html(
+            '<progress class="bar" value="{}" max="100" aria-label="{}%"></progress> {}%',
+            row.percent,
+            row.percent,
+            row.percent,
+        )
+        if row.total
+        else "—",
         "on_time": f"{row.on_time_percent}%" if row.total else "—",
         "overdue": format_html('<span class="late">{}</span>', row.overdue) if row.overdue else "0",
     }
@@ -55,10 +62,8 @@ def completion_bars(rows, heading: str, testid: str, link: bool = False):
     body = format_html_join(
         "\n",
         # A <progress> element, not a styled span: the Content-Security-Policy allows no inline style attributes.
-        '<tr data-testid="{testid}-{key}"><td class="name">{label}</td><td class="nowrap">{done} / {total}</td>'
-        '<td class="bar-col"><progress '
-        'class="bar" value="{percent}" max="100" aria-label="{percent}%"></progress> {percent}%'
-        "</td><td>{on_time}</td><td>{overdue}</td></tr>",
+        '<tr data-testid="{testid}-{key}"><td class="name">{label}</td><td class="nowrap">{done_total}</td>'
+        '<td class="bar-col">{bar}</td><td>{on_time}</td><td>{overdue}</td></tr>',
         (_bar_row(row, testid, person_url) for row in rows),
     ) or format_html('<tr><td colspan="5" class="empty">{}</td></tr>', _("No items due in this period."))
     return format_html(

@@ -26,3 +26,12 @@ function openMenusWhenWide() {
 }
 document.addEventListener("DOMContentLoaded", openMenusWhenWide);
 wideScreen.addEventListener("change", openMenusWhenWide);
+
+// <button data-confirm="…">: ask before a step that cannot be undone (cancelling a purchase request); the server
+// does the step only if the form is sent, so without scripts the button works as before.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

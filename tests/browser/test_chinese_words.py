@@ -19,7 +19,7 @@ def test_the_order_flow_says_next_step_on_a_phone(phone_page, live_server, demo_
     log_in(phone_page, live_server, "picker")
     phone_page.goto(f"{live_server.url}{reverse('inventory:order-detail', args=[order.pk])}")
     advance = phone_page.get_by_test_id("advance")
-    expect(advance).to_have_text(re.compile(r"^下一步：已配货"))
+    expect(advance).to_have_text(re.compile(r"^下一步：配货完成"))
     expect(phone_page.locator("main")).not_to_contain_text("下一页")
     advance.click()
     order.refresh_from_db()

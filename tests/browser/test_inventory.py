@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from inventory import services
 from inventory.models import Location, LossReport, Order, StockMovement, Warehouse
 
-from .conftest import ARTIFACTS, english_desktop, log_in
+from .conftest import ARTIFACTS, english_desktop, log_in, words
 
 pytestmark = pytest.mark.browser
 
@@ -192,3 +192,27 @@ def test_a_hostile_workbook_is_refused_on_the_import_page_on_a_phone(phone_page,
         expect(phone_page.locator("main")).to_contain_text(message)
     phone_page.screenshot(path=str(ARTIFACTS / "hostile-upload-zh-390.png"), full_page=True)
     assert StockMovement.objects.count() == before
+
+
+def test_cancelling_a_purchase_request_asks_first(page, live_server, demo_data):
+    """Found by a tester: 取消 on a purchase request cancelled it at once, with "进货单已更新。" as the only trace.
+    Now the browser asks (dismissed: nothing changes), and the message names the request and what became of it."""
+    from inventory.models import PurchaseRequest
+
+    request = PurchaseRequest.objects.filter(status="open").select_related("sku").first()
+    log_in(page, live_server, "receiver")
+    page.goto(f"{live_server.url}/inventory/purchase-requests/?status=open")
+    row = page.get_by_test_id(f"pr-{request.sku.code}")
+    cancel = row.get_by_role("button", name=words(page, en="Cancel", zh="取消"))
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    cancel.click()
+    assert asked and request.sku.code in asked[0]
+    expect(row).to_be_visible()
+    request.refresh_from_db()
+    assert request.status == "open"
+    page.once("dialog", lambda dialog: dialog.accept())
+    cancel.click()
+    expect(page.locator(".message")).to_contain_text(request.sku.code)
+    request.refresh_from_db()
+    assert request.status == "cancelled"

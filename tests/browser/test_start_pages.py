@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from inventory.models import Order
 from roles import services
 from roles.choices import ItemStatus
 from roles.models import ChecklistItem, DutyTemplate, Employee
@@ -102,7 +103,11 @@ def test_managers_start_on_the_dashboard_and_reach_the_warehouse_queue(page, liv
 def test_customer_service_answers_a_hand_off_on_the_order_page(phone_page, live_server, demo_data):
     log_in(phone_page, live_server, "cs")
     expect(phone_page).to_have_url(f"{live_server.url}/checklist/")
-    phone_page.goto(f"{live_server.url}/inventory/orders/needs-customer-service/")
+    # Their start page says how many orders wait for them (found by a tester: it said nothing).
+    waiting = Order.objects.filter(needs_customer_service=True).exclude(status__in=["shipped", "cancelled"]).count()
+    expect(phone_page.get_by_test_id("cs-waiting")).to_have_text(f"{waiting} 个订单等待客服处理")
+    phone_page.get_by_test_id("cs-waiting").click()
+    expect(phone_page).to_have_url(f"{live_server.url}/inventory/orders/needs-customer-service/")
     phone_page.get_by_test_id("flagged-TB20250004").get_by_role("link", name="TB20250004").click()
     expect(phone_page).to_have_url(re.compile(r"/inventory/orders/\d+/$"))
     form = phone_page.get_by_test_id("resolve-form")
@@ -113,3 +118,7 @@ def test_customer_service_answers_a_hand_off_on_the_order_page(phone_page, live_
     expect(phone_page.locator("body")).not_to_contain_text("您无权访问该页面")
     expect(phone_page.get_by_test_id("flagged-orders")).not_to_contain_text("TB20250004")
     fits_the_phone(phone_page)
+    # Back to the answered order (the back button, an old link): their list, saying where it went.
+    phone_page.goto(f"{live_server.url}{Order.objects.get(number='TB20250004').get_absolute_url()}")
+    expect(phone_page).to_have_url(f"{live_server.url}/inventory/orders/needs-customer-service/")
+    expect(phone_page.locator(".message")).to_contain_text("订单 TB20250004 已不在客服待处理列表中")

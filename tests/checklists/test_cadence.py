@@ -49,6 +49,10 @@ def test_two_working_days_deadline_skips_weekend_and_holidays():
         2026, 2, 24
     )  # Fri, Sat make-up, then after Spring Festival
     assert CAL_2026.add_working_days(D(2026, 3, 7), 0) == D(2026, 3, 9)  # a Saturday starts on Monday
+    assert CAL_2026.add_working_days(D(2026, 3, 9), 2) == D(2026, 3, 11)  # Mon → Wed
+    # Found by a tester: a Saturday request got Wednesday, a day more than Friday's; both count Mon, Tue.
+    assert CAL_2026.add_working_days(D(2026, 3, 7), 2) == D(2026, 3, 10)  # Sat → Tue
+    assert CAL_2026.add_working_days(D(2026, 3, 8), 1) == D(2026, 3, 9)  # Sun → Mon
 
 
 def test_daily_duty_falls_on_working_days_only():

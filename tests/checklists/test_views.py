@@ -232,3 +232,37 @@ def test_ids_posted_to_manager_forms_that_are_not_whole_numbers_give_404(client_
         "holidays": (reverse("roles:holidays"), {"delete": value}),
     }[where]
     assert client_as(manager).post(url, body).status_code == 404
+
+
+def test_an_on_demand_duty_without_its_deadline_is_refused_at_the_field(client_as, manager, staff):
+    """Found by a tester: the database constraint's message stood at the top of the form while the deadline box,
+    far below on a phone, was not marked."""
+    response = client_as(manager).post(
+        reverse("roles:duty-create", args=[staff.role.code]),
+        {"text_zh": "差评回访", "cadence": "on_demand", "assignment_mode": "role", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["deadline_working_days"] == ["Give the deadline in working days."]
+    assert not form.non_field_errors()
+    assert not DutyTemplate.objects.filter(text_zh="差评回访").exists()
+
+
+def test_dashboard_shows_a_dash_where_nothing_was_due(client_as, manager):
+    """Found by a tester: departments, roles and people with nothing due showed "0 / 0" and an empty bar at 0%,
+    which reads as a failure; now a dash, as the on-time column already did."""
+    from types import SimpleNamespace
+
+    from roles.templatetags.checklist_tags import completion_bars
+
+    idle = SimpleNamespace(key=7, label="仓储部", done=0, total=0, percent=0, on_time_percent=None, overdue=0)
+    busy = SimpleNamespace(key=8, label="客服部", done=1, total=2, percent=50, on_time_percent=50, overdue=1)
+    html = str(completion_bars([idle, busy], "部门", "department"))
+    idle_row = html.split('data-testid="department-7"')[1].split("</tr>")[0]
+    assert "0 / 0" not in idle_row and "<progress" not in idle_row
+    assert '<td class="nowrap">—</td><td class="bar-col">—</td><td>—</td>' in idle_row
+    busy_row = html.split('data-testid="department-8"')[1].split("</tr>")[0]
+    assert '<td class="nowrap">1 / 2</td>' in busy_row and '<progress class="bar" value="50"' in busy_row
+    body = client_as(manager).get(reverse("roles:checklist-dashboard")).content.decode()
+    overall = body.split('data-testid="overall-rate"')[1].split("</article>")[0]
+    assert ">—</p>" in overall and "Nothing due" in overall

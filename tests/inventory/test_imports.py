@@ -109,3 +109,28 @@ def test_orders_import_groups_lines_by_order_number(tshirt, warehouse):
         )
     assert caught.value.errors == [{"row": 2, "column": "order_number", "message": "Order TB1 exists already."}]
     assert Order.objects.count() == 2
+
+
+def test_an_order_file_imported_as_receipts_says_to_choose_orders(db, warehouse):
+    """Found by a tester: "导入订单" opened the import page set to receipts, and an order file then got only
+    "缺少列：location。". Now the link chooses orders, and a file of the other kind says which choice reads it."""
+    upload = csv_file("订单号,收件人,收货地址,商品编码,数量\nTB1,张三,杭州,TS001-WHT-M,1\n", name="orders.csv")
+    with pytest.raises(ImportRejected) as caught:
+        import_movements(upload=upload, kind="receipt", user=warehouse.user)
+    assert "Missing column(s): location (库位)." in caught.value.message
+    assert "This file looks like Orders (订单)" in caught.value.message
+    receipts = csv_file("商品编码,库位,数量\nTS001-WHT-M,A-01,1\n")
+    with pytest.raises(ImportRejected, match=r"looks like Receipts"):
+        import_orders(upload=receipts, user=warehouse.user)
+
+
+def test_import_orders_link_opens_the_page_with_orders_chosen(client_as, warehouse):
+    from django.urls import reverse
+
+    client = client_as(warehouse)
+    orders_page = client.get(reverse("inventory:order-list")).content.decode()
+    assert f'href="{reverse("inventory:import")}?kind=orders"' in orders_page
+    page = client.get(reverse("inventory:import") + "?kind=orders").content.decode()
+    assert '<option value="orders" selected>' in page
+    other = client.get(reverse("inventory:import") + "?kind=x").content.decode()
+    assert '<option value="orders" selected>' not in other

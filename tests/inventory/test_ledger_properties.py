@@ -28,7 +28,13 @@ def test_on_hand_always_equals_the_ledger_and_is_never_negative(db, warehouse, b
     model: dict[tuple[int, int], int] = {}
     for batch in batches:
         inputs = [
-            MovementInput(skus[s].pk, locations[loc].pk, kind, signed_quantity(kind=kind, quantity=q))
+            MovementInput(
+                skus[s].pk,
+                locations[loc].pk,
+                kind,
+                signed_quantity(kind=kind, quantity=q),
+                "破损" if kind == MovementKind.LOSS else "",
+            )
             for s, loc, kind, q in batch
         ]
         after = dict(model)

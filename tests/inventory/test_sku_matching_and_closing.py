@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory import demo
 from inventory.models import Location, Sku, StockCount, StockMovement
@@ -75,3 +76,28 @@ def test_closing_is_not_offered_while_lines_are_uncounted(client_as, demo_stock,
         client.post(reverse("inventory:count-line", args=[count.pk, line.pk]), {"counted_quantity": 1})
     page = client.get(reverse("inventory:count-close", args=[count.pk])).content.decode()
     assert 'data-testid="confirm-close"' in page and "not counted yet" not in page
+
+
+def test_cancelling_a_count_needs_the_confirmation_ticked(client_as, demo_stock, warehouse):
+    """Found by a tester: "cancel the whole count instead" sat beside the close button and threw away every counted
+    line in one tap. Now it is folded away and needs its box ticked; without it nothing changes."""
+    client = client_as(warehouse)
+    warehouse_obj = StockCount.objects.get().warehouse
+    this_month = timezone.localdate().replace(day=1)
+    client.post(reverse("inventory:count-open"), {"warehouse": warehouse_obj.pk, "month": f"{this_month:%Y-%m}"})
+    count = StockCount.objects.get(period=this_month)
+    line = count.lines.first()
+    client.post(reverse("inventory:count-line", args=[count.pk, line.pk]), {"counted_quantity": 1})
+    url = reverse("inventory:count-close", args=[count.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="cancel-count"' in page and 'name="confirm_cancel" required' in page
+
+    response = client.post(url, {"action": "cancel"}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert "Tick the box" in response.content.decode()
+    count.refresh_from_db()
+    assert count.status == "open" and count.lines.filter(counted_quantity__isnull=False).count() == 1
+
+    client.post(url, {"action": "cancel", "confirm_cancel": "on"})
+    count.refresh_from_db()
+    assert count.status == "cancelled"

@@ -25,9 +25,8 @@ def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 @pytest.fixture
 def history(tshirt, bin_a, bin_b, warehouse):
     def post(when, kind, quantity, location=bin_a, sku=tshirt):
-        post_movements(
-            movements=[MovementInput(sku.pk, location.pk, kind, quantity)], user=warehouse.user, occurred_at=when
-        )
+        movement = MovementInput(sku.pk, location.pk, kind, quantity, "破损" if kind == MovementKind.LOSS else "")
+        post_movements(movements=[movement], user=warehouse.user, occurred_at=when)
 
     post(at(datetime.date(2025, 2, 10)), MovementKind.RECEIPT, 50)
     post(at(datetime.date(2025, 3, 1), hour=0), MovementKind.RECEIPT, 30)  # first minute of March (Shanghai time)

@@ -70,3 +70,22 @@ def test_only_finance_opens_it(client_as, manager, warehouse, staff):
     for person in (manager, warehouse, staff):
         response = client_as(person).get(reverse("payroll:waiting"))
         assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_a_downloaded_workbook_no_longer_waits(client_as, finance, sales_employee, settings, tmp_path):
+    """Found by a tester: "1 workbook ready to download" stayed on the finance start page after the download."""
+    settings.MEDIA_ROOT = tmp_path
+    sales_employee()
+    run = run_month()
+    job = services.request_export(run=run, user=finance.user)
+    job.refresh_from_db()
+    assert job.status == "done" and "exports-ready" in keys(finance.user, APRIL)
+    response = client_as(finance).get(reverse("payroll:export-download", args=[job.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    job.refresh_from_db()
+    first = job.downloaded_at
+    assert first is not None and "exports-ready" not in keys(finance.user, APRIL)
+    client_as(finance).get(reverse("payroll:export-download", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.downloaded_at == first  # the first download is kept

@@ -296,3 +296,24 @@ def test_a_form_with_an_error_never_sends_the_typed_personal_numbers_back(client
     with translation.override("zh-hans"):
         page = client.post(url, values, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert id_number not in page and "请重新输入" in page
+
+
+def test_a_chinese_code_is_refused_saying_what_a_code_takes_and_the_english_name_may_be_left_empty(client_as, manager):
+    """Found by a tester: a code typed in Chinese got Django's "有效的“字段”" message, nothing said beforehand what a
+    code takes, and the English name was required of a Chinese-only shop."""
+    from django.urls import reverse
+
+    from roles.models import Department
+
+    client = client_as(manager)
+    page = client.get(reverse("roles:department-create")).content.decode()
+    assert "Latin letters, digits, - or _" in page
+    chinese = {"code": "仓库二部", "name_zh": "仓库二部", "sort_order": 9}
+    response = client.post(reverse("roles:department-create"), chinese)
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"] == [
+        "Use only Latin letters, digits, - or _ in the code (e.g. warehouse), not Chinese characters."
+    ]
+    response = client.post(reverse("roles:department-create"), {"code": "wh2", "name_zh": "仓库二部", "sort_order": 9})
+    assert response.status_code == 302
+    assert Department.objects.get(code="wh2").name_en == "仓库二部"
