@@ -38,6 +38,12 @@ class ItemMissed(ChecklistError):
     status_code = 409
 
 
+class ItemPayApproved(ChecklistError):
+    """Ticking or unticking an item due in a month whose payroll is approved: the completion rate it paid is kept."""
+
+    status_code = 409
+
+
 class OwnPayRefused(ShopOpsError):
     """Entering or changing an input of one's own pay (separation of duties: someone else must)."""
 

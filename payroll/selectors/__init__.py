@@ -12,9 +12,9 @@ from .exports import current_exports, downloadable_export, exports_waiting_for_q
 from .fingerprints import InputChangesView, month_inputs_fingerprint, run_input_changes
 from .months import due_month, next_month, unapproved_earlier_month
 from .payslips import (
-    count_over_pay_grade,
+    count_outside_pay_grade,
     explain_line,
-    over_pay_grade,
+    outside_pay_grade,
     own_inputs_in_run,
     payslip_for_page,
     payslip_lines,
@@ -29,7 +29,7 @@ __all__ = [
     "VISIBLE_RUN_STATUSES",
     "DepartmentTotal",
     "InputChangesView",
-    "count_over_pay_grade",
+    "count_outside_pay_grade",
     "current_exports",
     "downloadable_export",
     "due_month",
@@ -38,7 +38,7 @@ __all__ = [
     "finance_waiting",
     "month_inputs_fingerprint",
     "next_month",
-    "over_pay_grade",
+    "outside_pay_grade",
     "own_inputs_in_run",
     "payslip_for_page",
     "payslip_lines",

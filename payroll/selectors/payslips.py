@@ -116,14 +116,28 @@ def own_inputs_in_run(*, run: PayrollRun, user) -> bool:
     )
 
 
-def over_pay_grade(slips) -> set[int]:
-    """The payslips (of those given, with their role) whose gross pay is above their role's pay grade maximum: the
-    run page flags them and the approval asks about them."""
+def outside_pay_grade(slips) -> dict[int, Decimal]:
+    """Of the payslips given (with their role): those whose employee's base salary (the pay profile's, the `base`
+    a run pays from) lies outside their role's pay grade, which is a range of monthly base salary; by payslip id,
+    the base salary. Gross pay (profit share, bonuses) is not compared: it may rightly be above the grade. Without a
+    profile a run pays the bottom of the grade, never outside it. One query."""
+    slips = list(slips)
+    bases = dict(
+        PayProfile.objects.filter(employee_id__in={slip.employee_id for slip in slips}).values_list(
+            "employee_id", "base_salary"
+        )
+    )
     return {
-        slip.pk for slip in slips if slip.role.pay_grade_max is not None and slip.gross_pay > slip.role.pay_grade_max
+        slip.pk: base
+        for slip in slips
+        if (base := bases.get(slip.employee_id)) is not None
+        and not slip.role.pay_grade_min <= base <= slip.role.pay_grade_max
     }
 
 
-def count_over_pay_grade(*, run: PayrollRun) -> int:
-    """How many payslips of the run have a gross pay above their role's pay grade maximum."""
-    return run.payslips.filter(gross_pay__gt=F("role__pay_grade_max")).count()
+def count_outside_pay_grade(*, run: PayrollRun) -> int:
+    """How many payslips of the run are of an employee whose base salary lies outside their role's pay grade."""
+    return run.payslips.filter(
+        Q(employee__pay_profile__base_salary__gt=F("role__pay_grade_max"))
+        | Q(employee__pay_profile__base_salary__lt=F("role__pay_grade_min"))
+    ).count()

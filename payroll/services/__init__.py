@@ -11,7 +11,15 @@
 
 from .exports import EXPORTABLE_STATUSES, OPEN_EXPORT_STATUSES, remove_old_export_files, request_export, write_export
 from .inputs import _bounded, add_adjustment, delete_adjustment, save_attendance, save_sales_figure
-from .months import TRANSITIONS, current_month, ensure_month_open, ensure_not_future, parse_month
+from .months import (
+    TRANSITIONS,
+    current_month,
+    ensure_month_ended,
+    ensure_month_open,
+    ensure_not_future,
+    month_approved,
+    parse_month,
+)
 from .runs import (
     BATCH_SIZE,
     LINE_COLUMNS,
@@ -47,9 +55,11 @@ __all__ = [
     "create_structure",
     "current_month",
     "delete_adjustment",
+    "ensure_month_ended",
     "ensure_month_open",
     "ensure_not_future",
     "mark_paid",
+    "month_approved",
     "parse_month",
     "preview_structure_change",
     "remove_old_export_files",

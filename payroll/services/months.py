@@ -74,6 +74,28 @@ def ensure_month_open(month: datetime.date) -> PayrollRun | None:
     return run
 
 
+def month_approved(month: datetime.date) -> bool:
+    """Whether the month's payroll is approved or paid, its pay inputs read-only (roles asks before a checklist
+    item of the month is ticked). The run row is locked until the caller's transaction ends, whatever its status:
+    an approval, which locks it first, waits for the change, then sees it in the inputs' fingerprint."""
+    status = PayrollRun.objects.select_for_update().filter(month=month).values_list("status", flat=True).first()
+    return status in LOCKED_STATUSES
+
+
+def ensure_month_ended(month: datetime.date) -> None:
+    """A month is paid once it has ended: approving it earlier would pay a full month not yet worked (and its
+    checklist items, attendance and leavers could still change). Today is the shop's (`timezone.localdate`)."""
+    if month >= current_month():
+        raise PayrollConflict(
+            _("%(month)s has not ended yet; its payroll can be approved from %(day)s.")
+            % {"month": month_label(month), "day": _first_day_after(month).isoformat()}
+        )
+
+
+def _first_day_after(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
 def _move(run: PayrollRun, status: str) -> None:
     """The one place a run changes status; a move the state machine does not allow is refused."""
     if status not in TRANSITIONS[run.status]:

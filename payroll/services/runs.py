@@ -23,7 +23,7 @@ from ..engine import ComponentError, ComputationError, ComputedPayslip, compute_
 from ..exceptions import PayrollConflict, RunInputsChanged
 from ..fingerprint import Fingerprint
 from ..models import PayrollRun, Payslip, PayslipLine, month_label
-from .months import _move, ensure_not_future
+from .months import _move, ensure_month_ended, ensure_not_future
 
 logger = logging.getLogger(__name__)
 
@@ -368,15 +368,17 @@ def _copy_text(rows: list[tuple]) -> str:
 def approve_run(*, run: PayrollRun, user) -> PayrollRun:
     """Finance approves a computed run; from then on it is read-only.
 
-    Refused while an earlier month of its tax year is not approved, and when the month's inputs differ from what
-    the computation read: the fingerprint is taken again from today's inputs inside this transaction, with the run
-    row locked, so the payslips approved are exactly a fresh computation of the month."""
+    Refused before the month has ended (a month is paid once it has ended), while an earlier month of its tax year
+    is not approved, and when the month's inputs differ from what the computation read: the fingerprint is taken
+    again from today's inputs inside this transaction, with the run row locked, so the payslips approved are
+    exactly a fresh computation of the month."""
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.READY:
         raise PayrollConflict(
             _("Only a computed payroll can be approved; %(month)s is %(status)s.")
             % {"month": run.label, "status": run.get_status_display().lower()}
         )
+    ensure_month_ended(run.month)
     _ensure_earlier_months_approved(run.month)
     _refuse_stale(run, _("The inputs of %(month)s changed after it was computed; run it again before approving."))
     if selectors.own_inputs_in_run(run=run, user=user):

@@ -97,7 +97,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             departments=departments,
             grand=grand,
             page=page,
-            over_pay_grade=selectors.over_pay_grade(page),
+            outside_pay_grade=selectors.outside_pay_grade(page),
             q=self.request.GET.get("q", ""),
             query=f"q={self.request.GET.get('q', '')}",
             can_run=can_run_payroll(self.request.user),
@@ -106,6 +106,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             waiting_exports=selectors.exports_waiting_for_queue(exports),
             keep_days=settings.PAYROLL_EXPORT_KEEP_DAYS,
             input_changes=_input_changes(run),
+            month_ended=run.month < services.current_month(),
         )
         return context
 
@@ -157,7 +158,7 @@ class RunActionView(RuleRequiredMixin, TemplateView):
         context["action"] = self.action
         context["input_changes"] = _input_changes(run) if self.action == "approve" else None
         if self.action == "approve":
-            context["over_pay_grade"] = selectors.count_over_pay_grade(run=run)
+            context["outside_pay_grade"] = selectors.count_outside_pay_grade(run=run)
         return context
 
     def post(self, request, *args, **kwargs):

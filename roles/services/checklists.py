@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from shop_ops.prepared import PreparedQuery
 
 from .. import cadence
 from ..choices import AssignmentMode, Cadence, EmployeeStatus, ItemKind, ItemStatus
-from ..exceptions import ChecklistError, ItemMissed, NotYourDuty, NotYourItem
+from ..exceptions import ChecklistError, ItemMissed, ItemPayApproved, NotYourDuty, NotYourItem
 from ..models import ChecklistDaySummary, ChecklistItem, DutyAssignment, DutyTemplate, Employee, Holiday
 from ..permissions import can_manage_org
 from ..selectors.checklists import startable_duties
@@ -408,12 +409,34 @@ def _locked_item(item_id: int) -> ChecklistItem:
     return found[0]
 
 
+# Whether the pay of a month is approved is payroll's to say, and roles imports no other app: payroll registers its
+# answer at start-up (payroll/apps.py). Each check takes the month's first day.
+_PAY_APPROVED_CHECKS: list[Callable[[datetime.date], bool]] = []
+
+
+def register_pay_approved_check(check: Callable[[datetime.date], bool]) -> None:
+    """Register `check(month) -> bool`: whether the month's payroll is approved, so its items are read-only. It is
+    called inside the tick's transaction and should lock what it reads, so an approval waits for the tick or the
+    tick for the approval."""
+    if check not in _PAY_APPROVED_CHECKS:
+        _PAY_APPROVED_CHECKS.append(check)
+
+
 def _check_may_tick(item: ChecklistItem, user) -> None:
     if item.employee.user_id != user.pk and not can_manage_org(user):
         raise NotYourItem(_("This is not your checklist item."))
     if item.period_start > today():
         raise ChecklistError(
             _("This item is for a future day; it can be ticked from %(day)s.") % {"day": item.period_start}
+        )
+    month = item.due_date.replace(day=1)
+    if any(check(month) for check in _PAY_APPROVED_CHECKS):
+        raise ItemPayApproved(
+            _(
+                "This item was due in %(month)s, whose payroll is approved: its checklist is read-only, so the "
+                "completion rate that was paid stays as it was."
+            )
+            % {"month": month.strftime("%Y-%m")}
         )
 
 

@@ -47,6 +47,9 @@ EMPLOYEE_FIELDS = {
     "bank_account",
     "id_number",
 }
+# The fields of an employee record that payroll reads (`payroll.calculation`: the role, and with it the department
+# and the pay grade, and the dates that say which days of a month are paid); the status goes with the leave date.
+PAY_FIELDS = ("role", "hire_date", "leave_date", "status")
 
 
 def _assign(instance, allowed: set[str], values: dict[str, Any]) -> None:
@@ -284,9 +287,11 @@ def create_employee(*, username: str, password: str, by, **values: Any) -> Emplo
 @transaction.atomic
 def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
     """Change an employee; a new role brings its access group (which `by` must be allowed to give, as must a
-    leaver brought back), leaving the shop disables the login."""
+    leaver brought back), leaving the shop disables the login. Nobody changes the fields of their own record that
+    payroll reads (`PAY_FIELDS`): that is their own pay."""
     employee = Employee.objects.select_for_update().select_related("user", "role").get(pk=employee.pk)
     before = _rights_after(employee) if employee.user.is_active else None
+    old_pay = _pay_values(employee)
     _assign(employee, EMPLOYEE_FIELDS, values)
     if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
         raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
@@ -296,6 +301,7 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
     if after is not None and after != before:
         check_may_grant(by=by, group=after, field="role", role=employee.role)
     check_may_take_away(by=by, employee=employee, before=before, after=after)
+    _check_pay_fields_not_own(by=by, employee=employee, old=old_pay)
     employee.full_clean()
     employee.save()
     if "full_name" in values:
@@ -303,6 +309,19 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
         employee.user.save(update_fields=["first_name"])
     _sync_access_group(employee)
     return employee
+
+
+def _pay_values(employee: Employee) -> dict[str, Any]:
+    return {name: getattr(employee, "role_id" if name == "role" else name) for name in PAY_FIELDS}
+
+
+def _check_pay_fields_not_own(*, by, employee: Employee, old: dict[str, Any]) -> None:
+    """A change of a field payroll reads on one's own record is a change of one's own pay (a role with a larger
+    profit share, an earlier hire date...): refused like any other own-pay input, at the first field changed."""
+    new = _pay_values(employee)
+    for name in PAY_FIELDS:
+        if new[name] != old[name]:
+            check_not_own_pay(by=by, employee=employee, field=name)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Approval against concurrent approvals and input changes, on PostgreSQL's row locks (issue 12, section 2)."""
 
+import datetime
 import threading
 from decimal import Decimal
 
@@ -10,7 +11,10 @@ from payroll import selectors, services
 from payroll.choices import RunStatus
 from payroll.exceptions import PayrollConflict, RunInputsChanged
 from payroll.models import Adjustment, PayrollRun
+from roles.exceptions import ItemPayApproved
+from roles.models import ChecklistItem
 from roles.permissions import OPERATOR
+from roles.services import checklists as checklist_services
 from roles.services import org as org_services
 
 from ..payroll.conftest import MONTH, payroll_world, run_month, sales_employee  # noqa: F401 (fixtures)
@@ -106,3 +110,42 @@ def test_a_pay_input_waits_for_the_approval_and_is_then_refused(sales_employee, 
     assert outcome["waited"] is True
     assert "read-only" in outcome["bonus"]
     assert not Adjustment.objects.filter(employee=employee).exists()
+
+
+def test_a_tick_waits_for_the_approval_and_is_then_refused(sales_employee, finance, monkeypatch):  # noqa: F811
+    """A checklist item of the month ticked while the month is being approved waits on the run's row lock (taken
+    through roles' pay-approved check), then finds the month read-only: the completion rate approved stays."""
+    employee = sales_employee()
+    due = datetime.date(2026, 3, 10)
+    item = ChecklistItem.objects.create(
+        employee=employee, kind="ad_hoc", period_start=due, due_date=due, title_zh="盘点"
+    )
+    checklist_services.refresh_day_summaries(due_date=due, employee_id=employee.pk)
+    run = run_month()
+    real = selectors.month_inputs_fingerprint
+    outcome = {}
+
+    def tick():
+        try:
+            checklist_services.tick_item(item_id=item.pk, user=employee.user)
+            outcome["tick"] = "ticked"
+        except ItemPayApproved as error:
+            outcome["tick"] = error.message
+        finally:
+            connections.close_all()
+
+    def read_while_tick_waits(month):
+        thread = threading.Thread(target=tick)
+        thread.start()
+        thread.join(timeout=2)  # it cannot finish: the approval holds the run's row
+        outcome["waited"] = thread.is_alive()
+        outcome["thread"] = thread
+        return real(month)
+
+    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", read_while_tick_waits)
+    services.approve_run(run=run, user=finance.user)
+    outcome["thread"].join(timeout=30)
+    assert outcome["waited"] is True
+    assert "read-only" in outcome["tick"]
+    item.refresh_from_db()
+    assert item.status == "open"

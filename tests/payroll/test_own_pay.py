@@ -1,6 +1,6 @@
 """Nobody enters or changes an input of their own pay (roles.permissions.is_own_pay, checked in the payroll and
 roles services), by service, API, page and Excel import; an approver who is paid in a run with an input of their
-own cannot approve it; the run page flags payslips above their role's pay grade."""
+own cannot approve it; the run page flags base salaries outside their role's pay grade."""
 
 import datetime
 import io
@@ -148,13 +148,34 @@ def test_finance_cannot_approve_a_run_with_an_input_of_their_own_from_before_the
     assert services.approve_run(run=run, user=other.user).status == "approved"
 
 
-def test_the_run_page_flags_payslips_above_the_pay_grade(client_as, payroll_world, finance, manager):
+def test_the_run_page_flags_base_salaries_outside_the_pay_grade(
+    client_as, payroll_world, finance, manager, sales_employee
+):
+    """The pay grade is a range of monthly base salary (月基本工资): the base salary is checked against it, not the
+    gross pay, which a profit share or a bonus may rightly lift above the grade."""
     services.save_pay_profile(employee=manager, user=finance.user, base_salary=Decimal("5000"))
+    sales_employee(base="10000.00")  # gross pay 10,000 plus a profit share, within a 1,000 – 50,000 grade
+    services.save_sales_figure(
+        month=MONTH,
+        department=payroll_world["department"],
+        sales=Decimal("9000000"),
+        gross_profit=Decimal("9000000"),
+        user=finance.user,
+    )
     run = run_month()
-    Role.objects.filter(pk=manager.role_id).update(pay_grade_max=Decimal("4000.00"))
+    role = payroll_world["role"]
+    assert run.payslips.filter(role=role, gross_pay__gt=role.pay_grade_max).exists()  # high gross, base in grade
     browser = client_as(finance)
     page = browser.get(run.get_absolute_url()).content.decode()
-    assert page.count('data-testid="over-pay-grade"') == 1
+    assert 'data-testid="outside-pay-grade"' not in page
     confirm = browser.get(reverse("payroll:run-approve", args=[run.label])).content.decode()
-    assert 'data-testid="over-pay-grade-count"' in confirm, confirm
-    assert "1 payslip has a gross pay above its role" in confirm
+    assert 'data-testid="outside-pay-grade-count"' not in confirm
+    Role.objects.filter(pk=manager.role_id).update(pay_grade_max=Decimal("4000.00"))  # the grade lowered since
+    page = browser.get(run.get_absolute_url()).content.decode()
+    assert page.count('data-testid="outside-pay-grade"') == 1
+    assert "Base salary outside the pay grade: ¥5,000.00 (¥2,000.00 – ¥4,000.00)" in page
+    confirm = browser.get(reverse("payroll:run-approve", args=[run.label])).content.decode()
+    assert 'data-testid="outside-pay-grade-count"' in confirm, confirm
+    assert "1 payslip has a base salary outside its role" in confirm
+    Role.objects.filter(pk=manager.role_id).update(pay_grade_min=Decimal("6000.00"), pay_grade_max=Decimal("9000.00"))
+    assert browser.get(run.get_absolute_url()).content.decode().count('data-testid="outside-pay-grade"') == 1  # below

@@ -63,23 +63,24 @@ def test_a_month_cannot_start_while_an_earlier_month_has_no_run(sales_employee, 
     assert not PayrollRun.objects.filter(month=MAR).exists()
 
 
-def test_december_computed_before_november_waits_and_then_is_recomputed(sales_employee, finance):
-    nov, dec = datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)
-    employee = sales_employee(base="30000.00", hire_date=nov)
-    december = run_month(dec)  # the shop's first payroll
-    run_month(nov)  # an earlier month may still be added while nothing later is approved
-    shown = Payslip.objects.get(run=december, employee=employee).income_tax
-    with pytest.raises(PayrollConflict, match="Approve the payroll of 2026-11 first"):
-        approve(dec, finance.user)
-    approve(nov, finance.user)
+def test_a_later_month_computed_before_an_earlier_one_waits_and_then_is_recomputed(sales_employee, finance):
+    # Two months that have ended (a month is approved only then), October computed before September.
+    sep, octo = datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)
+    employee = sales_employee(base="30000.00", hire_date=sep)
+    october = run_month(octo)  # the shop's first payroll
+    run_month(sep)  # an earlier month may still be added while nothing later is approved
+    shown = Payslip.objects.get(run=october, employee=employee).income_tax
+    with pytest.raises(PayrollConflict, match="Approve the payroll of 2026-09 first"):
+        approve(octo, finance.user)
+    approve(sep, finance.user)
     with pytest.raises(RunInputsChanged, match="income and tax earlier this year") as refused:
-        approve(dec, finance.user)
+        approve(octo, finance.user)
     assert employee.pk in refused.value.changes.changed
-    december = run_month(dec)
-    recomputed = Payslip.objects.get(run=december, employee=employee)
-    assert recomputed.income_tax > shown  # the cumulative tax now counts November
-    assert recomputed.income_tax == fresh_payslip(employee, dec).income_tax
-    assert approve(dec, finance.user).status == RunStatus.APPROVED
+    october = run_month(octo)
+    recomputed = Payslip.objects.get(run=october, employee=employee)
+    assert recomputed.income_tax > shown  # the cumulative tax now counts September
+    assert recomputed.income_tax == fresh_payslip(employee, octo).income_tax
+    assert approve(octo, finance.user).status == RunStatus.APPROVED
 
 
 def test_an_earlier_month_cannot_start_after_a_later_one_is_approved(sales_employee, finance):
