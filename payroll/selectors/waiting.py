@@ -39,7 +39,9 @@ def finance_waiting(*, user, today: datetime.date) -> list[WaitingRow]:
                 detail,
             )
         )
-    ready = list(PayrollRun.objects.filter(status=RunStatus.READY).order_by("month"))
+    # A month still running may be computed as a preview but not approved yet: it waits for nobody until it ends.
+    ended = today.replace(day=1)
+    ready = list(PayrollRun.objects.filter(status=RunStatus.READY, month__lt=ended).order_by("month"))
     stale = [r for r in ready if run_input_changes(run=r)]
     fresh = [r for r in ready if r not in stale]
     for key, label, runs in (

@@ -89,3 +89,14 @@ def test_a_downloaded_workbook_no_longer_waits(client_as, finance, sales_employe
     client_as(finance).get(reverse("payroll:export-download", args=[job.pk]))
     job.refresh_from_db()
     assert job.downloaded_at == first  # the first download is kept
+
+
+def test_a_preview_of_the_month_still_running_waits_for_nobody(finance, sales_employee):
+    """A month may be computed before it ends (a preview) but approved only after: until then it is not listed as
+    ready to approve."""
+    sales_employee()
+    run = run_month()
+    assert run.month == MONTH
+    during = keys(finance.user, MONTH + datetime.timedelta(days=10))
+    assert "runs-ready" not in during and "runs-stale" not in during
+    assert "runs-ready" in keys(finance.user, APRIL)
