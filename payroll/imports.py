@@ -151,7 +151,10 @@ def _number(
         return None
     if abs(number) > maximum:
         text = str(value).strip()[:30]
-        message = _("%(text)r is out of range (at most %(maximum)s)") % {"text": text, "maximum": f"{maximum:,.{places}f}"}
+        message = _("%(text)r is out of range (at most %(maximum)s)") % {
+            "text": text,
+            "maximum": f"{maximum:,.{places}f}",
+        }
         errors.append(RowError(sheet, row, column, message))
         return None
     return number.quantize(Decimal(1).scaleb(-places))

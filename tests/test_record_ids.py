@@ -60,7 +60,9 @@ def test_a_prepared_query_finds_nothing_for_an_integer_no_column_holds():
     assert _LOCKED_ITEM.objects(-(2**63) - 1) == []
 
 
-@pytest.mark.parametrize("path", ["/api/employees/abc/", "/api/employees/１/", "/api/payroll/payslips/-1/", "/api/nope/"])
+@pytest.mark.parametrize(
+    "path", ["/api/employees/abc/", "/api/employees/１/", "/api/payroll/payslips/-1/", "/api/nope/"]
+)
 def test_unknown_api_urls_are_json_404_also_with_debug_on(client_as, manager, settings, path):
     settings.DEBUG = True  # Django then answers with its HTML debug page, bypassing handler404
     response = client_as(manager).get(path)
