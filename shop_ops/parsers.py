@@ -75,7 +75,7 @@ class JSONParser(parsers.JSONParser):
             message = _("This key is given more than once in the JSON body; give each key once.")
             raise exceptions.ValidationError({_field_name(duplicate.key): [message]}) from None
         except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+            raise exceptions.ParseError(_("JSON parse error - %s") % str(exc)) from None  # DRF's words, translated
         path = _bad_text_at(data)
         if path is not None:
             message = _(
