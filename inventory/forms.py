@@ -29,8 +29,15 @@ class SkuCodeField(forms.CharField):
         return sku
 
 
+class LocationChoiceField(forms.ModelChoiceField):
+    """A location picker showing each as 杭州主仓 / A-01: the warehouse by its name, as people know it."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.label
+
+
 def location_field(label=None):
-    return forms.ModelChoiceField(queryset=Location.objects.select_related("warehouse"), label=label or _("Location"))
+    return LocationChoiceField(queryset=Location.objects.select_related("warehouse"), label=label or _("Location"))
 
 
 LOSS_NEEDS_REASON = _("Say why the stock is written off (broken, lost…): a loss needs its reason.")
@@ -121,7 +128,9 @@ class PurchaseStatusForm(forms.Form):
             )
         ],
     )
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.all(), required=False)
+    location = LocationChoiceField(
+        label=_("Location"), queryset=Location.objects.select_related("warehouse"), required=False
+    )
 
 
 class FlagForm(forms.Form):

@@ -63,6 +63,11 @@ class Location(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def label(self) -> str:
+        """How pickers show it: 杭州主仓 / A-01 (select the warehouse with it)."""
+        return f"{self.warehouse.name} / {self.code}"
+
 
 class Sku(models.Model):
     """One sellable variant (货号 + colour + size) or one auxiliary material (吊牌, 包装袋, 礼品)."""
@@ -319,7 +324,7 @@ class LossReport(models.Model):
     reviewed_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("reviewed by")
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("finance note"), max_length=500, blank=True)
     history = HistoricalRecords()
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from roles.exceptions import OwnPayRefused
 from roles.models import Department, Employee
+from shop_ops.typed import plain_text
 from shop_ops.uploads import NotAWorkbook, Row, UploadLimits, UploadRefused, read_upload
 
 from . import permissions, services
@@ -31,7 +32,8 @@ from .money import MAX_INPUT_AMOUNT
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-# The largest numbers a row may hold (as the entry forms allow); the services apply the finer rules.
+# The largest numbers a row may hold, as the entry forms and services allow: a bonus or penalty at most
+# MAX_INPUT_AMOUNT (10,000,000.00), a department's sales and gross profit at most MAX_IMPORT_AMOUNT.
 MAX_IMPORT_AMOUNT = MAX_INPUT_AMOUNT * 100
 MAX_IMPORT_DAYS = Decimal(31)
 
@@ -149,7 +151,10 @@ def _number(
         return None
     if abs(number) > maximum:
         text = str(value).strip()[:30]
-        message = _("%(text)r is out of range (at most %(maximum)s)") % {"text": text, "maximum": maximum}
+        message = _("%(text)r is out of range (at most %(maximum)s)") % {
+            "text": text,
+            "maximum": f"{maximum:,.{places}f}",
+        }
         errors.append(RowError(sheet, row, column, message))
         return None
     return number.quantize(Decimal(1).scaleb(-places))
@@ -224,7 +229,7 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
         for number, row in data_rows:
             row = (*row, None, None, None, None)
             if sheet == SALES:
-                code = str(row[0] or "").strip()
+                code = plain_text(str(row[0] or ""))
                 department = departments.get(code)
                 if department is None:
                     message = _("no department with code %(code)r") % {"code": code}
@@ -237,7 +242,7 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                 profit = _number(row[2], errors, sheet, number, "gross_profit")
                 plan[sheet].append((number, {"department": department, "sales": sales, "gross_profit": profit}))
                 continue
-            key = str(row[0] or "").strip()
+            key = plain_text(str(row[0] or ""))  # Ｅ０００１ typed on a Chinese keyboard is E0001
             employee = employees.get(key)
             if employee is None:
                 message = _("no current employee with number %(number)r") % {"number": key}
@@ -258,7 +263,7 @@ def import_inputs(*, upload, month: datetime.date, user) -> dict[str, int]:
                 kind = KINDS.get(str(row[1] or "").strip().lower())
                 if kind is None:
                     errors.append(RowError(sheet, number, "kind", _("write bonus or penalty")))
-                amount = _number(row[2], errors, sheet, number, "amount")
+                amount = _number(row[2], errors, sheet, number, "amount", maximum=MAX_INPUT_AMOUNT)
                 reason = str(row[3] or "").strip()
                 if not reason:
                     errors.append(RowError(sheet, number, "reason", _("a reason is required")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from http import HTTPStatus
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -230,6 +231,55 @@ def page_not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def _is_json(response) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _error_sentence(status_code: int) -> str:
+    messages = {
+        400: _("Bad request."),
+        403: _("You do not have permission to perform this action."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        500: _("Server error; it has been logged."),
+    }
+    if status_code in messages:
+        return messages[status_code]
+    try:
+        return f"{HTTPStatus(status_code).phrase}."
+    except ValueError:
+        return _("Request failed.")
+
+
+def as_json_error(response):
+    """An error response under /api/ in the API's JSON shape: DRF's own error body (rendered as the browsable
+    page for a browser) as JSON, anything else (Django's debug 404 and 500 pages, a CSRF failure page) as one
+    sentence for its status. Headers such as Allow and Retry-After are kept."""
+    data = getattr(response, "data", None)
+    body = data if isinstance(data, dict) and "detail" in data else {"detail": _error_sentence(response.status_code)}
+    converted = JsonResponse(body, status=response.status_code)
+    for header, value in response.items():
+        if header.lower() not in ("content-type", "content-length"):
+            converted[header] = value
+    converted.cookies = response.cookies
+    return converted
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Every error under /api/ is JSON, whatever produced it (README, API: errors are always JSON): with DEBUG on,
+    Django answers an unknown URL or an uncaught error with its HTML debug pages, bypassing handler404/handler500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 400 and _wants_json(request) and not _is_json(response):
+            return as_json_error(response)
+        return response
 
 
 def service_unavailable(request):

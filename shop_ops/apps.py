@@ -8,3 +8,8 @@ class ShopOpsConfig(AppConfig):
     name = "shop_ops"
     verbose_name = _("ShopOps plumbing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import converters
+
+        converters.register()

@@ -18,10 +18,13 @@ MAX_QUERY_VALUE_CHARS = 1000
 FIRST_YEAR = 1000
 LAST_YEAR = 9998
 
+# Unicode bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make text show in an
+# order other than it is stored ("Trojan Source"), so a name or a note would read as something it is not.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 # C0 and C1 control characters (NUL, escape, bell...) and DEL; PostgreSQL cannot store NUL, and no value needs any.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# The same in form fields, where a textarea legitimately sends tabs and line breaks.
-_FORM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(rf"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+# The same in text people send (form fields, JSON strings), where a textarea legitimately sends tabs and line breaks.
+_TEXT_CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 # A value that looks like a date or a month (YYYY-MM, YYYY-MM-DD, with any number of year digits).
 _DATE_LIKE = re.compile(r"[+-]?(\d{4,})-\d{1,2}(?:-\d{1,2})?")
 _YEAR_NAME = re.compile(r"(?:^|_)year$")
@@ -55,7 +58,7 @@ def date_in_range(value: datetime.date) -> bool:
 def query_problem(name: str, value: str) -> str | None:
     """Why a query parameter cannot be used, as a readable sentence, or None when it is fine."""
     if _CONTROL.search(name) or _CONTROL.search(value):
-        return _("Query values may not contain control characters (such as NUL).")
+        return _("Query values may not contain control characters (such as NUL) or text-direction overrides.")
     if len(value) > MAX_QUERY_VALUE_CHARS:
         return _("A query value may be at most %(n)d characters long.") % {"n": MAX_QUERY_VALUE_CHARS}
     date = _DATE_LIKE.fullmatch(value.strip())
@@ -68,9 +71,20 @@ def query_problem(name: str, value: str) -> str | None:
     return None
 
 
+def has_forbidden_characters(text: str) -> bool:
+    """The one check of text people send, in form fields (form_value_problem) and in JSON bodies (the API's parser,
+    shop_ops.parsers): control characters other than tab, CR and LF, and bidirectional overrides and isolates."""
+    return _TEXT_CONTROL.search(text) is not None
+
+
+def shown_safely(text: str) -> str:
+    """`text` with its forbidden characters written as \\uXXXX, to name a field in an error message."""
+    return _TEXT_CONTROL.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def form_value_problem(name: str, value: str) -> str | None:
     """Why a form field (a POST body's name and value, not an uploaded file) cannot be used, or None when it is
-    fine: control characters other than tab, CR and LF."""
-    if _FORM_CONTROL.search(name) or _FORM_CONTROL.search(value):
-        return _("Form fields may not contain control characters (such as NUL).")
+    fine: see has_forbidden_characters."""
+    if has_forbidden_characters(name) or has_forbidden_characters(value):
+        return _("Form fields may not contain control characters (such as NUL) or text-direction overrides.")
     return None

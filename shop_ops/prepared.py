@@ -29,6 +29,14 @@ def _adapt(connection, value):
     return value
 
 
+# Integer columns are at most signed 64-bit (BigAutoField) on both databases.
+_SMALLEST_INT, _LARGEST_INT = -(2**63), 2**63 - 1
+
+
+def _out_of_range(value) -> bool:
+    return isinstance(value, int) and not _SMALLEST_INT <= value <= _LARGEST_INT
+
+
 def _marker(kind: type, number: int):
     """A value of `kind` that no real query passes: the stand-in for the parameter at compile time."""
     if kind is int:
@@ -47,7 +55,8 @@ class PreparedQuery:
 
     `kinds` are the parameters' types (int, str or datetime.date): the queryset is compiled with a stand-in value
     of each, which must then occur among the SQL's parameters exactly where it was passed (a date may be used
-    several times); compiling fails if one is not found.
+    several times); compiling fails if one is not found. Integer parameters are compared for equality: a value
+    outside the 64-bit range matches nothing, so the query returns no rows without reaching the database.
     """
 
     def __init__(self, make_queryset: Callable[..., QuerySet], *kinds: type):
@@ -82,6 +91,10 @@ class PreparedQuery:
     def _run(self, values, using):
         compiled = self._compile(using)
         compiler, sql, params, positions, _, converters = compiled
+        if any(_out_of_range(value) for value in values):
+            # An id no column can hold (a URL such as /payslips/99999999999999999999/) matches no row, as the ORM's
+            # own lookups answer; SQLite could not even bind it (OverflowError, a 500).
+            return compiled, []
         connection = connections[using]
         params = list(params)
         for found, value in zip(positions, values, strict=True):

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every error under /api/ in the API's JSON shape, also Django's own pages (DEBUG's 404 and 500, CSRF failure).
+    "shop_ops.api.ApiErrorsAsJsonMiddleware",
     # A request that finds the database down gets a clean 503 page (JSON under /api/), not a 500 traceback.
     "shop_ops.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -79,3 +79,61 @@ def test_an_empty_phone_matches_the_documented_pattern(schema, api_as, manager):
     assert api.patch(f"/api/employees/{employee['id']}/", {"phone": ""}, format="json").status_code == 200
     response = api.patch(f"/api/employees/{employee['id']}/", {"phone": "abc"}, format="json")
     assert response.status_code == 400 and "phone" in response.json()["errors"]
+
+
+def test_a_key_given_twice_is_refused_and_named(api_as, manager, staff, other_staff):
+    """json keeps the last of two equal keys: {"employee": 3, "employee": 1} acted on employee 1."""
+    from payroll.models import Adjustment
+
+    body = (
+        f'{{"employee": {staff.pk}, "employee": {other_staff.pk}, "month": "2026-03", "kind": "bonus", '
+        '"amount": "100.00", "reason": "x"}'
+    )
+    response = api_as(manager).post("/api/payroll/adjustments/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "more than once" in response.json()["errors"]["employee"][0]
+    assert not Adjustment.objects.exists()
+
+
+def test_a_key_given_twice_inside_a_list_is_refused_too(api_as, warehouse):
+    body = '{"movements": [{"sku": 1, "quantity": 5, "quantity": 500}]}'
+    response = api_as(warehouse).post("/api/inventory/movements/", body, content_type="application/json")
+    assert response.status_code == 400 and "quantity" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("bad", ["\u0007", "\u001b", "\u007f", "\u0085", "\u202a", "\u202e", "\u2066", "\u2069"])
+def test_control_and_text_direction_characters_are_refused_and_the_field_named(api_as, manager, staff, bad):
+    name = staff.full_name
+    response = api_as(manager).patch(f"/api/employees/{staff.pk}/", {"full_name": f"林{bad}abc"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert "full_name" in body["errors"] and "control characters" in body["errors"]["full_name"][0]
+    staff.refresh_from_db()
+    assert staff.full_name == name
+
+
+def test_a_nested_string_or_a_key_with_such_characters_is_named_by_its_path(api_as, warehouse):
+    client = api_as(warehouse)
+    nested = {"movements": [{"sku": 1, "note": "ok"}, {"sku": 1, "note": "a\u202eb"}]}
+    assert list(client.post("/api/inventory/movements/", nested, format="json").json()["errors"]) == [
+        "movements.1.note"
+    ]
+    key = client.post("/api/inventory/warehouses/", {"co\u202ede": "x"}, format="json").json()["errors"]
+    assert list(key) == ["co\\u202ede"]
+
+
+def test_tabs_and_line_breaks_are_still_text():
+    import io
+
+    from shop_ops.parsers import JSONParser
+
+    data = JSONParser().parse(io.BytesIO('{"note": "一\\t二\\r\\n三", "名": ["x\\n"]}'.encode()))
+    assert data == {"note": "一\t二\r\n三", "名": ["x\n"]}
+
+
+def test_pages_refuse_text_direction_overrides_with_the_same_rule(client):
+    from django.urls import reverse
+
+    page = client.post(reverse("login"), {"username": "admin\u202e", "password": "x"})
+    assert page.status_code == 400
+    assert "text-direction overrides" in page.content.decode()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from roles.selectors import with_names
+
 from ..models import StockLevel, StockMovement
 from .catalogue import skus_at_or_below_warning
 from .visibility import Hidden
@@ -38,7 +40,7 @@ def movements(
 ) -> QuerySet:
     """The ledger, newest first; `sku_code` matches any part of a code whatever the case ("wht" finds every white
     SKU), as `reference` does."""
-    result = StockMovement.objects.select_related("sku", "location", "created_by")
+    result = with_names(StockMovement.objects.select_related("sku", "location"), "created_by")
     if sku_code:
         result = result.filter(sku__code__icontains=sku_code.strip())
     if hidden_warehouses:

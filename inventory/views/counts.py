@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 from shop_ops.numbers import parse_whole_number
@@ -164,7 +165,7 @@ class LossReportListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "")
-        reports = LossReport.objects.select_related("count__warehouse", "reviewed_by")
+        reports = with_names(LossReport.objects.select_related("count__warehouse"), "reviewed_by")
         if status in LossReportStatus.values:
             reports = reports.filter(status=status)
         page, query = paginate(self.request, reports, 25)
@@ -181,7 +182,7 @@ class LossReportDetailView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = get_object_or_404(
-            LossReport.objects.select_related("count__warehouse", "reviewed_by"), pk=self.kwargs["pk"]
+            with_names(LossReport.objects.select_related("count__warehouse"), "reviewed_by"), pk=self.kwargs["pk"]
         )
         page, query = paginate(self.request, report.lines.select_related("sku", "location"))
         context.update(

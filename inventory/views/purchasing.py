@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 
 from .. import services
 from ..choices import PurchaseRequestStatus
@@ -25,9 +26,7 @@ class PurchaseRequestListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "active")
-        requests = PurchaseRequest.objects.select_related("sku", "created_by__employee").defer(
-            "created_by__employee__bank_account", "created_by__employee__id_number"
-        )
+        requests = with_names(PurchaseRequest.objects.select_related("sku"), "created_by")
         if status == "active":
             requests = requests.filter(status__in=["open", "ordered"])
         elif status in PurchaseRequestStatus.values:
@@ -38,7 +37,7 @@ class PurchaseRequestListView(RuleRequiredMixin, TemplateView):
             query=query,
             status=status,
             statuses=[("active", _("Open or ordered")), *PurchaseRequestStatus.choices, ("all", _("All"))],
-            locations=Location.objects.all(),
+            locations=Location.objects.select_related("warehouse"),
             can_operate=can_operate_stock(self.request.user),
         )
         return context

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 from shop_ops.exceptions import ShopOpsError
 
 from .. import imports, services
@@ -38,14 +39,16 @@ class InputsView(RuleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         month = _month(self.kwargs["month"])
         user = self.request.user
-        adjustments = Adjustment.objects.filter(month=month).select_related("employee", "entered_by")
+        adjustments = with_names(Adjustment.objects.filter(month=month).select_related("employee"), "entered_by")
         context.update(
             month=month,
             run=PayrollRun.objects.filter(month=month).first(),
             working_days=working_days(month),
-            sales=SalesFigure.objects.filter(month=month).select_related("department", "entered_by"),
+            sales=with_names(SalesFigure.objects.filter(month=month).select_related("department"), "entered_by"),
             adjustments=Paginator(adjustments, 50).get_page(self.request.GET.get("page")),
-            attendance=Attendance.objects.filter(month=month).select_related("employee", "entered_by")[:200],
+            attendance=with_names(Attendance.objects.filter(month=month).select_related("employee"), "entered_by")[
+                :200
+            ],
             can_sales=can_run_payroll(user),
             can_adjust=can_enter_adjustments(user),
             can_attend=can_enter_attendance(user),

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 from shop_ops import jobs
 from shop_ops.exceptions import ShopOpsError
 
@@ -44,7 +45,7 @@ class RunListView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        runs = PayrollRun.objects.select_related("started_by", "approved_by", "paid_by").order_by("-month")
+        runs = with_names(PayrollRun.objects.order_by("-month"), "started_by", "approved_by", "paid_by")
         context["page"] = Paginator(runs, 24).get_page(self.request.GET.get("page"))
         context["form"] = kwargs.get("form") or StartRunForm(
             initial={"month": selectors.due_month(services.current_month())}

@@ -25,6 +25,7 @@ from .org import (
     roles_with_counts,
     search_employees,
     with_id_number,
+    with_names,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "search_employees",
     "startable_duties",
     "with_id_number",
+    "with_names",
 ]

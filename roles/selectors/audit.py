@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shop_ops.numbers import format_money
+from shop_ops.templatetags.shop_ops_format import person
 
 from ..masking import mask_bank_account, mask_id_number, mask_phone
 from ..models.audit import SIGN_IN_REASON
+from .org import with_names
 
 MASKED_FIELDS = {"bank_account": mask_bank_account, "id_number": mask_id_number, "phone": mask_phone}
 USER_MODEL = "auth.user"
@@ -183,7 +185,7 @@ def _entry(kind: str, record) -> AuditEntry:
                 )
             )
     user = record.history_user
-    who = user.get_username() if user else _("system")
+    who = person(user) if user else _("system")  # by name, as people know each other (the login for an admin)
     if getattr(record, "history_change_reason", None) == SIGN_IN_REASON:
         who = record.username  # the login that signed in (no one is signed in yet while it does)
     return AuditEntry(
@@ -234,7 +236,7 @@ def audit_entries(
         condition &= Q(history_date__date__lte=until)
     found = {}
     for name, historical in chosen.items():
-        records = historical.objects.filter(condition).select_related("history_user")
+        records = with_names(historical.objects.filter(condition), "history_user")
         if name == USER_MODEL:
             records = records.filter(_sign_in_condition()) if sign_ins else records.exclude(_sign_in_condition())
         found[name] = records

@@ -27,6 +27,7 @@ from ..forms import AdHocTaskForm, AssignmentForm, DutyForm, HolidayForm
 from ..models import ChecklistItem, Department, DutyAssignment, DutyTemplate, Employee, Holiday, Role
 from ..permissions import RuleRequiredMixin, can_manage_checklists, can_view_history_of, has_checklist
 from ..selectors.checklists import DONE_BY_SECRETS
+from ..selectors.org import with_names
 from ..workdays import WorkCalendar
 from .org import ServiceFormView, add_service_errors
 
@@ -288,7 +289,9 @@ class DutyAssignView(RuleRequiredMixin, TemplateView):
         context.update(
             duty=self.duty,
             form=form or AssignmentForm(),
-            assignments=self.duty.assignments.select_related("employee", "created_by").order_by("-valid_from"),
+            assignments=with_names(self.duty.assignments.select_related("employee"), "created_by").order_by(
+                "-valid_from"
+            ),
             role_holders=self.duty.role.employees.current().order_by("full_name"),
             today=timezone.localdate(),
         )

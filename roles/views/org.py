@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -25,6 +24,7 @@ from ..permissions import (
     can_view_all_employees,
     can_view_employee,
     can_view_org,
+    has_checklist,
     start_page,
 )
 
@@ -34,6 +34,20 @@ class HomeView(RuleRequiredMixin, TemplateView):
 
     rule = staticmethod(can_view_org)
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            totals={
+                "departments": Department.objects.count(),
+                "roles": Role.objects.count(),
+                "employees": Employee.objects.current().count(),
+            },
+            can_view_all_employees=can_view_all_employees(user),
+            has_checklist=has_checklist(user),
+        )
+        return context
 
 
 class StartView(RuleRequiredMixin, View):
@@ -45,14 +59,6 @@ class StartView(RuleRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         return redirect(start_page(request.user) or "home")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["totals"] = Department.objects.aggregate(departments=Count("id", distinct=True)) | {
-            "roles": Role.objects.count(),
-            "employees": Employee.objects.current().count(),
-        }
-        return context
 
 
 class OrgChartView(RuleRequiredMixin, TemplateView):

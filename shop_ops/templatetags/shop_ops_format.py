@@ -37,9 +37,9 @@ def person(user) -> str:
     numbers) to save the query; without it only the name is read, so no personal number is decrypted to show one."""
     if user is None:
         return "—"
-    cached = getattr(getattr(user, "_state", None), "fields_cache", {}).get("employee")
-    if cached is not None:
-        name = cached.full_name
+    cache = getattr(getattr(user, "_state", None), "fields_cache", {})
+    if "employee" in cache:  # read along (None: a login with no employee, such as an administrator)
+        name = cache["employee"].full_name if cache["employee"] is not None else None
     else:
         from roles.models import Employee
 

@@ -71,7 +71,7 @@ def test_bonus_entered_and_deleted_is_on_the_audit_page(sales_employee, manager,
     assert total == 2
     assert [entry.change for entry in entries] == ["deleted", "created"]
     page = client_as(finance).get(reverse("roles:audit"), {"kind": "payroll.adjustment"}).content.decode()
-    assert manager.user.username in page
+    assert manager.full_name in page  # who made the change, by name (|person)
 
 
 def test_pay_settings_changes_show_before_and_after(sales_employee, manager, finance, payroll_world, api_as):

@@ -337,3 +337,50 @@ def test_import_through_the_page_lists_the_problems(client_as, manager, sales_em
     page = response.content.decode()
     assert "Nothing was imported" in page
     assert "row 2, column employee_number: no current employee with number &#x27;NOPE&#x27;" in page
+
+
+def _full_width(text: str) -> str:
+    """As a Chinese keyboard types it: Ｅ０００１ for E0001."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_full_width_employee_numbers_and_department_codes_are_read_as_typed_plainly(
+    sales_employee, manager, payroll_world
+):
+    employee = sales_employee()
+    manager.user.groups.add(*finance_groups())
+    upload = _upload(
+        {
+            ADJUSTMENTS: [
+                ["employee_number", "kind", "amount", "reason"],
+                [_full_width(employee.employee_number), "bonus", 300, "好"],
+            ],
+            ATTENDANCE: [
+                ["employee_number", "days_worked", "unpaid_leave_days"],
+                [f" {_full_width(employee.employee_number)} ", 20, 0],
+            ],
+            SALES: [["department_code", "sales", "gross_profit"], [_full_width("marketing"), 900000, 300000]],
+        }
+    )
+    counts = import_inputs(upload=upload, month=MONTH, user=manager.user)
+    assert counts == {ADJUSTMENTS: 1, ATTENDANCE: 1, SALES: 1}
+    assert Adjustment.objects.get().employee == employee and Attendance.objects.get().employee == employee
+
+
+def test_an_amount_over_the_limit_names_the_limit_that_applies(sales_employee, manager):
+    employee = sales_employee()
+    manager.user.groups.add(*finance_groups())
+    upload = _upload(
+        {
+            ADJUSTMENTS: [
+                ["employee_number", "kind", "amount", "reason"],
+                [employee.employee_number, "bonus", "10000000.01", "too much"],
+            ],
+            SALES: [["department_code", "sales", "gross_profit"], ["marketing", "1000000000.01", 1]],
+        }
+    )
+    with pytest.raises(ImportRejected) as error:
+        import_inputs(upload=upload, month=MONTH, user=manager.user)
+    messages = {e.column: e.message for e in error.value.errors}
+    assert messages["amount"] == "'10000000.01' is out of range (at most 10,000,000.00)"
+    assert messages["sales"] == "'1000000000.01' is out of range (at most 1,000,000,000.00)"

@@ -46,7 +46,7 @@ def test_a_bank_account_change_is_recorded_with_who_and_masked_values(client_as,
     page = client_as(finance).get(reverse("roles:audit"), {"kind": "roles.employee"}).content.decode()
     assert "***************7666" in page
     assert "6222999988887777666" not in page
-    assert manager.user.username in page
+    assert manager.full_name in page  # who made the change, by name (|person)
 
 
 def test_role_changes_show_before_and_after(manager):
