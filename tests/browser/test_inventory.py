@@ -20,7 +20,10 @@ def test_receiver_posts_a_receipt_and_sees_the_ledger(page, live_server, demo_da
     page.get_by_role("button", name="Post a movement").click()
     page.select_option("select[name=kind]", "receipt")
     page.fill("input[name=sku]", "TS001-WHT-S")
-    page.select_option("select[name=location]", label="A-01")
+    # Pickers name the warehouse too (杭州主仓 / A-01).
+    page.select_option(
+        "select[name=location]", label=Location.objects.select_related("warehouse").get(code="A-01").label
+    )
     page.fill("input[name=quantity]", "12")
     page.fill("input[name=reference]", "RK-BROWSER")
     page.get_by_role("button", name="Save").click()
