@@ -116,3 +116,12 @@ def test_the_migration_fills_approved_payslips_and_old_ones_fall_back(approved, 
     assert not Payslip.objects.filter(run=run, bank_account__isnull=True).exists()
     with pytest.raises(IntegrityError, match="read-only"), transaction.atomic():  # the guard is back
         Payslip.objects.filter(run=run).update(bank_account=NEW)
+
+
+def test_the_admin_never_shows_the_approved_account(approved, client, superuser):
+    run, victim = approved
+    client.force_login(superuser)
+    slip = Payslip.objects.get(run=run, employee=victim)
+    page = client.get(reverse("admin:payroll_payslip_change", args=[slip.pk]))
+    assert page.status_code == 200
+    assert OLD not in page.content.decode()
