@@ -60,7 +60,8 @@ def main() -> None:
     if args.name and args.reuse_if_present and Warehouse.objects.filter(code=f"bench-{run}").exists():
         args.reuse = run
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; run {run}")
-    user, _ = get_user_model().objects.get_or_create(username="bench")
+    # A superuser: closing a count is the warehouse supervisor's or a manager's (inventory/permissions.py).
+    user, _ = get_user_model().objects.update_or_create(username="bench", defaults={"is_superuser": True})
     month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     if args.discard:
         from django.db import transaction

@@ -7,6 +7,8 @@
 | can_operate_stock          | Warehouse, Manager (catalogue edits, movements, imports, counts,      |
 |                            | orders: pick, pack, ship; 进货单)                                      |
 | can_override_negative      | Manager (post a movement that takes a level below zero)               |
+| can_close_counts           | the warehouse supervisor (仓库主管, by role code), Manager (and       |
+|                            | superusers): close a count, which posts its differences to stock      |
 | can_review_loss_reports    | Finance (approve or reject 报损单)                                    |
 | can_handle_flagged_orders  | Warehouse, Manager, and customer-service staff (客服, by role code):  |
 |                            | see the orders waiting for customer service                           |
@@ -30,12 +32,16 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from roles.choices import AccessGroup
+from roles.choices import AccessGroup, EmployeeStatus
 from roles.permissions import in_group
 
 # Customer service (客服) belongs to the Staff group but handles the orders the warehouse flags ("有疑义的订单第一时间
 # 移交给客服"); these role codes (fixtures/org_seed.json) are the ones that may open the flagged-order list.
 CUSTOMER_SERVICE_ROLE_CODES = frozenset({"cs_lead", "cs_staff"})
+
+# The warehouse supervisor (仓库主管, 000 §6.1: "定期组织人员对仓库产品进行盘点记录") organises the counts and answers
+# for them; the counters (入库员, 打单员, 配货员, 打包员, 发货人员) record lines but do not close.
+COUNT_CLOSING_ROLE_CODES = frozenset({"warehouse_supervisor"})
 
 
 def can_view_stock(user) -> bool:
@@ -48,6 +54,29 @@ def can_operate_stock(user) -> bool:
 
 def can_override_negative(user) -> bool:
     return in_group(user, AccessGroup.MANAGER)
+
+
+def is_warehouse_supervisor(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_inventory_is_supervisor", None)
+    if cached is None:
+        employee = getattr(user, "employee", None)
+        cached = bool(
+            employee
+            and employee.role.code in COUNT_CLOSING_ROLE_CODES
+            and employee.status != EmployeeStatus.LEFT
+            and employee.user.is_active
+        )
+        user._inventory_is_supervisor = cached
+    return cached
+
+
+def can_close_counts(user) -> bool:
+    """Closing a count posts every difference to stock at once (a zero on every line writes the warehouse off), so
+    it is not for one counter alone (segregation of duties): the warehouse supervisor, who organises the counts, or a
+    manager closes it, whoever opened it; Finance's loss-report review comes after and posts nothing back."""
+    return in_group(user, AccessGroup.MANAGER) or (can_operate_stock(user) and is_warehouse_supervisor(user))
 
 
 def can_review_loss_reports(user) -> bool:

@@ -81,3 +81,4 @@ class PayrollExportAdmin(ViewOnlyAdmin):
 class PayslipAdmin(ViewOnlyAdmin):
     list_display = ["run", "employee", "gross_pay", "income_tax", "net_pay"]
     list_select_related = ["run", "employee"]
+    exclude = ["bank_account"]  # the account as approved: full numbers only in finance's workbook

@@ -247,6 +247,7 @@ SLIP_FIELDS = (
     "employee__employee_number",
     "employee__full_name",
     "employee__bank_account",
+    "bank_account",
     "department__name_zh",
     "department__name_en",
     "role__title_zh",
@@ -381,7 +382,10 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
             strips.skip()
         strips.header()
         strips.write(row)
-        bank.write(bank.render([number, name, slip["employee__bank_account"], remark, slip["net_pay"]]))
+        # The account as approved (snapshot); only a run not approved yet (or approved before snapshots) reads the
+        # employee record.
+        account = slip["bank_account"] if slip["bank_account"] is not None else slip["employee__bank_account"]
+        bank.write(bank.render([number, name, account, remark, slip["net_pay"]]))
         cost.write(cost.render([number, name, department, *[slip[field] for field in costs]]))
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roles.models import Department, Employee, Role
+from shop_ops.encryption import EncryptedCharField
 from shop_ops.i18n import in_language_text
 
 from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus, SystemLine
@@ -637,6 +638,10 @@ class Payslip(models.Model):
     # The digest of this employee's inputs as computed (payroll.fingerprint), compared again at approval; NULL as on
     # the run.
     inputs_fingerprint = models.CharField(_("inputs fingerprint"), max_length=32, null=True, blank=True)  # noqa: DJ001
+    # The employee's bank account as it was when the run was approved (encrypted like Employee.bank_account): the
+    # bank-transfer sheet pays this one, so an account changed after approval cannot divert the salary. NULL until
+    # the run is approved ("" when the employee had no account then).
+    bank_account = EncryptedCharField(_("bank account at approval"), max_length=30, null=True, blank=True)
 
     class Meta:
         ordering = ["run", "employee__employee_number"]

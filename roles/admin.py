@@ -57,5 +57,5 @@ class EmployeeAdmin(ViewOnlyAdmin):
     # Never the bank account or ID number: they are stored encrypted and shown masked only.
     search_fields = ["employee_number", "full_name", "user__username"]
     list_select_related = ["role", "role__department"]
-    exclude = ["bank_account", "id_number", "id_number_digest"]
+    exclude = ["bank_account", "id_number", "id_number_digest", "bank_account_digest"]
     readonly_fields = ["bank_account_masked", "id_number_masked"]

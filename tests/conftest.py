@@ -59,6 +59,17 @@ def warehouse(db):
 
 
 @pytest.fixture
+def wh_supervisor(db):
+    """The warehouse supervisor (仓库主管, role code `warehouse_supervisor`): the Warehouse role that closes counts."""
+    from roles.models import Role
+
+    role = Role.objects.filter(code="warehouse_supervisor").first() or RoleFactory(
+        code="warehouse_supervisor", access_group=AccessGroup.WAREHOUSE
+    )
+    return EmployeeFactory(role=role, user=UserFactory(groups=[AccessGroup.WAREHOUSE]))
+
+
+@pytest.fixture
 def staff(db):
     return _employee_in(AccessGroup.STAFF)
 

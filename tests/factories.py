@@ -65,7 +65,8 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     hire_date = datetime.date(2024, 1, 1)
     status = EmployeeStatus.ACTIVE
     phone = "13812345678"
-    bank_account = "6222021234567890123"
+    # One account each: an account another current employee uses is refused (roles/services/org.py).
+    bank_account = factory.Sequence(lambda n: f"622202{n:013d}")
     id_number = factory.LazyFunction(lambda: id_number_with_check("33010619900101123"))
 
 

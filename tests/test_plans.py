@@ -172,7 +172,7 @@ def stocked(db):
     warehouse = WarehouseFactory()
     location = LocationFactory(warehouse=warehouse)
     skus = [SkuFactory(warning_level=50) for _ in range(3)]
-    user = UserFactory()
+    user = UserFactory(is_superuser=True)  # closes counts too (a supervisor's or a manager's right)
     last_month = timezone.now() - datetime.timedelta(days=40)
     post_movements(
         movements=[MovementInput(sku.pk, location.pk, "receipt", 10) for sku in skus], user=user, occurred_at=last_month

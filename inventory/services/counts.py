@@ -15,7 +15,7 @@ from shop_ops import jobs
 from shop_ops.plans import job_statements
 
 from ..choices import CountStatus, JobKind, JobStatus, LossReportStatus, MovementKind
-from ..exceptions import InvalidTransition, InventoryConflict, InventoryError
+from ..exceptions import InvalidTransition, InventoryConflict, InventoryError, NotForYou
 from ..models import (
     InventoryJob,
     Location,
@@ -181,6 +181,7 @@ def close_stock_count(*, count: StockCount, user, at: datetime.datetime | None =
     A small count closes at once, all-or-nothing (returns None). A big one becomes a job row the page polls; the
     Celery task closes it in chunks and can be re-run safely after a failure (returns the job).
     """
+    _check_may_close(user)
     with transaction.atomic():
         count = StockCount.objects.select_for_update().get(pk=count.pk)
         if count.status != CountStatus.OPEN:
@@ -224,11 +225,37 @@ def close_stock_count(*, count: StockCount, user, at: datetime.datetime | None =
         return job
 
 
+def _check_may_close(user) -> None:
+    from ..permissions import can_close_counts
+
+    if not can_close_counts(user):
+        raise NotForYou(
+            _(
+                "Only the warehouse supervisor or a manager closes a count: closing posts every difference to stock. "
+                "Your counted lines are saved; ask them to check the count and close it."
+            )
+        )
+
+
 def run_count_close_job(*, job_id: int) -> InventoryJob:
     """Worker side of a big count close: chunk by chunk (each its own transaction, each line corrected once), then
-    the loss report. Safe to run twice: a finished job is left alone, an interrupted one continues."""
-    job = InventoryJob.objects.select_related("count", "requested_by").get(pk=job_id)
+    the loss report. Safe to run twice: a finished job is left alone, an interrupted one continues. A job whose
+    requester may not close counts (no longer, or never) fails with the reason; a count nothing was posted for yet
+    is open again."""
+    job = InventoryJob.objects.select_related("count", "requested_by__employee__role").get(pk=job_id)
     if job.status == JobStatus.DONE:
+        return job
+    try:
+        _check_may_close(job.requested_by)
+    except NotForYou as refusal:
+        with transaction.atomic():
+            InventoryJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=refusal.message, finished_at=timezone.now()
+            )
+            StockCount.objects.filter(pk=job.count_id, status=CountStatus.CLOSING).exclude(lines__adjusted=True).update(
+                status=CountStatus.OPEN, closed_by=None, closed_at=None
+            )
+        job.refresh_from_db()
         return job
     InventoryJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, error="")
     try:

@@ -20,7 +20,7 @@ from .. import selectors, services
 from ..choices import CountStatus, LossReportStatus
 from ..forms import OpenCountForm, RecordCountForm, ReviewForm
 from ..models import InventoryJob, LossReport, StockCount, StockCountLine
-from ..permissions import can_operate_stock, can_review_loss_reports, can_view_stock
+from ..permissions import can_close_counts, can_operate_stock, can_review_loss_reports, can_view_stock
 from .base import ActionView, ServiceForm, paginate
 
 
@@ -114,7 +114,8 @@ class CountLineView(ActionView):
 
 
 class CountCloseView(RuleRequiredMixin, TemplateView):
-    """Warehouse, Manager: a confirmation page on GET, closing on POST (a job for big counts)."""
+    """Warehouse, Manager: a confirmation page on GET, closing on POST (a job for big counts). Closing is the
+    warehouse supervisor's or a manager's (`can_close_counts`, checked by the service); other counters may cancel."""
 
     rule = staticmethod(can_operate_stock)
     template_name = "inventory/count_close.html"
@@ -122,6 +123,7 @@ class CountCloseView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["count"] = get_object_or_404(selectors.counts_with_progress(), pk=self.kwargs["pk"])
+        context["can_close"] = can_close_counts(self.request.user)
         return context
 
     def post(self, request, *args, **kwargs):

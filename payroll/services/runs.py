@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -389,11 +390,19 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
             )
             % {"month": run.label}
         )
+    _snapshot_bank_accounts(run)  # before the status moves: the database refuses changes to approved payslips
     _move(run, RunStatus.APPROVED)
     run.approved_by = user
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
     return run
+
+
+def _snapshot_bank_accounts(run: PayrollRun) -> None:
+    """Copy each employee's bank account onto their payslip as approved: the bank-transfer sheet pays these, not
+    whatever the employee record says later. One UPDATE copies the stored tokens; nothing is decrypted."""
+    account = Employee.objects.filter(pk=OuterRef("employee_id")).values("bank_account")[:1]
+    Payslip.objects.filter(run=run).update(bank_account=Subquery(account))
 
 
 def _refuse_stale(run: PayrollRun, message: str) -> None:

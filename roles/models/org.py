@@ -143,13 +143,15 @@ class Employee(models.Model):
     bank_account = EncryptedCharField(_("bank account"), max_length=30, blank=True, validators=[bank_account_validator])
     id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     id_number_digest = KeyedHashField(_("ID number (keyed hash)"), source="id_number", db_index=True)
+    # Finds another current employee paid into the same account (a "ghost" on the payroll): see update_employee.
+    bank_account_digest = KeyedHashField(_("bank account (keyed hash)"), source="bank_account", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EmployeeQuerySet.as_manager()
     # Bank account and ID number changes are audited too (a changed account diverts a salary); the audit page
     # shows them masked.
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "id_number_digest"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "id_number_digest", "bank_account_digest"])
 
     class Meta:
         ordering = ["employee_number"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop_ops.deletion import delete_record
+from shop_ops.encryption import digest
 
 from ..choices import AccessGroup, EmployeeStatus
 from ..exceptions import GrantRefused, OrgConflict, OwnPayRefused, RightsRemovalRefused
@@ -209,6 +210,27 @@ def _check_dates(employee: Employee) -> None:
         )
 
 
+def _check_bank_account_unused(employee: Employee) -> None:
+    """A salary is paid into one person's account: an account already held by another employee who has not left
+    is refused (a "ghost" employee paid into a colleague's or the manager's own account). Compared by the keyed hash
+    of the normalised number (spaces, hyphens, full-width digits do not make a different account)."""
+    wanted = digest(employee.bank_account or "")
+    if not wanted or employee.status == EmployeeStatus.LEFT:
+        return
+    holder = (
+        Employee.objects.current()
+        .filter(bank_account_digest=wanted)
+        .exclude(pk=employee.pk)
+        .order_by("employee_number")
+        .values_list("employee_number", flat=True)
+        .first()
+    )
+    if holder is not None:
+        raise ValidationError(
+            {"bank_account": _("This bank account is already used by employee %(number)s.") % {"number": holder}}
+        )
+
+
 def check_may_take_away(*, by, employee: Employee, before: str | None, after: str | None) -> None:
     """Taking Finance or Manager rights from someone else (a move to a role of another access group, marking them
     left, which disables the login) needs a superuser, like giving them (separation of duties); and the last active
@@ -278,6 +300,7 @@ def create_employee(*, username: str, password: str, by, **values: Any) -> Emplo
     # manager chose is one rehire away from Finance rights.
     if employee.role_id is not None:
         check_may_grant(by=by, group=employee.role.access_group, field="role", role=employee.role)
+    _check_bank_account_unused(employee)
     employee.full_clean()
     employee.save()
     _sync_access_group(employee)
@@ -292,6 +315,7 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
     employee = Employee.objects.select_for_update().select_related("user", "role").get(pk=employee.pk)
     before = _rights_after(employee) if employee.user.is_active else None
     old_pay = _pay_values(employee)
+    account_before, was_left = digest(employee.bank_account or ""), employee.status == EmployeeStatus.LEFT
     _assign(employee, EMPLOYEE_FIELDS, values)
     if employee.status == EmployeeStatus.LEFT and employee.leave_date is None:
         raise ValidationError({"leave_date": _("An employee who has left needs a leave date.")})
@@ -302,6 +326,10 @@ def update_employee(*, employee: Employee, by, **values: Any) -> Employee:
         check_may_grant(by=by, group=after, field="role", role=employee.role)
     check_may_take_away(by=by, employee=employee, before=before, after=after)
     _check_pay_fields_not_own(by=by, employee=employee, old=old_pay)
+    if was_left or digest(employee.bank_account or "") != account_before:
+        # Only a new account (or a leaver coming back) is checked: a shared account recorded before this rule does
+        # not block every other change to the two records.
+        _check_bank_account_unused(employee)
     employee.full_clean()
     employee.save()
     if "full_name" in values:

@@ -231,6 +231,7 @@ def test_closing_a_big_count_says_the_job_waits(
     broker_down,
     api_as,
     warehouse,
+    wh_supervisor,
     tshirt,  # noqa: F811
     bin_a,  # noqa: F811
     stock,  # noqa: F811
@@ -244,7 +245,7 @@ def test_closing_a_big_count_says_the_job_waits(
     inventory_services.record_count(line=count.lines.get(), counted_quantity=2, user=warehouse.user)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_as(warehouse).post(f"/api/inventory/counts/{count.pk}/close/")
+        response = api_as(wh_supervisor).post(f"/api/inventory/counts/{count.pk}/close/")
     assert time.monotonic() - started < 5
     assert response.status_code == 202
     job = response.json()["job"]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_worker_opens_the_monthly_count_and_closes_it(
-    shared_database, celery_worker_process, warehouse, monkeypatch, settings
+    shared_database, celery_worker_process, warehouse, monkeypatch, settings, wh_supervisor
 ):
     client, queue, process = celery_worker_process
     store = WarehouseFactory(code="hz", name="杭州主仓")
@@ -48,7 +48,7 @@ def test_worker_opens_the_monthly_count_and_closes_it(
     # Close as a background job, and hand the job to the real worker instead of running it in this process.
     monkeypatch.setattr(services.counts, "COUNT_CLOSE_INLINE_LINES", 0)
     monkeypatch.setattr("inventory.tasks.close_stock_count_job.delay", lambda job_id: None)
-    job = services.close_stock_count(count=count, user=warehouse.user)
+    job = services.close_stock_count(count=count, user=wh_supervisor.user)
     assert isinstance(job, InventoryJob) and job.status == JobStatus.QUEUED
     result = client.send_task("inventory.close_stock_count_job", args=[job.pk], queue=queue)
     assert result.get(timeout=90) == JobStatus.DONE

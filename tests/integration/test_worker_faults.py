@@ -237,7 +237,7 @@ def test_payroll_run_survives_a_killed_worker(workers, kill, payroll_world, sale
 
 
 @pytest.mark.parametrize("kill", KILLS)
-def test_count_close_survives_a_killed_worker(workers, kill, warehouse, monkeypatch):
+def test_count_close_survives_a_killed_worker(workers, kill, warehouse, monkeypatch, wh_supervisor):
     store = WarehouseFactory(code="hz", name="杭州主仓")
     shelf = LocationFactory(warehouse=store, code="A-01")
     skus = [SkuFactory(unit_cost=Decimal(f"{10 + i}.50")) for i in range(30)]
@@ -254,7 +254,7 @@ def test_count_close_survives_a_killed_worker(workers, kill, warehouse, monkeypa
     # Close as a job, even this small count.
     monkeypatch.setattr(inventory_services.counts, "COUNT_CLOSE_INLINE_LINES", 0)
     monkeypatch.setattr("inventory.tasks.close_stock_count_job.delay", lambda job_id: None)  # the test sends it
-    job = inventory_services.close_stock_count(count=count, user=warehouse.user)
+    job = inventory_services.close_stock_count(count=count, user=wh_supervisor.user)
     assert isinstance(job, InventoryJob)
     # Chunks 1 to 5 (of 10) commit; chunk 6 waits for this level, the shortage line that opens it.
     middle = StockLevel.objects.get(sku_id=lines[5 * BATCH].sku_id, location=shelf)

@@ -95,8 +95,8 @@ def test_bad_kind_and_unknown_params(api_as, demo_stock, warehouse):
     assert client.get(f"{BASE}/movements/?kind=receipt&kind=return&sku_code=TS001-WHT-M").status_code == 200
 
 
-def test_count_flow_through_the_api(api_as, demo_stock, warehouse, main_warehouse_api):
-    client = api_as(warehouse)
+def test_count_flow_through_the_api(api_as, demo_stock, wh_supervisor, main_warehouse_api):
+    client = api_as(wh_supervisor)
     this_month = timezone.localdate().replace(day=1)  # a count is of a month that has begun
     response = client.post(
         f"{BASE}/counts/", {"warehouse": main_warehouse_api.pk, "period": f"{this_month:%Y-%m-%d}", "blind": True}

@@ -72,11 +72,11 @@ def test_negative_quantity(api_as, client_as, warehouse, tshirt, shelf):
     assert ledger_state() == before
 
 
-def test_a_count_entry_for_a_closed_count(api_as, client_as, warehouse, tshirt, shelf, main_warehouse):
+def test_a_count_entry_for_a_closed_count(api_as, client_as, warehouse, tshirt, shelf, main_warehouse, wh_supervisor):
     count = services.open_stock_count(warehouse=main_warehouse, period=shelf.levels.get().updated_at.date())
     entry = count.lines.get()
     services.record_count(line=entry, counted_quantity=5, user=warehouse.user)
-    services.close_stock_count(count=count, user=warehouse.user)
+    services.close_stock_count(count=count, user=wh_supervisor.user)
     count.refresh_from_db()
     assert count.status == CountStatus.CLOSED
     before = ledger_state()

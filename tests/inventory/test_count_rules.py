@@ -70,7 +70,9 @@ class TestOneCountAtATime:
         services.open_stock_count(warehouse=main_warehouse, period=this_month(), user=warehouse.user)
         assert StockCount.objects.filter(status=CountStatus.OPEN).count() == 2
 
-    def test_after_closing_or_cancelling_the_next_count_may_open(self, shelf, second_warehouse, warehouse):
+    def test_after_closing_or_cancelling_the_next_count_may_open(
+        self, shelf, second_warehouse, warehouse, wh_supervisor
+    ):
         first = services.open_stock_count(
             warehouse=second_warehouse, period=months_before(this_month(), 2), user=warehouse.user
         )
@@ -79,7 +81,7 @@ class TestOneCountAtATime:
             warehouse=second_warehouse, period=months_before(this_month(), 1), user=warehouse.user
         )
         count_everything(second, 7, warehouse.user)
-        services.close_stock_count(count=second, user=warehouse.user)
+        services.close_stock_count(count=second, user=wh_supervisor.user)
         services.open_stock_count(warehouse=second_warehouse, period=this_month(), user=warehouse.user)
 
     def test_a_future_month_is_refused(self, shelf, second_warehouse, warehouse):
@@ -88,15 +90,17 @@ class TestOneCountAtATime:
                 services.open_stock_count(warehouse=second_warehouse, period=period, user=warehouse.user)
         assert not StockCount.objects.exists()
 
-    def test_a_month_before_the_last_closed_count_is_refused(self, shelf, second_warehouse, warehouse):
+    def test_a_month_before_the_last_closed_count_is_refused(self, shelf, second_warehouse, warehouse, wh_supervisor):
         count = services.open_stock_count(warehouse=second_warehouse, period=this_month(), user=warehouse.user)
         count_everything(count, 10, warehouse.user)
-        services.close_stock_count(count=count, user=warehouse.user)
+        services.close_stock_count(count=count, user=wh_supervisor.user)
         for period in (months_before(this_month(), 1), datetime.date(1000, 1, 1), datetime.date(1, 1, 1)):
             with pytest.raises(InventoryConflict, match=f"last counted for {this_month():%Y-%m}"):
                 services.open_stock_count(warehouse=second_warehouse, period=period, user=warehouse.user)
 
-    def test_closing_is_refused_after_another_counts_corrections(self, shelf, second_warehouse, warehouse):
+    def test_closing_is_refused_after_another_counts_corrections(
+        self, shelf, second_warehouse, warehouse, wh_supervisor
+    ):
         """A count whose stock another count corrected after its snapshot (say one opened before this rule) would
         correct the same difference again."""
         sku, location = shelf
@@ -107,15 +111,15 @@ class TestOneCountAtATime:
             user=warehouse.user,
         )
         with pytest.raises(InventoryConflict, match=r"COUNT-999.*open a new one"):
-            services.close_stock_count(count=count, user=warehouse.user)
+            services.close_stock_count(count=count, user=wh_supervisor.user)
         assert on_hand(sku, location) == 7
         assert StockCount.objects.get(pk=count.pk).status == CountStatus.OPEN
 
     def test_api_the_attack_opens_one_count_and_the_shortage_is_removed_once(
-        self, api_as, shelf, second_warehouse, warehouse
+        self, api_as, shelf, second_warehouse, wh_supervisor
     ):
         sku, location = shelf
-        client = api_as(warehouse)
+        client = api_as(wh_supervisor)
         first = client.post(f"{BASE}/counts/", {"warehouse": second_warehouse.pk, "period": f"{this_month()}"})
         assert first.status_code == 201, first.content
         future = client.post(f"{BASE}/counts/", {"warehouse": second_warehouse.pk, "period": "9999-12-01"})
@@ -175,14 +179,16 @@ class TestCountedQuantityAndGains:
         line.refresh_from_db()
         assert line.counted_quantity is None
 
-    def test_a_gain_goes_to_finance_beside_the_shortages(self, shelf, second_warehouse, warehouse, stock, finance):
+    def test_a_gain_goes_to_finance_beside_the_shortages(
+        self, shelf, second_warehouse, warehouse, stock, finance, wh_supervisor
+    ):
         sku, location = shelf
         other = SkuFactory(code="SK010-BLU-M", unit_cost=Decimal("10.00"))
         stock(other, location, R, 5)
         count = services.open_stock_count(warehouse=second_warehouse, period=this_month(), user=warehouse.user)
         services.record_count(line=count.lines.get(sku=sku), counted_quantity=7, user=warehouse.user)
         services.record_count(line=count.lines.get(sku=other), counted_quantity=9, user=warehouse.user)
-        services.close_stock_count(count=count, user=warehouse.user)
+        services.close_stock_count(count=count, user=wh_supervisor.user)
         report = LossReport.objects.get(count=count)
         assert (report.total_quantity, report.total_value) == (3, Decimal("204.00"))
         assert (report.surplus_quantity, report.surplus_value) == (4, Decimal("40.00"))
@@ -193,11 +199,11 @@ class TestCountedQuantityAndGains:
         services.review_loss_report(report=report, approve=True, user=finance.user)
 
     def test_a_count_with_only_gains_makes_a_report_for_review(
-        self, api_as, client_as, shelf, second_warehouse, warehouse, finance
+        self, api_as, client_as, shelf, second_warehouse, warehouse, finance, wh_supervisor
     ):
         count = services.open_stock_count(warehouse=second_warehouse, period=this_month(), user=warehouse.user)
         count_everything(count, 1_000_000, warehouse.user)
-        services.close_stock_count(count=count, user=warehouse.user)
+        services.close_stock_count(count=count, user=wh_supervisor.user)
         report = LossReport.objects.get(count=count)
         assert (report.total_quantity, report.surplus_quantity, report.status) == (0, 999_990, "pending")
         data = api_as(finance).get(f"{BASE}/loss-reports/{report.pk}/").json()

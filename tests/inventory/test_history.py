@@ -24,13 +24,15 @@ def test_sku_price_and_listing_changes_are_kept_with_who(tshirt, warehouse):
     assert history[-1].history_user == warehouse.user
 
 
-def test_count_states_and_the_loss_report_review_are_audited(tshirt, bin_a, stock, warehouse, main_warehouse, finance):
+def test_count_states_and_the_loss_report_review_are_audited(
+    tshirt, bin_a, stock, warehouse, main_warehouse, finance, wh_supervisor
+):
     stock(tshirt, bin_a, MovementKind.RECEIPT, 5)
     count = services.open_stock_count(warehouse=main_warehouse, period=bin_a.levels.get().updated_at.date())
     services.record_count(line=count.lines.get(), counted_quantity=3, user=warehouse.user)
-    services.close_stock_count(count=count, user=warehouse.user)
+    services.close_stock_count(count=count, user=wh_supervisor.user)
     assert [h.status for h in count.history.order_by("history_date")] == ["open", "closing", "closed"]
-    assert count.history.latest().history_user == warehouse.user
+    assert count.history.latest().history_user == wh_supervisor.user
     assert on_hand(tshirt, bin_a) == 3
     report = LossReport.objects.get(count=count)
     services.review_loss_report(report=report, approve=False, note="请复盘", user=finance.user)

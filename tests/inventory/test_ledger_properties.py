@@ -102,7 +102,7 @@ def test_parallel_shipments_lose_no_update(warehouse):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers; row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_count_opened_while_shipments_run_finds_no_false_difference(warehouse):
+def test_a_count_opened_while_shipments_run_finds_no_false_difference(warehouse, wh_supervisor):
     """Shipments keep posting while the count's snapshot is taken: each one lands either in the snapshot or in the
     movements after it, so counters who find exactly what is on the shelf get no difference and closing posts
     no correction."""
@@ -157,7 +157,7 @@ def test_a_count_opened_while_shipments_run_finds_no_false_difference(warehouse)
             line=line, counted_quantity=on_shelf[(line.sku_id, line.location_id)], user=warehouse.user
         )
         assert line.difference == 0, (line.snapshot_quantity, line.movements_since_snapshot, line.counted_quantity)
-    services.close_stock_count(count=count, user=warehouse.user)
+    services.close_stock_count(count=count, user=wh_supervisor.user)
     assert not StockMovement.objects.filter(kind=MovementKind.COUNT_CORRECTION).exists()
     for (sku_id, location_id), on_hand in on_shelf.items():
         total = StockMovement.objects.filter(sku_id=sku_id, location_id=location_id).aggregate(t=Sum("quantity"))["t"]

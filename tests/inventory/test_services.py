@@ -102,7 +102,9 @@ class TestPostMovements:
 
 
 class TestStockCount:
-    def test_count_with_shipments_during_the_count(self, tshirt, bin_a, bin_b, stock, warehouse, main_warehouse):
+    def test_count_with_shipments_during_the_count(
+        self, tshirt, bin_a, bin_b, stock, warehouse, main_warehouse, wh_supervisor
+    ):
         jeans = SkuFactory(code="JN001-BLU-30", unit_cost=Decimal("80.00"))
         stock(tshirt, bin_a, R, 10)
         stock(jeans, bin_b, R, 5)
@@ -118,7 +120,7 @@ class TestStockCount:
         stock(tshirt, bin_a, S, -1)  # after this line was counted: does not change its difference
         jeans_line = count.lines.get(sku=jeans)
         services.record_count(line=jeans_line, counted_quantity=5, user=warehouse.user)
-        assert services.close_stock_count(count=count, user=warehouse.user) is None
+        assert services.close_stock_count(count=count, user=wh_supervisor.user) is None
         count.refresh_from_db()
         assert count.status == CountStatus.CLOSED
         assert on_hand(tshirt, bin_a) == 5  # 10 - 3 - 1, then the count says one more is missing
@@ -127,27 +129,37 @@ class TestStockCount:
         report = count.loss_report
         assert (report.total_quantity, report.total_value, report.status) == (1, Decimal("25.50"), "pending")
 
-    def test_closing_needs_every_line_counted_and_happens_once(self, tshirt, bin_a, stock, warehouse, main_warehouse):
+    def test_closing_needs_every_line_counted_and_happens_once(
+        self, tshirt, bin_a, stock, warehouse, main_warehouse, wh_supervisor
+    ):
         stock(tshirt, bin_a, R, 2)
         count = services.open_stock_count(
             warehouse=main_warehouse, period=datetime.date(2025, 3, 1), user=warehouse.user
         )
         with pytest.raises(InventoryConflict, match="1 line"):
-            services.close_stock_count(count=count, user=warehouse.user)
+            services.close_stock_count(count=count, user=wh_supervisor.user)
         services.record_count(line=count.lines.get(), counted_quantity=3, user=warehouse.user)
-        services.close_stock_count(count=count, user=warehouse.user)
+        services.close_stock_count(count=count, user=wh_supervisor.user)
         assert on_hand(tshirt, bin_a) == 3
         surplus = LossReport.objects.get()  # a surplus is no loss, but finance reviews it too
         assert (surplus.total_quantity, surplus.surplus_quantity, surplus.surplus_value) == (0, 1, Decimal("25.50"))
         with pytest.raises(InvalidTransition):
-            services.close_stock_count(count=count, user=warehouse.user)
+            services.close_stock_count(count=count, user=wh_supervisor.user)
         with pytest.raises(InvalidTransition):
             services.record_count(line=count.lines.get(), counted_quantity=1, user=warehouse.user)
         with pytest.raises(InventoryConflict, match="already has a count"):
             services.open_stock_count(warehouse=main_warehouse, period=datetime.date(2025, 3, 9))
 
     def test_a_big_count_closes_as_a_job_with_progress(
-        self, tshirt, bin_a, stock, warehouse, main_warehouse, monkeypatch, django_capture_on_commit_callbacks
+        self,
+        tshirt,
+        bin_a,
+        stock,
+        warehouse,
+        main_warehouse,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+        wh_supervisor,
     ):
         monkeypatch.setattr(services.counts, "COUNT_CLOSE_INLINE_LINES", 1)
         monkeypatch.setattr(services.counts, "COUNT_CLOSE_CHUNK", 2)
@@ -160,7 +172,7 @@ class TestStockCount:
         for line in count.lines.all():
             services.record_count(line=line, counted_quantity=2, user=warehouse.user)
         with django_capture_on_commit_callbacks(execute=True):
-            job = services.close_stock_count(count=count, user=warehouse.user)
+            job = services.close_stock_count(count=count, user=wh_supervisor.user)
         job.refresh_from_db()
         assert (job.status, job.done, job.total, job.percent) == (JobStatus.DONE, 5, 5, 100)
         count.refresh_from_db()
@@ -172,11 +184,11 @@ class TestStockCount:
 
 class TestLossReportReview:
     @pytest.fixture
-    def report(self, tshirt, bin_a, stock, warehouse, main_warehouse):
+    def report(self, tshirt, bin_a, stock, warehouse, main_warehouse, wh_supervisor):
         stock(tshirt, bin_a, R, 2)
         count = services.open_stock_count(warehouse=main_warehouse, period=datetime.date(2025, 5, 1))
         services.record_count(line=count.lines.get(), counted_quantity=0, user=warehouse.user)
-        services.close_stock_count(count=count, user=warehouse.user)
+        services.close_stock_count(count=count, user=wh_supervisor.user)
         return count.loss_report
 
     def test_finance_approves_once(self, report, finance):

@@ -59,8 +59,8 @@ def test_the_api_filters_sku_codes_in_any_case(api_as, demo_stock, warehouse):
     assert rows and all(row["sku_code"] == "TS001-WHT-S" for row in rows)
 
 
-def test_closing_is_not_offered_while_lines_are_uncounted(client_as, demo_stock, warehouse):
-    client = client_as(warehouse)
+def test_closing_is_not_offered_while_lines_are_uncounted(client_as, demo_stock, wh_supervisor):
+    client = client_as(wh_supervisor)
     warehouse_obj = StockCount.objects.get().warehouse
     this_month = datetime.date.today().replace(day=1)
     client.post(reverse("inventory:count-open"), {"warehouse": warehouse_obj.pk, "month": f"{this_month:%Y-%m}"})

@@ -137,8 +137,8 @@ def test_import_page_lists_row_errors(client_as, demo_stock, warehouse):
     assert response.status_code == 200 and "Unknown SKU" in body and 'data-testid="row-errors"' in body
 
 
-def test_blind_count_hides_system_figures_until_closed(client_as, demo_stock, warehouse):
-    client = client_as(warehouse)
+def test_blind_count_hides_system_figures_until_closed(client_as, demo_stock, wh_supervisor):
+    client = client_as(wh_supervisor)
     warehouse_obj = StockCount.objects.get().warehouse
     this_month = datetime.date.today().replace(day=1)
     response = client.post(
