@@ -158,7 +158,7 @@ if DB_JOB_PLAN_MODE not in {"unprepared", "auto"}:
     raise ImproperlyConfigured("DB_JOB_PLAN_MODE must be unprepared or auto.")
 # How many database connections a job spreads its independent bulk statements over (shop_ops/plans.py,
 # `run_spread`): PostgreSQL runs each statement on one core, so 2 uses two. 1 runs them one after another.
-DB_JOB_CONNECTIONS = env.int("DB_JOB_CONNECTIONS", default=2)
+DB_JOB_CONNECTIONS = read_int("DB_JOB_CONNECTIONS", 2, minimum=1)
 if not 1 <= DB_JOB_CONNECTIONS <= 16:
     raise ImproperlyConfigured("DB_JOB_CONNECTIONS must be between 1 and 16.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
