@@ -151,10 +151,9 @@ def _number(
         return None
     if abs(number) > maximum:
         text = str(value).strip()[:30]
-        message = _("%(text)r is out of range (at most %(maximum)s)") % {
-            "text": text,
-            "maximum": f"{maximum:,.{places}f}",
-        }
+        # Money with its cents (10,000,000.00), a count of days as the whole number it is (31).
+        shown = f"{int(maximum):,}" if places < 2 and maximum == int(maximum) else f"{maximum:,.{places}f}"
+        message = _("%(text)r is out of range (at most %(maximum)s)") % {"text": text, "maximum": shown}
         errors.append(RowError(sheet, row, column, message))
         return None
     return number.quantize(Decimal(1).scaleb(-places))

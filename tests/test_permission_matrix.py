@@ -298,6 +298,8 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
         ]
     },
 }
+# Customer service opening an order that is not waiting for them is sent to their list with a message, not home.
+MATRIX["inventory:order-detail"] = ("order", {**MATRIX["inventory:order-detail"][1], "customer_service": "cs-list"})
 # POST-only or action URLs: checked by their own tests (CSRF, ownership, state); listed so the table stays complete.
 POST_ONLY = {
     "logout",
@@ -484,6 +486,8 @@ def outcome(response, is_api: bool) -> str:
             return "mine"
         if target == reverse("payroll:payslip-list"):
             return "payslips"
+        if target == reverse("inventory:flagged-orders"):
+            return "cs-list"
         return f"302 {target}"
     return str(status)
 

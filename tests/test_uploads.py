@@ -274,8 +274,8 @@ def test_out_of_range_payroll_numbers_are_row_errors_showing_what_was_typed(supe
     with pytest.raises(PayrollRejected) as caught:
         import_inputs(upload=SimpleUploadedFile("in.xlsx", buffer.getvalue()), month=MONTH, user=superuser)
     messages = {(e.sheet, e.column): e.message for e in caught.value.errors}
-    assert messages[(ADJUSTMENTS, "amount")] == "'1e30' is out of range (at most 1000000000.00)"
+    assert messages[(ADJUSTMENTS, "amount")] == "'1e30' is out of range (at most 10,000,000.00)"
     assert messages[(ATTENDANCE, "days_worked")] == "'2147483648' is out of range (at most 31)"
-    assert messages[(SALES, "sales")] == "'1e+20' is out of range (at most 1000000000.00)"
-    assert messages[(SALES, "gross_profit")] == "'12345678901234567890' is out of range (at most 1000000000.00)"
+    assert messages[(SALES, "sales")] == "'1e+20' is out of range (at most 1,000,000,000.00)"
+    assert messages[(SALES, "gross_profit")] == "'12345678901234567890' is out of range (at most 1,000,000,000.00)"
     assert not (Adjustment.objects.exists() or Attendance.objects.exists() or SalesFigure.objects.exists())

@@ -33,7 +33,7 @@ def test_manager_walks_the_org_chart_and_adds_a_department(page, live_server, de
     page.fill("input[name=name_zh]", "客服部")
     page.fill("input[name=name_en]", "Customer care")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator(".field-error")).to_contain_text("slug")
+    expect(page.locator(".field-error")).to_contain_text("Use only Latin letters, digits, - or _")
     page.fill("input[name=code]", "customer-care")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Customer care")
