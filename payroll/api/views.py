@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -277,10 +276,11 @@ class ExportViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def export_file_response(job: PayrollExport) -> FileResponse:
+    """The workbook as a download (the file is opened first, so a missing file is not counted as downloaded)."""
     response = FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX_CONTENT_TYPE
     )
-    PayrollExport.objects.filter(pk=job.pk, downloaded_at__isnull=True).update(downloaded_at=timezone.now())
+    services.mark_export_downloaded(job=job)
     return response
 
 

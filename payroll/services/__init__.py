@@ -9,7 +9,14 @@
 - `exports`: The Excel export of a run: a job row the run's page polls, and the removal of old files.
 """
 
-from .exports import EXPORTABLE_STATUSES, OPEN_EXPORT_STATUSES, remove_old_export_files, request_export, write_export
+from .exports import (
+    EXPORTABLE_STATUSES,
+    OPEN_EXPORT_STATUSES,
+    mark_export_downloaded,
+    remove_old_export_files,
+    request_export,
+    write_export,
+)
 from .inputs import _bounded, add_adjustment, delete_adjustment, save_attendance, save_sales_figure
 from .months import (
     TRANSITIONS,
@@ -58,6 +65,7 @@ __all__ = [
     "ensure_month_ended",
     "ensure_month_open",
     "ensure_not_future",
+    "mark_export_downloaded",
     "mark_paid",
     "month_approved",
     "parse_month",

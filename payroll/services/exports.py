@@ -64,6 +64,11 @@ def request_export(*, run: PayrollRun, user) -> PayrollExport:
         return job
 
 
+def mark_export_downloaded(*, job: PayrollExport) -> None:
+    """Record the first download of a workbook: finance's waiting page stops offering it then."""
+    PayrollExport.objects.filter(pk=job.pk, downloaded_at__isnull=True).update(downloaded_at=timezone.now())
+
+
 def _queue_export(job: PayrollExport) -> None:
     """The one place an export is handed to the worker: after the job row is committed, with the language of the
     person who asked, which the worker writes the workbook in."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
@@ -265,7 +266,9 @@ def refresh_day_summaries(*, due_date: datetime.date, employee_id: int | None = 
     params = [ItemStatus.DONE, ItemStatus.DONE, ItemStatus.MISSED, due_date, False] + (
         [employee_id] if employee_id else []
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The lock lasts until the transaction ends, so PostgreSQL needs one; SQLite has no lock to hold.
+    in_transaction = transaction.atomic() if connection.vendor == "postgresql" else contextlib.nullcontext()
+    with in_transaction, connection.cursor() as cursor:
         _lock_day(cursor, due_date, alone=employee_id is None)
         cursor.execute(sql, params)
 

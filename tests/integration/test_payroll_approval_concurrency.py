@@ -78,37 +78,49 @@ def test_a_change_committed_while_approval_runs_is_caught(sales_employee, financ
     assert PayrollRun.objects.get(pk=run.pk).status == RunStatus.READY
 
 
-def test_a_pay_input_waits_for_the_approval_and_is_then_refused(sales_employee, finance, manager, monkeypatch):  # noqa: F811
-    """A bonus entered while the month is being approved waits on the run's row lock, then finds it read-only."""
-    employee = sales_employee()
-    run = run_month()
+def _approve_while_waiting(run, user, monkeypatch, change, refused):
+    """Approve `run`; while the approval holds the run's row and reads the month's inputs, `change` runs on another
+    connection (another request). Returns whether the change was still waiting on the lock after 2 s, and what it
+    ended with: "done", or the message of the `refused` error it raised."""
     real = selectors.month_inputs_fingerprint
     outcome = {}
 
-    def add_bonus():
+    def attempt():
         try:
-            services.add_adjustment(
-                month=MONTH, employee=employee, kind="bonus", amount=Decimal("9"), reason="late", user=manager.user
-            )
-            outcome["bonus"] = "saved"
-        except PayrollConflict as error:
-            outcome["bonus"] = error.message
+            change()
+            outcome["result"] = "done"
+        except refused as error:
+            outcome["result"] = error.message
         finally:
             connections.close_all()
 
-    def read_while_bonus_waits(month):
-        thread = threading.Thread(target=add_bonus)
+    def read_while_change_waits(month):
+        thread = threading.Thread(target=attempt)
         thread.start()
         thread.join(timeout=2)  # it cannot finish: the approval holds the run's row
         outcome["waited"] = thread.is_alive()
         outcome["thread"] = thread
         return real(month)
 
-    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", read_while_bonus_waits)
-    services.approve_run(run=run, user=finance.user)
+    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", read_while_change_waits)
+    services.approve_run(run=run, user=user)
     outcome["thread"].join(timeout=30)
-    assert outcome["waited"] is True
-    assert "read-only" in outcome["bonus"]
+    return outcome["waited"], outcome.get("result")
+
+
+def test_a_pay_input_waits_for_the_approval_and_is_then_refused(sales_employee, finance, manager, monkeypatch):  # noqa: F811
+    """A bonus entered while the month is being approved waits on the run's row lock, then finds it read-only."""
+    employee = sales_employee()
+    run = run_month()
+
+    def add_bonus():
+        services.add_adjustment(
+            month=MONTH, employee=employee, kind="bonus", amount=Decimal("9"), reason="late", user=manager.user
+        )
+
+    waited, result = _approve_while_waiting(run, finance.user, monkeypatch, add_bonus, PayrollConflict)
+    assert waited is True
+    assert "read-only" in result
     assert not Adjustment.objects.filter(employee=employee).exists()
 
 
@@ -122,30 +134,12 @@ def test_a_tick_waits_for_the_approval_and_is_then_refused(sales_employee, finan
     )
     checklist_services.refresh_day_summaries(due_date=due, employee_id=employee.pk)
     run = run_month()
-    real = selectors.month_inputs_fingerprint
-    outcome = {}
 
     def tick():
-        try:
-            checklist_services.tick_item(item_id=item.pk, user=employee.user)
-            outcome["tick"] = "ticked"
-        except ItemPayApproved as error:
-            outcome["tick"] = error.message
-        finally:
-            connections.close_all()
+        checklist_services.tick_item(item_id=item.pk, user=employee.user)
 
-    def read_while_tick_waits(month):
-        thread = threading.Thread(target=tick)
-        thread.start()
-        thread.join(timeout=2)  # it cannot finish: the approval holds the run's row
-        outcome["waited"] = thread.is_alive()
-        outcome["thread"] = thread
-        return real(month)
-
-    monkeypatch.setattr(selectors.fingerprints, "month_inputs_fingerprint", read_while_tick_waits)
-    services.approve_run(run=run, user=finance.user)
-    outcome["thread"].join(timeout=30)
-    assert outcome["waited"] is True
-    assert "read-only" in outcome["tick"]
+    waited, result = _approve_while_waiting(run, finance.user, monkeypatch, tick, ItemPayApproved)
+    assert waited is True
+    assert "read-only" in result
     item.refresh_from_db()
     assert item.status == "open"
