@@ -86,6 +86,9 @@ class PayPerson:
     contribution_base: Decimal
     special_additional_deduction: Decimal
     insurance_policy_id: int | None
+    # Not an input of the pay, but of the payment: approval copies the account to the payslip, so a change after the
+    # computation makes the run stale like a change of pay (the keyed hash, never the number, is read here).
+    bank_account_digest: str | None = None
 
 
 PAY_PERSON_FIELDS = (
@@ -101,12 +104,13 @@ PAY_PERSON_FIELDS = (
     "pay_profile__contribution_base",
     "pay_profile__special_additional_deduction",
     "pay_profile__insurance_policy",
+    "bank_account_digest",
 )
 
 
 def _pay_person(row: tuple) -> PayPerson:
     pk, role_id, department_id, title, hired, left, grade_min = row[:7]
-    profile_id, salary, contribution, additional, policy = row[7:]
+    profile_id, salary, contribution, additional, policy, bank = row[7:]
     # Without a pay profile: the role's pay grade minimum, no deductions, the default policy.
     base = salary if profile_id is not None else grade_min
     return PayPerson(
@@ -120,6 +124,7 @@ def _pay_person(row: tuple) -> PayPerson:
         contribution_base=contribution if contribution is not None else base,
         special_additional_deduction=additional if profile_id is not None else ZERO,
         insurance_policy_id=policy,
+        bank_account_digest=bank,
     )
 
 

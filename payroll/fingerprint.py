@@ -5,7 +5,8 @@ structure version) and `EmployeeMonth` (components, policy, every formula variab
 year to date, months employed) — exactly as `payroll.calculation` loaded them for the computation. Nothing is
 listed by hand: every field of `EmployeeMonth` and every variable is walked generically, so an input added to the
 engine later is covered by the same fingerprint without a change here (a value of a type this module does not know
-raises, rather than being skipped).
+raises, rather than being skipped). Beside them, each employee's bank account (its keyed hash): not an input of the
+pay but of the payment, since approval copies it to the payslip for the bank sheet.
 
 Each employee gets one digest (stored on the payslip) and every kind of input (a field of `EmployeeMonth`, each
 formula variable, the placement) one digest over all employees in id order (stored on the run), so a mismatch
@@ -30,6 +31,7 @@ from .formula import Formula
 KIND_LABELS = {
     "people": _("who is paid (hires and leavers)"),
     "placement": _("role, department and salary structure"),
+    "bank_account": _("bank accounts"),
     "components": _("salary structure formulas"),
     "policy": _("social insurance policy"),
     "contribution_base": _("contribution base"),
@@ -81,9 +83,11 @@ def _text(value) -> str:
 SHARED = ("components", "policy")
 
 
-def employee_parts(*, role_id: int, department_id: int, version_id: int, item: EmployeeMonth, memo) -> dict[str, str]:
-    """Every input of one employee's payslip, by kind, as canonical text."""
-    parts = {"placement": f"{role_id},{department_id},{version_id}"}
+def employee_parts(
+    *, role_id: int, department_id: int, version_id: int, item: EmployeeMonth, memo, bank_account_digest: str = ""
+) -> dict[str, str]:
+    """Every input of one employee's payslip, by kind, as canonical text (and the bank account approval copies)."""
+    parts = {"placement": f"{role_id},{department_id},{version_id}", "bank_account": bank_account_digest or ""}
     for f in dataclasses.fields(item):
         if f.name == "employee_id":
             continue
@@ -124,6 +128,7 @@ class Fingerprint:
                 version_id=version.pk,
                 item=item,
                 memo=self._memo,
+                bank_account_digest=person.bank_account_digest,
             )
             for kind, text in parts.items():
                 hasher = self._kinds.get(kind)

@@ -186,6 +186,11 @@ def _checklist(employee, **_):
     checklist_services.refresh_day_summaries(due_date=day, employee_id=employee.pk)
 
 
+def _bank_account(employee, **_):
+    """Not an input of the pay but of the payment: approval copies the account to the payslip for the bank sheet."""
+    org_services.update_employee(employee=employee, by=OPERATOR, bank_account="6222000099998888777")
+
+
 CHANGES = {
     "leaver": (_leaver, {"days_worked"}),
     "role": (_role_change, {"placement", "components", "pool_headcount"}),
@@ -200,6 +205,7 @@ CHANGES = {
     "tax_opening": (_tax_opening, {"prior"}),
     "pay_profile": (_pay_profile, {"base"}),
     "checklist": (_checklist, {"completion_rate"}),
+    "bank_account": (_bank_account, {"bank_account"}),
 }
 
 
