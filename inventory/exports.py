@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from shop_ops.excel import excel_text
+from shop_ops.excel import excel_text, text_cell
 from shop_ops.numbers import EXCEL_MONEY_FORMAT
 
 from .selectors import SUMMARY_COLUMNS, MonthlySummary
@@ -62,7 +62,10 @@ def summary_workbook(summary: MonthlySummary, *, progress: Callable[[int], None]
             item.font = font
         return item
 
-    sheet.append([cell(h, font=bold) for h in headers])
+    sheet.append([text_cell(sheet, h, font=bold) for h in headers])
+    # The SKU's code, name, colour and size: user text, in string cells with the quote prefix (shop_ops.excel),
+    # refilled for every row like the number cells below.
+    text_cells = [text_cell(sheet, "") for _c in range(4)]
     # One styled cell per number column, refilled for every row: a write-only sheet serialises each row as it is
     # appended, so reusing the cells is safe and saves creating and styling 16 cells per row (a third of the time
     # on a 50 000-row month).
@@ -76,16 +79,10 @@ def summary_workbook(summary: MonthlySummary, *, progress: Callable[[int], None]
             item.value = row.qty[column]
         for item, column in zip(value_cells, SUMMARY_COLUMNS, strict=True):
             item.value = row.value[column]
-        sheet.append(
-            [
-                excel_text(sku.code),
-                excel_text(sku.name),
-                excel_text(sku.colour),
-                excel_text(sku.size),
-                *qty_cells,
-                *value_cells,
-            ]
-        )
+        for item, text in zip(text_cells, (sku.code, sku.name, sku.colour, sku.size), strict=True):
+            item.value = excel_text(text)
+            item.data_type = "s"  # openpyxl reads a value starting with = as a formula
+        sheet.append([*text_cells, *qty_cells, *value_cells])
     totals = [cell(_("Total"), font=bold), cell(""), cell(""), cell("")]
     for offset in range(2 * len(SUMMARY_COLUMNS)):
         letter = get_column_letter(5 + offset)

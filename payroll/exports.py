@@ -11,8 +11,8 @@ openpyxl builds only the package (styles, sheets, column widths, frozen header, 
 here as SpreadsheetML text with the style ids openpyxl assigned. The rows stream from the database (two cursors) into
 one temporary file per sheet, which is then spliced into openpyxl's saved package and compressed, member by member:
 memory stays bounded whatever the size of the run. Text is an inline string, XML-escaped, without the characters XML
-cannot carry, and with a leading apostrophe when it starts with = + - @ tab or CR, so Excel never runs it as a
-formula; amounts are the exact text of their Decimal.
+cannot carry, otherwise exactly as entered, in a cell whose style has the quote prefix (shop_ops.excel), so a name
+starting with = + - @ is never run as a formula, even after an edit; amounts are the exact text of their Decimal.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def xml_number(value) -> str:
 
 
 def xml_text(value) -> str:
-    """A text cell's content, escaped and neutralised."""
+    """A text cell's content, escaped (its cell's style carries the quote prefix)."""
     return escape(excel_text(value))
 
 
@@ -96,7 +96,7 @@ class _StyleIds:
     """The cellXfs ids openpyxl gives the workbook's few styles; rows refer to them by number."""
 
     def __init__(self, sheet):
-        def style(font=None, fill=None, number_format=None) -> int:
+        def style(font=None, fill=None, number_format=None, quote_prefix=False) -> int:
             cell = Cell(sheet)  # never placed on the sheet: only its style is registered with the workbook
             if font:
                 cell.font = font
@@ -104,17 +104,19 @@ class _StyleIds:
                 cell.fill = fill
             if number_format:
                 cell.number_format = number_format
+            if quote_prefix:  # text stays text (names and components may start with = + - @)
+                cell.quotePrefix = True
             return cell.style_id
 
-        self.header = style(font=HEADER_FONT, fill=HEADER_FILL)
+        self.header = style(font=HEADER_FONT, fill=HEADER_FILL, quote_prefix=True)
         self.cell = {
-            "text": 0,
+            "text": style(quote_prefix=True),
             "money": style(number_format=MONEY_FORMAT),
             "count": style(number_format=COUNT_FORMAT),
             "whole": style(number_format=WHOLE_FORMAT),
         }
         self.total = {
-            "text": style(font=TOTAL_FONT),
+            "text": style(font=TOTAL_FONT, quote_prefix=True),
             "money": style(font=TOTAL_FONT, number_format=MONEY_FORMAT),
             "count": style(font=TOTAL_FONT, number_format=COUNT_FORMAT),
             "whole": style(font=TOTAL_FONT, number_format=WHOLE_FORMAT),
@@ -136,9 +138,8 @@ class _StreamedSheet:
         cells = []
         for position, (letter, kind) in enumerate(zip(self.letters, self.kinds, strict=True), start=1):
             if kind == "text":
-                cells.append(
-                    f'<c r="{letter}{{0}}" t="inlineStr"><is><t xml:space="preserve">{{{position}}}</t></is></c>'
-                )
+                text = f'<is><t xml:space="preserve">{{{position}}}</t></is>'
+                cells.append(f'<c r="{letter}{{0}}" s="{styles.cell["text"]}" t="inlineStr">{text}</c>')
             else:
                 cells.append(f'<c r="{letter}{{0}}" s="{styles.cell[kind]}">{{{position}}}</c>')
         self.template = '<row r="{0}">' + "".join(cells) + "</row>"

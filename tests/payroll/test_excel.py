@@ -62,10 +62,10 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
     assert sheet.cell(2, net_column).number_format == "#,##0.00;-#,##0.00"
     assert "底薪 Base pay" not in headers and "Base pay" in headers  # one column per component
 
-    # User text never becomes a formula.
+    # User text never becomes a formula: exactly the name, a string cell marked text with the quote prefix.
     names = [sheet.cell(row, 2).value for row in range(2, last)]
-    assert '\'=HYPERLINK("http://x")' in names
-    assert all(sheet.cell(row, 2).data_type == "s" for row in range(2, last))
+    assert '=HYPERLINK("http://x")' in names
+    assert all(sheet.cell(row, 2).data_type == "s" and sheet.cell(row, 2).quotePrefix for row in range(2, last))
 
     bank = workbook["Bank transfer"]
     assert _sum_column(bank, 5, 2, bank.max_row - 1) == net_total
@@ -178,9 +178,9 @@ def test_the_worker_writes_the_workbook_in_the_language_of_who_asked(
         assert openpyxl.load_workbook(handle).sheetnames == sheets
 
 
-def test_safe_text():
+def test_safe_text_is_exactly_the_text_the_file_can_carry():
     for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_text(dangerous).startswith("'")
+        assert safe_text(dangerous) == dangerous  # the cell's quote prefix, not an apostrophe, keeps it text
     assert safe_text("陈志远") == "陈志远"
 
 

@@ -311,14 +311,14 @@ def test_hostile_text_is_escaped_neutralised_and_never_a_formula(sales_employee,
         sheet = workbook["Payslips"]
         rows = list(sheet.iter_rows(values_only=True))
         header = rows[0]
-        assert 'Base <b>pay</b> & "more"' in header and "'@bonus" in header
+        assert 'Base <b>pay</b> & "more"' in header and "@bonus" in header
         by_number = {row[0]: row for row in rows[1:-1]}
-        assert by_number[people[0].employee_number][1] == "'" + HOSTILE_NAME
-        assert by_number[people[1].employee_number][1] == "'-1+2"
+        assert by_number[people[0].employee_number][1] == HOSTILE_NAME
+        assert by_number[people[1].employee_number][1] == "-1+2"
         assert by_number[people[2].employee_number][1] == "  O'Brien ]]> 中文 \U0001f600  "  # spaces kept
         ours = [by_number[person.employee_number] for person in people]
         assert {row[2] for row in ours} == {"<script>alert(1)</script> & Co"}
-        assert {row[3] for row in ours} == {"'+SUM(1)"}
+        assert {row[3] for row in ours} == {"+SUM(1)"}
     # Only the totals are formulas; every text cell is a string.
     workbook = openpyxl.load_workbook(path)
     for sheet in workbook.worksheets:
@@ -326,6 +326,12 @@ def test_hostile_text_is_escaped_neutralised_and_never_a_formula(sales_employee,
             for cell in row:
                 if cell.data_type == "f":
                     assert cell.value.startswith("=SUM(") and cell.row == sheet.max_row
+    # Every text cell, headers and names alike, is marked text with the quote prefix: it stays text when edited.
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "s" and cell.value:
+                    assert cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
     strips = workbook["Payslip strips"]
     assert strips.cell(2, 2).data_type == "s" and strips.cell(1, 6).value == 'Base <b>pay</b> & "more"'
 
@@ -359,7 +365,7 @@ def test_xml_cell_contents():
         with pytest.raises(TypeError):
             xml_number(bad)
     assert xml_text("a < b & c > d") == "a &lt; b &amp; c &gt; d"
-    assert xml_text("\x00=1+1") == "'=1+1"
+    assert xml_text("\x00=1+1") == "=1+1"  # its cell's style has the quote prefix
     assert xml_text("\ufffe\ud800ok\x0b") == "ok"
     assert xml_text("line\nbreak\tand tab") == "line\nbreak\tand tab"
 
