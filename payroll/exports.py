@@ -1,9 +1,11 @@
 """The run's workbook for finance.
 
-Sheets: 汇总 summary by department, 工资表 one row per employee and one column per component, 银行转账 bank
-transfer (full account numbers: only finance may download), 单位成本 employer cost, 工资条 a header row above each
-employee's row for printing and cutting. Totals are live SUM formulas; headers are frozen; money uses '#,##0.00';
-the tables have filters. Sheet names, headers and names kept in two languages are in the active language (the export
+Sheets: 汇总 summary by department, 工资表 one row per employee and one column per component,
+银行转账 bank transfer (full account numbers: only finance may download; only people with something
+to pay and an account), 未转账 the people left off the transfer and why (no bank account, nothing
+to pay), 单位成本 employer cost, 工资条 a header row above each employee's row for printing and
+cutting. Totals are live SUM formulas; headers are frozen; money uses '#,##0.00'; the tables have
+filters. Sheet names, headers and names kept in two languages are in the active language (the export
 job activates the language of the person who asked for it).
 
 How it is written: openpyxl's per-cell objects cost ~20 µs a cell and 100 000 payslips make ~8 million cells, so
@@ -342,6 +344,17 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
             Column(pgettext_lazy(WORKBOOK, "Amount"), 16, "money"),
         ],
     )
+    # The bank's import takes every row as a payment: a zero or a blank account is left off and listed here.
+    not_paid = sheet(
+        pgettext_lazy(WORKBOOK, "Not transferred"),
+        [
+            Column(NUMBER, 10),
+            Column(NAME, 12),
+            Column(DEPARTMENT, 16),
+            Column(pgettext_lazy(WORKBOOK, "Reason"), 28),
+            Column(pgettext_lazy(WORKBOOK, "Net pay"), 16, "money"),
+        ],
+    )
     cost = sheet(
         pgettext_lazy(WORKBOOK, "Employer cost"),
         [
@@ -353,10 +366,11 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
     )
     # 工资条: the header repeats above every employee's row, with a blank row between, for printing and cutting.
     strips = sheet(pgettext_lazy(WORKBOOK, "Payslip strips"), payslip_columns)
-    for frozen in (summary, payslips, bank, cost):
+    for frozen in (summary, payslips, bank, not_paid, cost):
         frozen.ws.freeze_panes = "A2"
-    for table in (payslips, bank, cost):
+    for table in (payslips, bank, not_paid, cost):
         table.header()
+    no_account, nothing_to_pay = _("No bank account"), _("Nothing to pay")
 
     remark = _("Pay %(month)s") % {"month": run.label}
     codes = [code for code, _name in components]
@@ -386,17 +400,24 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         # The account as approved (snapshot); only a run not approved yet (or approved before snapshots) reads the
         # employee record.
         account = slip["bank_account"] if slip["bank_account"] is not None else slip["employee__bank_account"]
-        bank.write(bank.render([number, name, account, remark, slip["net_pay"]]))
+        net = slip["net_pay"]
+        if net <= 0:
+            not_paid.write(not_paid.render([number, name, department, nothing_to_pay, net]))
+        elif not account:
+            not_paid.write(not_paid.render([number, name, department, no_account, net]))
+        else:
+            bank.write(bank.render([number, name, account, remark, net]))
         cost.write(cost.render([number, name, department, *[slip[field] for field in costs]]))
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(min(done, total), total)
     payslips.totals(str(TOTAL))
     bank.totals(str(TOTAL))
+    not_paid.totals(str(TOTAL))
     cost.totals(str(TOTAL))
     if progress is not None:
         progress(min(done, total), total)
-    return [summary, payslips, bank, cost, strips]
+    return [summary, payslips, bank, not_paid, cost, strips]
 
 
 def _splice(skeleton: BytesIO, path: str, sheets: list[_StreamedSheet]) -> None:

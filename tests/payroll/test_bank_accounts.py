@@ -16,7 +16,7 @@ from payroll.exports import export_run
 from payroll.models import Payslip
 from roles import services as org_services
 
-from .conftest import run_month
+from .conftest import MONTH, run_month
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +125,25 @@ def test_the_admin_never_shows_the_approved_account(approved, client, superuser)
     page = client.get(reverse("admin:payroll_payslip_change", args=[slip.pk]))
     assert page.status_code == 200
     assert OLD not in page.content.decode()
+
+
+def test_the_transfer_leaves_out_zero_pay_and_missing_accounts_and_lists_them(sales_employee, finance, tmp_path):
+    """A bank's import takes every row as a payment: nobody is paid 0.00 or to a blank account; they are listed on
+    their own sheet with the reason, so finance sees them instead of a blank row."""
+    paid = sales_employee(base="8000.00", bank_account=OLD)
+    no_account = sales_employee(base="9000.00", bank_account="")
+    nothing = sales_employee(base="5000.00", bank_account=OTHER)  # below the tax threshold: a penalty moves no tax
+    net = Payslip.objects.get(run=run_month(), employee=nothing).net_pay
+    services.add_adjustment(month=MONTH, employee=nothing, kind="penalty", amount=net, reason="damage", user=None)
+    run = run_month()
+    assert Payslip.objects.get(run=run, employee=nothing).net_pay == 0
+    workbook = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "run.xlsx")))
+    bank = workbook["Bank transfer"]
+    rows = [[cell.value for cell in row] for row in bank.iter_rows(min_row=2, max_row=bank.max_row - 1)]
+    numbers = [row[0] for row in rows]
+    assert paid.employee_number in numbers  # the world's others are paid too
+    assert no_account.employee_number not in numbers and nothing.employee_number not in numbers
+    assert all(row[2] and row[4] > 0 for row in rows)
+    left_off = workbook["Not transferred"]
+    reasons = {row[0].value: row[3].value for row in left_off.iter_rows(min_row=2, max_row=left_off.max_row - 1)}
+    assert reasons == {no_account.employee_number: "No bank account", nothing.employee_number: "Nothing to pay"}
