@@ -22,7 +22,7 @@ from roles.models import Employee
 from roles.workdays import WorkCalendar
 
 from . import tax
-from .choices import LOCKED_STATUSES, AdjustmentKind
+from .choices import LOCKED_STATUSES, AdjustmentKind, WithholdingOption
 from .engine import (
     CompiledComponent,
     ComponentSpec,
@@ -271,9 +271,11 @@ class MonthData:
             )
         }
         openings = TaxOpeningBalance.objects.filter(mine, year=self.month.year).values_list(
-            "employee_id", "income", "special_deductions", "additional_deductions", "tax_withheld"
+            "employee_id", "income", "special_deductions", "additional_deductions", "tax_withheld", "withholding_option"
         )
-        for employee_id, income, special, additional, withheld in openings:
+        options = {}
+        for employee_id, income, special, additional, withheld, option in openings:
+            options[employee_id] = option
             before = prior.get(employee_id, tax.YearToDate())
             prior[employee_id] = tax.YearToDate(
                 income=before.income + income,
@@ -282,9 +284,9 @@ class MonthData:
                 tax=before.tax + withheld,
             )
         rates = completion_rates(month=self.month, employee_ids=ids)
-        return [self._employee_month(e, attendance, adjustments, prior, rates) for e in employees]
+        return [self._employee_month(e, attendance, adjustments, prior, rates, options) for e in employees]
 
-    def _employee_month(self, employee: PayPerson, attendance, adjustments, prior, rates) -> EmployeeMonth:
+    def _employee_month(self, employee: PayPerson, attendance, adjustments, prior, rates, options) -> EmployeeMonth:
         version = self.version_for(employee)
         if version is None:
             raise ComputationError(
@@ -336,4 +338,6 @@ class MonthData:
             special_additional_deduction=employee.special_additional_deduction,
             prior=prior.get(employee.pk, tax.YearToDate()),
             months_employed=tax.months_employed(hire_date=employee.hire_date, month=self.month),
+            tax_month=self.month.month,
+            withholding_option=options.get(employee.pk, WithholdingOption.STANDARD.value),
         )

@@ -22,6 +22,14 @@ class SystemLine(models.TextChoices):
     EMPLOYER_HOUSING_FUND = "employer_housing_fund", _("Housing fund, employer (公积金单位)")
 
 
+class WithholdingOption(models.TextChoices):
+    """How the cumulative basic deduction counts for an employee and tax year (payroll.tax.basic_deduction)."""
+
+    STANDARD = "standard", _("Standard: 5,000 × months employed this year")
+    FIRST_INCOME = "first_income", _("First wage income this year: 5,000 × the month's number (2020 No. 13)")
+    LOW_INCOME = "low_income", _("Last year at most 60,000, all year with us: 60,000 from January (2020 No. 19)")
+
+
 class AdjustmentKind(models.TextChoices):
     BONUS = "bonus", _("Bonus (奖励)")
     PENALTY = "penalty", _("Penalty (处罚)")

@@ -175,6 +175,8 @@ class EmployeeMonth:
     special_additional_deduction: Decimal
     prior: tax.YearToDate
     months_employed: int
+    tax_month: int  # the month's number in its tax year (1-12)
+    withholding_option: str  # payroll.choices.WithholdingOption: how the basic deduction counts
 
 
 @dataclass
@@ -338,7 +340,9 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
         income=slip.taxable_income,
         special=slip.social_insurance + slip.housing_fund,
         additional=month.special_additional_deduction,
-        months=month.months_employed,
+        basic=tax.basic_deduction(
+            option=month.withholding_option, months_employed=month.months_employed, tax_month=month.tax_month
+        ),
     )
     slip.income_tax = withholding.tax
     slip.ytd_taxable = withholding.ytd_taxable
@@ -351,7 +355,9 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
             SYSTEM_NAMES[SystemLine.INCOME_TAX],
             ComponentKind.DEDUCTION,
             tax.TAX_FORMULA,
-            {name: str(value) for name, value in withholding.as_inputs().items()},
+            # The option is a word among the numbers: the payslip names the basic deduction's rule by it.
+            {name: str(value) for name, value in withholding.as_inputs().items()}
+            | {"withholding_option": month.withholding_option},
             withholding.tax,
             withholding.tax,
             system=True,

@@ -39,6 +39,8 @@ KIND_LABELS = {
     "special_additional_deduction": _("special additional deductions"),
     "prior": _("income and tax earlier this year (approved months, opening balances)"),
     "months_employed": _("months employed this year"),
+    "tax_month": _("month of the tax year"),
+    "withholding_option": _("basic deduction option"),
     "base": _("base salary"),
     "working_days": _("working days (calendar, holidays, attendance)"),
     "days_worked": _("days worked (attendance, hire and leave dates)"),

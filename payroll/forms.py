@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from roles.models import Department, Employee
 from shop_ops.widgets import MonthSelect
 
-from .choices import AdjustmentKind, ComponentKind
+from .choices import AdjustmentKind, ComponentKind, WithholdingOption
 from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
@@ -151,6 +151,15 @@ class TaxOpeningBalanceForm(InstanceForm):
     special_deductions = money_field(_("Cumulative special deductions (insurance, housing fund)"))
     additional_deductions = money_field(_("Cumulative special additional deductions"))
     tax_withheld = money_field(_("Tax withheld"))
+    withholding_option = forms.ChoiceField(
+        label=_("Basic deduction"),
+        choices=WithholdingOption.choices,
+        initial=WithholdingOption.STANDARD,
+        help_text=_(
+            "2020 No. 13: the first wage income of the year (e.g. a graduate's first job). 2020 No. 19: employed "
+            "here every month of last year with wages of at most 60,000. The employee confirms they qualify."
+        ),
+    )
 
     not_from_instance = ("entered_by",)
 
@@ -159,3 +168,6 @@ class TaxOpeningBalanceForm(InstanceForm):
         if self.instance is not None:  # an edit replaces this employee's year: who and which year stay
             for name in ("employee", "year"):
                 self.fields[name].disabled = True
+        else:  # most people have nothing from before ShopOps: only the option to choose
+            for name in ("income", "special_deductions", "additional_deductions", "tax_withheld"):
+                self.fields[name].initial = Decimal("0.00")

@@ -18,7 +18,15 @@ from roles.models import Department, Employee, Role
 from shop_ops.encryption import EncryptedCharField
 from shop_ops.i18n import in_language_text
 
-from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus, SystemLine
+from .choices import (
+    LOCKED_STATUSES,
+    AdjustmentKind,
+    ComponentKind,
+    ExportStatus,
+    RunStatus,
+    SystemLine,
+    WithholdingOption,
+)
 from .money import MAX_INPUT_AMOUNT, MONEY
 
 RATE = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -477,8 +485,8 @@ class Adjustment(models.Model):
 
 
 class TaxOpeningBalance(models.Model):
-    """Year-to-date figures from before ShopOps ran an employee's payroll this year (adopting it mid-year), so the
-    cumulative withholding starts from the right totals."""
+    """An employee's tax year: figures from before ShopOps ran their payroll this year (adopting it mid-year), so the
+    cumulative withholding starts from the right totals, and the withholding option finance chose for the year."""
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
     year = models.PositiveSmallIntegerField(_("tax year"))
@@ -486,6 +494,15 @@ class TaxOpeningBalance(models.Model):
     special_deductions = models.DecimalField(_("cumulative special deductions (insurance, fund)"), **MONEY)
     additional_deductions = models.DecimalField(_("cumulative special additional deductions"), **MONEY)
     tax_withheld = models.DecimalField(_("tax withheld"), **MONEY)
+    withholding_option = models.CharField(
+        _("basic deduction"),
+        max_length=20,
+        choices=WithholdingOption.choices,
+        default=WithholdingOption.STANDARD,
+        help_text=_(
+            "How the cumulative basic deduction counts this year: ask the employee, who confirms they qualify."
+        ),
+    )
     entered_by = _by(_("entered by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -3,11 +3,21 @@
 Each month the employer works on the year to date:
 
     cumulative taxable = cumulative income
-                         - 5,000 x months employed this year (counted from the hire month for mid-year hires)
+                         - the cumulative basic deduction (below)
                          - cumulative special deductions (social insurance and housing fund, employee part)
                          - cumulative special additional deductions (专项附加扣除)
     cumulative tax     = cumulative taxable x rate - quick deduction        (the annual table below)
     this month's tax   = cumulative tax - tax already withheld this year    (never below zero)
+
+The cumulative basic deduction (累计减除费用), by the withholding option finance sets for the employee and year
+(`WithholdingOption`, on the year's tax figures):
+
+    standard       5,000 x months employed this year (counted from the hire month for mid-year hires)
+    first_income   5,000 x the month's number: the first wage income of the year, e.g. a graduate hired in July
+                   deducts 35,000 in July (国家税务总局公告2020年第13号)
+    low_income     60,000 from January: with the same employer every month of last year, withheld there, and last
+                   year's wages at most 60,000; no tax until the year's income passes 60,000, then the usual table
+                   (国家税务总局公告2020年第19号)
 
 Amounts are rounded to the cent, half up (payroll.money.round_money). Each employer counts from the employee's
 first month with it: income from a previous employer in the same year is not included (it is settled in the annual
@@ -23,6 +33,9 @@ from decimal import Decimal
 from .money import ZERO, round_money
 
 BASIC_DEDUCTION_PER_MONTH = Decimal("5000.00")
+# 国家税务总局公告2020年第19号: the year's basic deduction from January for last year's low earners.
+LOW_INCOME_BASIC_DEDUCTION = Decimal("60000.00")
+LOW_INCOME_LAST_YEAR_LIMIT = Decimal("60000.00")
 
 # (upper bound of cumulative taxable income, rate, quick deduction); None = no upper bound.
 ANNUAL_BRACKETS: tuple[tuple[Decimal | None, Decimal, Decimal], ...] = (
@@ -58,6 +71,19 @@ def months_employed(*, hire_date: datetime.date, month: datetime.date) -> int:
         return 0
     first = hire_date.month if hire_date.year == month.year else 1
     return month.month - first + 1
+
+
+def basic_deduction(*, option: str, months_employed: int, tax_month: int) -> Decimal:
+    """The cumulative basic deduction for the `tax_month`-th month of the year (see the module's table)."""
+    from .choices import WithholdingOption
+
+    if option == WithholdingOption.FIRST_INCOME:
+        return BASIC_DEDUCTION_PER_MONTH * tax_month
+    if option == WithholdingOption.LOW_INCOME:
+        return LOW_INCOME_BASIC_DEDUCTION
+    if option != WithholdingOption.STANDARD:
+        raise ValueError(f"unknown withholding option {option!r}")
+    return BASIC_DEDUCTION_PER_MONTH * max(months_employed, 1)
 
 
 @dataclass(frozen=True)
@@ -100,10 +126,13 @@ class Withholding:
 TAX_FORMULA = "max(ytd_tax - tax_withheld_before, 0)"
 
 
-def withhold(*, prior: YearToDate, income: Decimal, special: Decimal, additional: Decimal, months: int) -> Withholding:
-    """This month's withholding given the earlier months of the year and this month's figures."""
+def withhold(
+    *, prior: YearToDate, income: Decimal, special: Decimal, additional: Decimal, basic: Decimal
+) -> Withholding:
+    """This month's withholding given the earlier months of the year, this month's figures and the cumulative basic
+    deduction (`basic_deduction`)."""
     ytd_income = prior.income + income
-    ytd_basic = BASIC_DEDUCTION_PER_MONTH * max(months, 1)
+    ytd_basic = basic
     ytd_special = prior.special + special
     ytd_additional = prior.additional + additional
     ytd_taxable = round_money(max(ytd_income - ytd_basic - ytd_special - ytd_additional, ZERO))

@@ -363,6 +363,7 @@ class TaxOpeningBalanceSerializer(serializers.ModelSerializer):
             "special_deductions",
             "additional_deductions",
             "tax_withheld",
+            "withholding_option",
             "entered_by",
             "updated_at",
         ]

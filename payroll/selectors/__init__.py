@@ -12,6 +12,7 @@ from .exports import current_exports, downloadable_export, exports_waiting_for_q
 from .fingerprints import InputChangesView, month_inputs_fingerprint, run_input_changes
 from .months import due_month, next_month, unapproved_earlier_month
 from .payslips import (
+    basic_deduction_rule,
     count_outside_pay_grade,
     explain_line,
     outside_pay_grade,
@@ -29,6 +30,7 @@ __all__ = [
     "VISIBLE_RUN_STATUSES",
     "DepartmentTotal",
     "InputChangesView",
+    "basic_deduction_rule",
     "count_outside_pay_grade",
     "current_exports",
     "downloadable_export",

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 from shop_ops.numbers import format_money
 from shop_ops.prepared import PreparedQuery
 
-from ..choices import LOCKED_STATUSES
+from ..choices import LOCKED_STATUSES, WithholdingOption
 from ..formula import FormulaError, format_value, parse
 from ..models import Adjustment, Attendance, PayProfile, PayrollRun, Payslip, PayslipLine, TaxOpeningBalance
 from ..permissions import can_view_all_payslips
@@ -85,9 +85,26 @@ def search_payslips(*, queryset: QuerySet[Payslip], text: str) -> QuerySet[Paysl
     )
 
 
+def basic_deduction_rule(tax_line: PayslipLine | None) -> str:
+    """How the tax line's cumulative basic deduction was counted, in words (payslips computed before the options
+    existed counted it the standard way)."""
+    option = (tax_line.inputs or {}).get("withholding_option") if tax_line else None
+    if option not in WithholdingOption.values:
+        option = WithholdingOption.STANDARD
+    return str(WithholdingOption(option).label)
+
+
+def _is_number(text) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+
+
 def explain_line(line: PayslipLine) -> str:
     """'0.08 x 123,456.00 = 9,876.48' (with a times sign): the formula with its inputs, then the amount."""
-    values = {name: Decimal(value) for name, value in (line.inputs or {}).items()}
+    # Inputs are numbers as text; a word among them (the tax line's withholding option) is no value of the formula.
+    values = {name: Decimal(value) for name, value in (line.inputs or {}).items() if _is_number(value)}
     try:
         formula = parse(line.formula, names=values)
         rendered = formula.render(values)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,10 +16,19 @@ from roles.models import Department, Employee
 from roles.services import check_not_own_pay
 from shop_ops.numbers import format_money
 
-from ..choices import LOCKED_STATUSES
+from .. import tax
+from ..choices import LOCKED_STATUSES, WithholdingOption
 from ..exceptions import PayrollConflict, PayrollError
-from ..models import INSURANCE_RATE_FIELDS, InsurancePolicy, PayProfile, PayrollRun, ProfitPoolRule, TaxOpeningBalance
-from ..money import MAX_INPUT_AMOUNT
+from ..models import (
+    INSURANCE_RATE_FIELDS,
+    InsurancePolicy,
+    PayProfile,
+    PayrollRun,
+    Payslip,
+    ProfitPoolRule,
+    TaxOpeningBalance,
+)
+from ..money import MAX_INPUT_AMOUNT, ZERO
 from .inputs import _bounded
 
 logger = logging.getLogger(__name__)
@@ -90,6 +101,52 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
 
 
 @transaction.atomic
+def _check_withholding_option(*, employee: Employee, year: int, option: str, income: Decimal) -> None:
+    """Refuse an option the shop's own records contradict (the employee confirms the rest to finance)."""
+    if option not in WithholdingOption.values:
+        raise PayrollError(_("Choose one of the basic deduction options."), field="withholding_option")
+    if option == WithholdingOption.FIRST_INCOME and income > 0:
+        raise PayrollError(
+            _(
+                "The first-wage-income option (2020 No. 13) is for a person with no wage income earlier this year, "
+                "but an income of %(income)s is entered for before ShopOps."
+            )
+            % {"income": format_money(income)},
+            field="withholding_option",
+        )
+    if option != WithholdingOption.LOW_INCOME:
+        return
+    last_year = datetime.date(year - 1, 1, 1)
+    if employee.hire_date > last_year:
+        raise PayrollError(
+            _(
+                "The 60,000 option (2020 No. 19) is for a person employed here every month of last year; "
+                "%(employee)s was hired on %(date)s."
+            )
+            % {"employee": employee, "date": employee.hire_date.isoformat()},
+            field="withholding_option",
+        )
+    paid = (
+        Payslip.objects.filter(employee=employee, run__month__year=year - 1, run__status__in=LOCKED_STATUSES).aggregate(
+            total=Sum("taxable_income")
+        )["total"]
+        or ZERO
+    )
+    before = (
+        TaxOpeningBalance.objects.filter(employee=employee, year=year - 1).values_list("income", flat=True).first()
+        or ZERO
+    )
+    if paid + before > tax.LOW_INCOME_LAST_YEAR_LIMIT:
+        raise PayrollError(
+            _(
+                "The 60,000 option (2020 No. 19) is for a person whose wages last year were at most 60,000; "
+                "%(employee)s's wages recorded for %(year)s come to %(income)s."
+            )
+            % {"employee": employee, "year": year - 1, "income": format_money(paid + before)},
+            field="withholding_option",
+        )
+
+
 def save_tax_opening_balance(
     *,
     employee: Employee,
@@ -99,10 +156,13 @@ def save_tax_opening_balance(
     additional_deductions: Decimal,
     tax_withheld: Decimal,
     user,
+    withholding_option: str = WithholdingOption.STANDARD,
 ) -> TaxOpeningBalance:
-    """An employee's year-to-date income, deductions and tax from before ShopOps ran their payroll this year
-    (adopting it mid-year), so the cumulative withholding continues from the right totals. Replaces an earlier
-    entry; refused once a month of that year was approved with ShopOps for them, and for one's own."""
+    """An employee's tax year: the year-to-date income, deductions and tax from before ShopOps ran their payroll this
+    year (adopting it mid-year), so the cumulative withholding continues from the right totals, and the withholding
+    option for the year (payroll.tax.basic_deduction), refused where the shop's own records show the employee does
+    not qualify. Replaces an earlier entry; refused once a month of that year was approved with ShopOps for them, and
+    for one's own."""
     check_not_own_pay(by=user, employee=employee, field="employee")
     if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
         raise PayrollError(_("The tax year must be this year or an earlier one."), field="year")
@@ -116,6 +176,7 @@ def save_tax_opening_balance(
         _bounded(value, field=name, maximum=MAX_YEAR_AMOUNT)
     if tax_withheld > income:
         raise PayrollError(_("The tax withheld cannot be more than the income."), field="tax_withheld")
+    _check_withholding_option(employee=employee, year=year, option=withholding_option, income=income)
     locked = PayrollRun.objects.filter(
         month__year=year, status__in=LOCKED_STATUSES, payslips__employee=employee
     ).order_by("month")
@@ -131,6 +192,7 @@ def save_tax_opening_balance(
     balance = balance or TaxOpeningBalance(employee=employee, year=year)
     for name, value in amounts.items():
         setattr(balance, name, value)
+    balance.withholding_option = withholding_option
     balance.entered_by = user if getattr(user, "is_authenticated", False) else None
     balance.full_clean()
     balance.save()

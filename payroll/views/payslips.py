@@ -65,6 +65,7 @@ class PayslipDetailView(RuleRequiredMixin, TemplateView):
             payslip=slip,
             lines=lines,
             tax=tax_line.inputs if tax_line else {},
+            basic_deduction_rule=selectors.basic_deduction_rule(tax_line),
             withheld=slip.deductions + slip.social_insurance + slip.housing_fund + slip.income_tax,
         )
         return context

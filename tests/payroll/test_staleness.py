@@ -503,7 +503,7 @@ def _play(actions, sales_employee, finance, world):
             except PayrollConflict:
                 assert model.status.get(month) == "approved"
                 continue
-            if old != D(level * 100000):
+            if (old or D(0)) != D(level * 100000):  # no figure yet reads as sales of 0: entering 0 changes nothing
                 model.touch(month)
         elif kind == "start":
             month = MONTHS[args[0]]

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from payroll.choices import WithholdingOption
 from payroll.money import round_money
-from payroll.tax import YearToDate, cumulative_tax, months_employed, withhold
+from payroll.tax import YearToDate, basic_deduction, cumulative_tax, months_employed, withhold
 
 D = Decimal
 
@@ -37,15 +38,14 @@ def test_months_employed_counts_from_the_hire_month_this_year():
     assert months_employed(hire_date=datetime.date(2026, 8, 1), month=datetime.date(2026, 7, 1)) == 0
 
 
-def _year(incomes, *, special="0", additional="0", hire_month=1):
+def _year(incomes, *, special="0", additional="0", hire_month=1, option=WithholdingOption.STANDARD):
     """Run withholding month by month; returns each month's tax."""
     prior = YearToDate()
     taxes = []
     for offset, income in enumerate(incomes):
         month = hire_month + offset
-        result = withhold(
-            prior=prior, income=D(income), special=D(special), additional=D(additional), months=month - hire_month + 1
-        )
+        basic = basic_deduction(option=option, months_employed=month - hire_month + 1, tax_month=month)
+        result = withhold(prior=prior, income=D(income), special=D(special), additional=D(additional), basic=basic)
         taxes.append(result.tax)
         prior = YearToDate(
             income=prior.income + D(income),
@@ -98,6 +98,43 @@ def test_rounding_is_half_up_to_the_cent():
     assert round_money(D("2.675")) == D("2.68")
     assert round_money(D("0.004999")) == D("0.00")
     # 3% of 12,345.67 = 370.3701 -> 370.37
-    assert withhold(prior=YearToDate(), income=D("17345.67"), special=D(0), additional=D(0), months=1).tax == D(
+    assert withhold(prior=YearToDate(), income=D("17345.67"), special=D(0), additional=D(0), basic=D(5000)).tax == D(
         "370.37"
     )
+
+
+# --- The withholding options (国家税务总局公告2020年第13号, 第19号) ------------------------------------------------
+
+
+def test_a_first_wage_income_deducts_5000_for_every_month_of_the_year_so_far():
+    """The announcement's example (解读 of 2020 No. 13): a graduate starts work in July; July's withholding deducts
+    35,000 (7 months x 5,000), not 5,000. Our figures on it: with 40,000 in July, (40,000 - 35,000) x 3% = 150.00
+    (standard: (40,000 - 5,000) x 3% = 1,050.00)."""
+    assert basic_deduction(option=WithholdingOption.FIRST_INCOME, months_employed=1, tax_month=7) == D("35000")
+    assert _year(["40000"], hire_month=7, option=WithholdingOption.FIRST_INCOME) == [D("150.00")]
+    assert _year(["40000"], hire_month=7) == [D("1050.00")]
+    # August: 80,000 - 40,000 = 40,000 taxable: 40,000 x 10% - 2,520 = 1,480 - 150 withheld = 1,330.00.
+    assert _year(["40000", "40000"], hire_month=7, option=WithholdingOption.FIRST_INCOME) == [
+        D("150.00"),
+        D("1330.00"),
+    ]
+
+
+def test_last_years_low_earner_pays_nothing_until_the_year_passes_60000_then_the_usual_table():
+    """2020 No. 19: from January the cumulative basic deduction is 60,000; no tax in the months the year's income
+    stays at or below 60,000, then tax on what passes it. 8,000 a month with 1,000 of insurance: January-August
+    64,000 - 60,000 - 8,000 < 0, nothing; September 72,000 - 60,000 - 9,000 = 3,000 x 3% = 90.00; October 80,000 -
+    60,000 - 10,000 = 10,000 x 3% = 300 - 90 = 210.00; each later month 8,000 - 1,000 = 7,000 more at 3% = 210.00."""
+    taxes = _year(["8000"] * 12, special="1000", option=WithholdingOption.LOW_INCOME)
+    assert taxes[:8] == [D("0.00")] * 8
+    assert taxes[8:] == [D("90.00"), D("210.00"), D("210.00"), D("210.00")]
+    # Standard: 8,000 - 1,000 - 5,000 = 2,000 a month at 3%, 60.00 every month. The year's tax is the same 720.00
+    # (12 x 5,000 = 60,000): the option moves it to the end of the year instead of withholding it month by month.
+    assert sum(taxes) == D("720.00")
+    assert _year(["8000"] * 12, special="1000") == [D("60.00")] * 12
+    assert basic_deduction(option=WithholdingOption.LOW_INCOME, months_employed=3, tax_month=3) == D("60000")
+
+
+def test_an_unknown_option_is_refused():
+    with pytest.raises(ValueError, match="unknown withholding option"):
+        basic_deduction(option="generous", months_employed=1, tax_month=1)

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from payroll import services
+from payroll.choices import WithholdingOption
 from payroll.exceptions import PayrollConflict, PayrollError
 from payroll.models import Payslip, TaxOpeningBalance
 from payroll.selectors import run_input_changes
@@ -75,6 +77,7 @@ def test_finance_enters_and_replaces_one_through_the_page(client_as, finance, ma
         "special_deductions": "4500.00",
         "additional_deductions": "6000.00",
         "tax_withheld": "300.00",
+        "withholding_option": "standard",
     }
     assert client.post(reverse("payroll:tax-opening-new"), form).status_code == 302
     balance = TaxOpeningBalance.objects.get()
@@ -109,3 +112,110 @@ def test_api_creates_or_replaces_and_409s_a_locked_year(api_as, finance, manager
     locked = api_as(finance).post("/api/payroll/tax-openings/", body, format="json")
     assert locked.status_code == 409
     assert TaxOpeningBalance.objects.get().income == D("2000.00")
+
+
+# --- The year's withholding option (2020 No. 13 and No. 19) --------------------------------------------------------
+
+ZERO_YEAR = {"income": D("0"), "tax_withheld": D("0"), **ZEROES}
+LOW = WithholdingOption.LOW_INCOME
+
+
+def _tax_line(run, employee):
+    return Payslip.objects.get(run=run, employee=employee).lines.get(code="income_tax")
+
+
+def test_a_first_wage_income_counts_the_basic_deduction_from_january(sales_employee, finance, client_as):
+    graduate = sales_employee(base="30000.00", hire_date=MONTH)  # hired in March, her first job
+    standard = _tax_line(run_month(), graduate)
+    assert standard.inputs["ytd_basic_deduction"] == "5000.00"
+    services.save_tax_opening_balance(
+        employee=graduate, year=2026, user=finance.user, withholding_option=WithholdingOption.FIRST_INCOME, **ZERO_YEAR
+    )
+    line = _tax_line(run_month(), graduate)
+    assert line.inputs["ytd_basic_deduction"] == "15000.00"  # 3 x 5,000
+    assert line.inputs["withholding_option"] == "first_income"
+    assert line.amount < standard.amount
+    slip = Payslip.objects.get(run__month=MONTH, employee=graduate)
+    with translation.override("zh-hans"):
+        page = client_as(finance).get(slip.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "15,000.00" in page and "首次取得工资" in page
+
+
+def test_the_option_is_refused_where_the_shops_records_contradict_it(sales_employee, finance):
+    employee = sales_employee(hire_date=datetime.date(2025, 6, 1))
+    with pytest.raises(PayrollError, match="no wage income earlier this year") as refused:
+        services.save_tax_opening_balance(
+            employee=employee,
+            year=2026,
+            user=finance.user,
+            withholding_option=WithholdingOption.FIRST_INCOME,
+            **{**ZERO_YEAR, "income": D("8000.00")},
+        )
+    assert refused.value.field == "withholding_option"
+    with pytest.raises(PayrollError, match="employed here every month of last year"):
+        services.save_tax_opening_balance(
+            employee=employee,
+            year=2026,
+            user=finance.user,
+            withholding_option=WithholdingOption.LOW_INCOME,
+            **ZERO_YEAR,
+        )
+    with pytest.raises(PayrollError, match="Choose one of"):
+        services.save_tax_opening_balance(
+            employee=employee, year=2026, user=finance.user, withholding_option="generous", **ZERO_YEAR
+        )
+    assert not TaxOpeningBalance.objects.exists()
+
+
+def test_last_years_low_earner_deducts_60000_from_january(sales_employee, finance):
+    employee = sales_employee(base="30000.00", hire_date=datetime.date(2024, 1, 1))
+    services.save_tax_opening_balance(
+        employee=employee, year=2026, user=finance.user, withholding_option=WithholdingOption.LOW_INCOME, **ZERO_YEAR
+    )
+    line = _tax_line(run_month(), employee)
+    assert line.inputs["ytd_basic_deduction"] == "60000.00"
+    assert line.amount == D("0.00")  # 30,000 less insurance stays under 60,000
+
+
+def test_last_years_wages_above_60000_refuse_the_low_earner_option(sales_employee, finance):
+    employee = sales_employee(base="30000.00", hire_date=datetime.date(2024, 1, 1))
+    # Last year's figures as the shop knows them: what it carried in plus its approved payslips (none here).
+    last_year = {**ZERO_YEAR, "income": D("60000.01")}
+    services.save_tax_opening_balance(employee=employee, year=2025, user=finance.user, **last_year)
+    with pytest.raises(PayrollError, match="at most 60,000") as refused:
+        services.save_tax_opening_balance(
+            employee=employee,
+            year=2026,
+            user=finance.user,
+            withholding_option=WithholdingOption.LOW_INCOME,
+            **ZERO_YEAR,
+        )
+    assert "2025" in refused.value.message
+
+
+def test_the_option_is_set_through_the_api_and_the_page_and_kept_in_the_history(
+    api_as, client_as, finance, sales_employee
+):
+    employee = sales_employee(hire_date=MONTH)
+    body = {"employee": employee.pk, "year": 2026, "income": "0", "special_deductions": "0"}
+    body |= {"additional_deductions": "0", "tax_withheld": "0", "withholding_option": "generous"}
+    refused = api_as(finance).post("/api/payroll/tax-openings/", body, format="json")
+    assert refused.status_code == 400 and "withholding_option" in refused.json()["errors"]
+    body["withholding_option"] = "first_income"
+    created = api_as(finance).post("/api/payroll/tax-openings/", body, format="json")
+    assert created.status_code == 201 and created.json()["withholding_option"] == "first_income"
+    balance = TaxOpeningBalance.objects.get()
+    form = client_as(finance).get(reverse("payroll:tax-opening-edit", args=[balance.pk])).content.decode()
+    assert 'name="withholding_option"' in form and "2020 No. 19" in form
+    page = client_as(finance).get(reverse("payroll:tax-opening-list"), {"year": "2026"}).content.decode()
+    assert "First wage income this year" in page
+    assert balance.history.first().withholding_option == "first_income"  # the audit keeps who chose what
+
+
+def test_changing_the_option_after_the_computation_makes_the_run_stale(sales_employee, finance):
+    employee = sales_employee(hire_date=MONTH)
+    run = run_month()
+    services.save_tax_opening_balance(
+        employee=employee, year=2026, user=finance.user, withholding_option=WithholdingOption.FIRST_INCOME, **ZERO_YEAR
+    )
+    assert "withholding_option" in run_input_changes(run=run).kinds

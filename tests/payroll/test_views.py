@@ -88,7 +88,9 @@ def test_payslip_page_explains_the_lines(client_as, finance, sales_employee, pay
     run_page = client_as(finance).get(reverse("payroll:run-detail", args=[run.label])).content.decode()
     assert f"by {finance.full_name}." in run_page and f"by {finance.user.username}." not in run_page
     # The tax table's amounts in the pages' money format (26,684.00), not 26684.00.
-    assert re.search(r"Basic deduction \(5,000 × months\)</th><td>15,000\.00</td>", page)
+    assert re.search(
+        r"Basic deduction <small[^>]*>Standard: 5,000 × months employed this year</small></th><td>15,000\.00</td>", page
+    )
 
 
 def test_finance_starts_a_run_from_the_page(client_as, finance, sales_employee, django_capture_on_commit_callbacks):
