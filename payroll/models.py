@@ -18,7 +18,15 @@ from roles.models import Department, Employee, Role
 from shop_ops.encryption import EncryptedCharField
 from shop_ops.i18n import in_language_text
 
-from .choices import LOCKED_STATUSES, AdjustmentKind, ComponentKind, ExportStatus, RunStatus, SystemLine
+from .choices import (
+    LOCKED_STATUSES,
+    AdjustmentKind,
+    ComponentKind,
+    ExportStatus,
+    InsuranceRounding,
+    RunStatus,
+    SystemLine,
+)
 from .money import MAX_INPUT_AMOUNT, MONEY
 
 RATE = {"max_digits": 6, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -70,6 +78,13 @@ class InsurancePolicy(models.Model):
     injury_employer = models.DecimalField(_("work injury, employer (工伤)"), **RATE)
     housing_fund_employee = models.DecimalField(_("housing fund, employee (公积金)"), **RATE)
     housing_fund_employer = models.DecimalField(_("housing fund, employer"), **RATE)
+    rounding = models.CharField(
+        _("rounding"),
+        max_length=10,
+        choices=InsuranceRounding.choices,
+        default=InsuranceRounding.CENT,
+        help_text=_("How each insurance and housing fund amount is rounded, each type on its own."),
+    )
     updated_by = _by(_("updated by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -104,6 +119,11 @@ class InsurancePolicy(models.Model):
                 )
                 for name in INSURANCE_RATE_FIELDS
             ],
+            models.CheckConstraint(
+                condition=Q(rounding__in=InsuranceRounding.values),
+                name="policy_rounding_valid",
+                violation_error_message=_("Not a valid rounding rule."),
+            ),
         ]
 
     def __str__(self) -> str:
