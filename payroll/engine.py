@@ -189,7 +189,7 @@ def policy_formulas(policy) -> PolicyFormulas:
         if not rate:
             continue  # a type the city does not levy (or not on this side): no line rather than a line of 0.00
         formula = parse(f"{bases[base]} * {format(rate.normalize(), 'f')}", names={"contribution_base"})
-        lines.append(ContributionLine(code=code, total=total, formula=formula))
+        lines.append(ContributionLine(code=str(code), total=total, formula=formula))  # plain text: fingerprinted
     return PolicyFormulas(lines=tuple(lines), rounding=policy.rounding)
 
 
