@@ -22,7 +22,15 @@ from .models import (
 
 @admin.register(InsurancePolicy)
 class InsurancePolicyAdmin(ViewOnlyAdmin):
-    list_display = ["city", "is_default", "si_base_floor", "si_base_ceiling", "pension_employee", "updated_at"]
+    list_display = [
+        "city",
+        "is_default",
+        "si_base_floor",
+        "si_base_ceiling",
+        "pension_employee",
+        "rounding",
+        "updated_at",
+    ]
     readonly_fields = ["updated_by", "updated_at"]
 
 

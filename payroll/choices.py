@@ -12,13 +12,24 @@ class ComponentKind(models.TextChoices):
 
 
 class SystemLine(models.TextChoices):
-    """Lines the payroll adds after the components; their rules live in code and in the insurance policy."""
+    """Lines the payroll adds after the components; their rules live in code and in the insurance policy.
+
+    Social insurance is one line per type, as the withholding return declares it (基本养老保险费, 基本医疗保险费,
+    失业保险费), each rounded on its own. SOCIAL_INSURANCE and EMPLOYER_SOCIAL_INSURANCE are the single lines of
+    payslips computed before that: no new payslip has them, old ones keep them (and their names)."""
 
     CORRECTION = "correction", _("Corrections of earlier months")
     SOCIAL_INSURANCE = "social_insurance", _("Social insurance, employee (社保个人)")
+    PENSION = "pension_insurance", _("Pension insurance, employee (养老个人)")
+    MEDICAL = "medical_insurance", _("Medical insurance, employee (医疗个人)")
+    UNEMPLOYMENT = "unemployment_insurance", _("Unemployment insurance, employee (失业个人)")
     HOUSING_FUND = "housing_fund", _("Housing fund, employee (公积金个人)")
     INCOME_TAX = "income_tax", _("Individual income tax (个税)")
     EMPLOYER_SOCIAL_INSURANCE = "employer_social_insurance", _("Social insurance, employer (社保单位)")
+    EMPLOYER_PENSION = "employer_pension_insurance", _("Pension insurance, employer (养老单位)")
+    EMPLOYER_MEDICAL = "employer_medical_insurance", _("Medical insurance incl. maternity, employer (医疗单位)")
+    EMPLOYER_UNEMPLOYMENT = "employer_unemployment_insurance", _("Unemployment insurance, employer (失业单位)")
+    EMPLOYER_INJURY = "employer_injury_insurance", _("Work injury insurance, employer (工伤单位)")
     EMPLOYER_HOUSING_FUND = "employer_housing_fund", _("Housing fund, employer (公积金单位)")
 
 
@@ -28,6 +39,14 @@ class WithholdingOption(models.TextChoices):
     STANDARD = "standard", _("Standard: 5,000 × months employed this year")
     FIRST_INCOME = "first_income", _("First wage income this year: 5,000 × the month's number (2020 No. 13)")
     LOW_INCOME = "low_income", _("Last year at most 60,000, all year with us: 60,000 from January (2020 No. 19)")
+
+
+class InsuranceRounding(models.TextChoices):
+    """How a city rounds each insurance and housing fund amount (each type on its own): most to the cent, some
+    (their social insurance bureau's rule) to the yuan. Both half up (四舍五入)."""
+
+    CENT = "cent", _("To the cent (0.01), half up")
+    YUAN = "yuan", _("To the yuan (1), half up")
 
 
 class AdjustmentKind(models.TextChoices):

@@ -3,6 +3,10 @@
 Order of a payslip: the structure's components in their order (each formula sees the variables and the rounded
 amounts of the components above it), then the system lines: corrections of earlier months, social insurance and
 housing fund (employee and employer parts, from the city's policy), and income tax by the cumulative method.
+
+Social insurance is one line per type (pension, medical, unemployment; the employer's also work injury), as the
+withholding return declares it, each rounded on its own by the policy's rule (to the cent or to the yuan, half up);
+the payslip's totals (`social_insurance`, `employer_social_insurance`) are the sums of those rounded lines.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from shop_ops.exceptions import ShopOpsError
 
 from . import tax
-from .choices import ComponentKind, SystemLine
+from .choices import ComponentKind, InsuranceRounding, SystemLine
 from .formula import Formula, FormulaError, format_value, is_identifier, parse
-from .money import MAX_INPUT_AMOUNT, ZERO, round_money
+from .money import CENT, MAX_INPUT_AMOUNT, YUAN, ZERO, round_money, round_to
 
 # The names a formula may use besides earlier components. Values come from payroll.calculation.
 VARIABLES: dict[str, str] = {
@@ -40,14 +44,38 @@ VARIABLES: dict[str, str] = {
 
 KINDS = tuple(ComponentKind.values)
 
+# The name stored with a system line (a page shows the line's label in its own language, see PayslipLine.label).
 SYSTEM_NAMES = {
     SystemLine.CORRECTION: "补发/补扣",
     SystemLine.SOCIAL_INSURANCE: "社保个人",
+    SystemLine.PENSION: "养老保险个人",
+    SystemLine.MEDICAL: "医疗保险个人",
+    SystemLine.UNEMPLOYMENT: "失业保险个人",
     SystemLine.HOUSING_FUND: "公积金个人",
     SystemLine.INCOME_TAX: "个人所得税",
     SystemLine.EMPLOYER_SOCIAL_INSURANCE: "社保单位",
+    SystemLine.EMPLOYER_PENSION: "养老保险单位",
+    SystemLine.EMPLOYER_MEDICAL: "医疗保险单位",
+    SystemLine.EMPLOYER_UNEMPLOYMENT: "失业保险单位",
+    SystemLine.EMPLOYER_INJURY: "工伤保险单位",
     SystemLine.EMPLOYER_HOUSING_FUND: "公积金单位",
 }
+
+# The insurance and fund lines of a payslip in their order: (line code, the policy's rate, the base it applies to
+# ("si" social insurance, "hf" housing fund), the payslip total it adds to).
+CONTRIBUTIONS = (
+    (SystemLine.PENSION, "pension_employee", "si", "social_insurance"),
+    (SystemLine.MEDICAL, "medical_employee", "si", "social_insurance"),
+    (SystemLine.UNEMPLOYMENT, "unemployment_employee", "si", "social_insurance"),
+    (SystemLine.HOUSING_FUND, "housing_fund_employee", "hf", "housing_fund"),
+    (SystemLine.EMPLOYER_PENSION, "pension_employer", "si", "employer_social_insurance"),
+    (SystemLine.EMPLOYER_MEDICAL, "medical_employer", "si", "employer_social_insurance"),
+    (SystemLine.EMPLOYER_UNEMPLOYMENT, "unemployment_employer", "si", "employer_social_insurance"),
+    (SystemLine.EMPLOYER_INJURY, "injury_employer", "si", "employer_social_insurance"),
+    (SystemLine.EMPLOYER_HOUSING_FUND, "housing_fund_employer", "hf", "employer_housing_fund"),
+)
+CONTRIBUTION_TOTALS = ("social_insurance", "housing_fund", "employer_social_insurance", "employer_housing_fund")
+ROUNDING_UNITS = {InsuranceRounding.CENT: CENT, InsuranceRounding.YUAN: YUAN}
 
 
 class ComponentError(ShopOpsError):
@@ -125,41 +153,44 @@ def compile_components(specs: Iterable[ComponentSpec]) -> list[CompiledComponent
     return compiled
 
 
-def _rates(*rates: Decimal) -> str:
-    used = [format(rate.normalize(), "f") for rate in rates if rate]
-    if not used:
-        return "0"
-    return used[0] if len(used) == 1 else f"({' + '.join(used)})"
+@dataclass(frozen=True)
+class ContributionLine:
+    """One insurance or housing fund line of a payslip: base bounds × the policy's rate for that type."""
+
+    code: str
+    total: str  # the payslip total it adds to (one of CONTRIBUTION_TOTALS)
+    formula: Formula
+
+    @property
+    def kind(self) -> str:
+        return ComponentKind.EMPLOYER_COST if self.total.startswith("employer_") else ComponentKind.DEDUCTION
 
 
 @dataclass(frozen=True)
 class PolicyFormulas:
-    """The insurance policy's rules written as formulas, so a payslip explains them like any component."""
+    """The insurance policy's rules written as formulas, so a payslip explains them like any component: one line per
+    type whose rate is not 0, and the rule each line's amount is rounded by."""
 
-    social_insurance: Formula
-    housing_fund: Formula
-    employer_social_insurance: Formula
-    employer_housing_fund: Formula
+    lines: tuple[ContributionLine, ...]
+    rounding: str = InsuranceRounding.CENT
 
 
 def policy_formulas(policy) -> PolicyFormulas:
-    def base(floor, ceiling):
+    def bounds(floor, ceiling):
         return f"min(max(contribution_base, {format(floor, 'f')}), {format(ceiling, 'f')})"
 
-    def build(bounds, rates):
-        return parse(f"{bounds} * {_rates(*rates)}", names={"contribution_base"})
-
-    si = base(policy.si_base_floor, policy.si_base_ceiling)
-    hf = base(policy.hf_base_floor, policy.hf_base_ceiling)
-    return PolicyFormulas(
-        social_insurance=build(si, [policy.pension_employee, policy.medical_employee, policy.unemployment_employee]),
-        housing_fund=build(hf, [policy.housing_fund_employee]),
-        employer_social_insurance=build(
-            si,
-            [policy.pension_employer, policy.medical_employer, policy.unemployment_employer, policy.injury_employer],
-        ),
-        employer_housing_fund=build(hf, [policy.housing_fund_employer]),
-    )
+    bases = {
+        "si": bounds(policy.si_base_floor, policy.si_base_ceiling),
+        "hf": bounds(policy.hf_base_floor, policy.hf_base_ceiling),
+    }
+    lines = []
+    for code, rate_field, base, total in CONTRIBUTIONS:
+        rate = getattr(policy, rate_field)
+        if not rate:
+            continue  # a type the city does not levy (or not on this side): no line rather than a line of 0.00
+        formula = parse(f"{bases[base]} * {format(rate.normalize(), 'f')}", names={"contribution_base"})
+        lines.append(ContributionLine(code=str(code), total=total, formula=formula))  # plain text: fingerprinted
+    return PolicyFormulas(lines=tuple(lines), rounding=policy.rounding)
 
 
 @dataclass
@@ -309,29 +340,33 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
         sums[ComponentKind.EARNING] += month.corrections
 
     insurance_env = {"contribution_base": month.contribution_base}
-    contributions = {}
-    for code, kind in (
-        (SystemLine.SOCIAL_INSURANCE, ComponentKind.DEDUCTION),
-        (SystemLine.HOUSING_FUND, ComponentKind.DEDUCTION),
-        (SystemLine.EMPLOYER_SOCIAL_INSURANCE, ComponentKind.EMPLOYER_COST),
-        (SystemLine.EMPLOYER_HOUSING_FUND, ComponentKind.EMPLOYER_COST),
-    ):
-        formula = getattr(month.policy, code)
-        exact = _evaluate(formula, insurance_env, employee_id=month.employee_id, code=code)
-        contributions[code] = round_money(exact)
+    contributions = dict.fromkeys(CONTRIBUTION_TOTALS, ZERO)
+    unit = ROUNDING_UNITS[month.policy.rounding]
+    for contribution in month.policy.lines:
+        exact = _evaluate(contribution.formula, insurance_env, employee_id=month.employee_id, code=contribution.code)
+        amount = round_to(exact, unit)
+        contributions[contribution.total] += amount
         order += 1
         slip.lines.append(
-            _line(order, code, SYSTEM_NAMES[code], kind, formula, insurance_env, exact, contributions[code], True)
+            _line(
+                order,
+                contribution.code,
+                SYSTEM_NAMES[contribution.code],
+                contribution.kind,
+                contribution.formula,
+                insurance_env,
+                exact,
+                amount,
+                system=True,
+            )
         )
 
     slip.gross_pay = sums[ComponentKind.EARNING]
     slip.deductions = sums[ComponentKind.DEDUCTION]
     slip.benefits = sums[ComponentKind.BENEFIT]
     slip.employer_other = sums[ComponentKind.EMPLOYER_COST]
-    slip.social_insurance = contributions[SystemLine.SOCIAL_INSURANCE]
-    slip.housing_fund = contributions[SystemLine.HOUSING_FUND]
-    slip.employer_social_insurance = contributions[SystemLine.EMPLOYER_SOCIAL_INSURANCE]
-    slip.employer_housing_fund = contributions[SystemLine.EMPLOYER_HOUSING_FUND]
+    for total, amount in contributions.items():
+        setattr(slip, total, amount)
     slip.special_additional_deduction = month.special_additional_deduction
     slip.taxable_income = slip.gross_pay - slip.deductions
 

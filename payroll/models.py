@@ -23,6 +23,7 @@ from .choices import (
     AdjustmentKind,
     ComponentKind,
     ExportStatus,
+    InsuranceRounding,
     RunStatus,
     SystemLine,
     WithholdingOption,
@@ -78,6 +79,13 @@ class InsurancePolicy(models.Model):
     injury_employer = models.DecimalField(_("work injury, employer (工伤)"), **RATE)
     housing_fund_employee = models.DecimalField(_("housing fund, employee (公积金)"), **RATE)
     housing_fund_employer = models.DecimalField(_("housing fund, employer"), **RATE)
+    rounding = models.CharField(
+        _("rounding"),
+        max_length=10,
+        choices=InsuranceRounding.choices,
+        default=InsuranceRounding.CENT,
+        help_text=_("How each insurance and housing fund amount is rounded, each type on its own."),
+    )
     updated_by = _by(_("updated by"), "+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -112,6 +120,11 @@ class InsurancePolicy(models.Model):
                 )
                 for name in INSURANCE_RATE_FIELDS
             ],
+            models.CheckConstraint(
+                condition=Q(rounding__in=InsuranceRounding.values),
+                name="policy_rounding_valid",
+                violation_error_message=_("Not a valid rounding rule."),
+            ),
         ]
 
     def __str__(self) -> str:

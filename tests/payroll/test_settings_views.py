@@ -18,7 +18,12 @@ D = Decimal
 
 
 def policy_form(**changes):
-    data = {"city": "苏州", "is_default": "", **{name: str(value) for name, value in POLICY.items()}}
+    data = {
+        "city": "苏州",
+        "is_default": "",
+        "rounding": "cent",
+        **{name: str(value) for name, value in POLICY.items()},
+    }
     data.update(changes)
     return {name: value for name, value in data.items() if value != ""}
 

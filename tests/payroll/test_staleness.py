@@ -156,6 +156,12 @@ def _policy(employee, **_):
     services.save_insurance_policy(policy=policy, user=None, pension_employee=D("0.07"))
 
 
+def _rounding(employee, **_):
+    """Rounding each insurance line to the yuan changes no rate, but every amount: the run is stale all the same."""
+    policy = InsurancePolicy.objects.get()
+    services.save_insurance_policy(policy=policy, user=None, rounding="yuan")
+
+
 def _pool(employee, world, **_):
     services.save_pool_rule(department=world["department"], rate=D("0.30"), user=None)
 
@@ -201,6 +207,7 @@ CHANGES = {
     "attendance": (_attendance, {"days_worked", "working_days", "unpaid_leave_days"}),  # the entry replaces all three
     "structure": (_structure, {"placement", "components"}),
     "policy": (_policy, {"policy"}),
+    "rounding": (_rounding, {"policy"}),
     "pool": (_pool, set()),  # no gross profit: the pool is 0 either way, and figures read nothing else of it
     "tax_opening": (_tax_opening, {"prior"}),
     "pay_profile": (_pay_profile, {"base"}),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payroll', '0010_payslip_bank_account_at_approval'),
+        ('payroll', '0011_insurance_rounding'),
     ]
 
     operations = [
