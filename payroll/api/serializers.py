@@ -27,6 +27,8 @@ from ..selectors import (
     InputChangesView,
     explain_line,
     exports_waiting_for_queue,
+    line_in_words,
+    names_in_words,
     run_input_changes,
     run_waiting_for_queue,
 )
@@ -274,12 +276,38 @@ class StartRunSerializer(serializers.Serializer):
 
 
 class LineSerializer(serializers.ModelSerializer):
-    explanation = serializers.SerializerMethodField()
+    """A payslip line: `formula` and `inputs` as the payroll read them; `label`, `in_words` and `explanation` for
+    the person paid, in the request's language."""
+
+    label = serializers.CharField(read_only=True, help_text="The line's name in the request's language.")
+    in_words = serializers.SerializerMethodField(
+        help_text="The formula with each name in words of the request's language (月基本工资 × 出勤天数 ÷ 应出勤天数)."
+    )
+    explanation = serializers.SerializerMethodField(
+        help_text="The formula with its inputs' values, then the amount, e.g. 10,000.00 × 20 ÷ 22 = 9,090.91."
+    )
 
     class Meta:
         model = PayslipLine
-        fields = ["order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount", "explanation"]
+        fields = [
+            "order",
+            "code",
+            "name",
+            "label",
+            "kind",
+            "is_system",
+            "formula",
+            "inputs",
+            "exact",
+            "amount",
+            "in_words",
+            "explanation",
+        ]
         read_only_fields = fields
+
+    def get_in_words(self, line) -> str:
+        names = self.context.get("names_in_words")
+        return line_in_words(line, names if names is not None else names_in_words([line]))
 
     def get_explanation(self, line) -> str:
         return explain_line(line)
@@ -317,11 +345,17 @@ class PayslipSerializer(serializers.ModelSerializer):
 
 
 class PayslipDetailSerializer(PayslipSerializer):
-    lines = LineSerializer(many=True, read_only=True)
+    lines = serializers.SerializerMethodField()
 
     class Meta(PayslipSerializer.Meta):
         fields = [*PayslipSerializer.Meta.fields, "lines"]
         read_only_fields = fields
+
+    @extend_schema_field(LineSerializer(many=True))
+    def get_lines(self, slip) -> list:
+        lines = list(slip.lines.all())
+        context = {**self.context, "names_in_words": names_in_words(lines)}
+        return LineSerializer(lines, many=True, context=context).data
 
 
 class InsurancePolicySerializer(serializers.ModelSerializer):

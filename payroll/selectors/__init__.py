@@ -14,6 +14,8 @@ from .months import due_month, next_month, unapproved_earlier_month
 from .payslips import (
     count_outside_pay_grade,
     explain_line,
+    line_in_words,
+    names_in_words,
     outside_pay_grade,
     own_inputs_in_run,
     payslip_for_page,
@@ -36,7 +38,9 @@ __all__ = [
     "explain_line",
     "exports_waiting_for_queue",
     "finance_waiting",
+    "line_in_words",
     "month_inputs_fingerprint",
+    "names_in_words",
     "next_month",
     "outside_pay_grade",
     "own_inputs_in_run",
