@@ -194,6 +194,8 @@ class LossReportSerializer(serializers.ModelSerializer):
     lines = LossReportLineSerializer(many=True, read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
     reviewed_by_name = PersonNameField(source="reviewed_by")
+    rechecked_by = serializers.CharField(source="rechecked_by.username", read_only=True, default=None, allow_null=True)
+    rechecked_by_name = PersonNameField(source="rechecked_by")
 
     class Meta:
         model = LossReport
@@ -210,6 +212,10 @@ class LossReportSerializer(serializers.ModelSerializer):
             "reviewed_by_name",
             "reviewed_at",
             "review_note",
+            "rechecked_by",
+            "rechecked_by_name",
+            "rechecked_at",
+            "recheck_note",
             "lines",
         ]
 

@@ -228,7 +228,9 @@ class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class LossReportViewSet(viewsets.ReadOnlyModelViewSet):
     """报损单. Read: Warehouse, Manager, Finance. Approve/reject: Finance."""
 
-    queryset = with_names(LossReport.objects.prefetch_related("lines__sku", "lines__location"), "reviewed_by")
+    queryset = with_names(
+        LossReport.objects.prefetch_related("lines__sku", "lines__location"), "reviewed_by", "rechecked_by"
+    )
     serializer_class = s.LossReportSerializer
     permission_classes = [ReviewLossReports]
     ordering = ["-created_at"]

@@ -60,6 +60,9 @@ def test_staff_read_their_payslip_in_chinese_words(client_as, staff, own_payslip
     for raw in RAW:
         assert raw not in page, raw
     assert "Base pay" not in page and 'data-testid="formula"' not in page
+    from ..test_chinese_pages import english_on, translated_english, visible_text
+
+    assert english_on(visible_text(page), translated_english()) == []
 
 
 def test_staff_read_their_payslip_in_english_words(client_as, staff, own_payslip):
