@@ -110,6 +110,32 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class RecheckForm(forms.Form):
+    """A rejected loss report rechecked: each line's difference after the recount, prefilled with the report's
+    (counted minus system: -3 short, +2 over, 0 none after all), and a note of what was checked."""
+
+    note = forms.CharField(
+        label=_("What you rechecked and found"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what you rechecked and what you found.")},
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.sku.code} {line.sku.name} · {line.location.code}",
+                initial=line.quantity if line.surplus else -line.quantity,
+                min_value=-1_000_000,
+                max_value=1_000_000,
+            )
+
+    def differences(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data[f"line_{line.pk}"] for line in self.lines}
+
+
 class PurchaseRequestForm(forms.Form):
     sku = SkuCodeField()
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)

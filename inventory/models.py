@@ -326,6 +326,12 @@ class LossReport(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("finance note"), max_length=500, blank=True)
+    # A rejected report comes back to finance after the warehouse rechecked the goods (see resubmit_loss_report).
+    rechecked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("rechecked by")
+    )
+    rechecked_at = models.DateTimeField(_("rechecked at"), null=True, blank=True)
+    recheck_note = models.CharField(_("warehouse note"), max_length=500, blank=True)
     history = HistoricalRecords()
 
     class Meta:

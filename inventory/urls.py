@@ -37,6 +37,7 @@ urlpatterns = [
     path("loss-reports/", views.LossReportListView.as_view(), name="loss-report-list"),
     path("loss-reports/<id:pk>/", views.LossReportDetailView.as_view(), name="loss-report-detail"),
     path("loss-reports/<id:pk>/review/", views.LossReportReviewView.as_view(), name="loss-report-review"),
+    path("loss-reports/<id:pk>/recheck/", views.LossReportRecheckView.as_view(), name="loss-report-recheck"),
     path("summary/", views.SummaryView.as_view(), name="summary"),
     path("summary/export/", views.SummaryExportView.as_view(), name="summary-export"),
     path("purchase-requests/", views.PurchaseRequestListView.as_view(), name="purchase-request-list"),

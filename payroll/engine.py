@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shop_ops.exceptions import ShopOpsError
 
@@ -43,6 +44,30 @@ VARIABLES: dict[str, str] = {
 }
 
 KINDS = tuple(ComponentKind.values)
+
+# What a payslip calls each name a formula may read, in a few words ("出勤天数"): the formulas read to the person paid
+# in their language, never days_worked. Components are called by their own names.
+_WORDS = "a name in a payslip's formula"
+NAMES_IN_WORDS: dict[str, str] = {
+    "base": pgettext_lazy(_WORDS, "Monthly base salary"),
+    "working_days": pgettext_lazy(_WORDS, "Working days"),
+    "days_worked": pgettext_lazy(_WORDS, "Days worked"),
+    "unpaid_leave_days": pgettext_lazy(_WORDS, "Unpaid leave days"),
+    "bonus": pgettext_lazy(_WORDS, "Bonuses"),
+    "penalty": pgettext_lazy(_WORDS, "Penalties"),
+    "completion_rate": pgettext_lazy(_WORDS, "Checklist completion rate"),
+    "sales": pgettext_lazy(_WORDS, "Company sales"),
+    "gross_profit": pgettext_lazy(_WORDS, "Company gross profit"),
+    "team_sales": pgettext_lazy(_WORDS, "Department sales"),
+    "team_gross_profit": pgettext_lazy(_WORDS, "Department gross profit"),
+    "profit_pool": pgettext_lazy(_WORDS, "Profit pool"),
+    "pool_headcount": pgettext_lazy(_WORDS, "People sharing the pool"),
+    # The payroll rules' own lines read these.
+    "corrections": pgettext_lazy(_WORDS, "Corrections of earlier months"),
+    "contribution_base": pgettext_lazy(_WORDS, "Contribution base"),
+    "ytd_tax": pgettext_lazy(_WORDS, "Cumulative tax"),
+    "tax_withheld_before": pgettext_lazy(_WORDS, "Tax withheld in earlier months"),
+}
 
 # The name stored with a system line (a page shows the line's label in its own language, see PayslipLine.label).
 SYSTEM_NAMES = {

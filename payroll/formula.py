@@ -325,6 +325,88 @@ def format_value(value, *, grouped: bool = True) -> str:
     return f"{value:{comma}.{min(max(2, -exponent), 10)}f}"
 
 
+# --- In words --------------------------------------------------------------------------------------------------
+# A payslip reads a formula to the person paid: each name as the page calls it ("底薪 × 出勤天数 ÷ 应出勤天数"), or
+# each name as its value, and the functions as phrases of the page's language, never min(), if() or "and".
+
+
+def in_words(node: Node, texts: Mapping[str, str]) -> str:
+    """`node` read aloud: each name as `texts[name]` (a name without a text as it is written), the operators as
+    signs, the functions and logic as phrases of the active language."""
+    from django.utils.translation import gettext
+
+    return _words(node, texts, gettext, top=True)
+
+
+def _words(node: Node, texts: Mapping[str, str], gettext, top: bool = False) -> str:
+    if isinstance(node, Number):
+        return format_value(node.value)  # 20,000.00 as the page shows money, not 20000.00
+    if isinstance(node, Name):
+        return str(texts.get(node.name, node.name))
+    if isinstance(node, Unary):
+        inner = _words_wrapped(node.operand, texts, gettext, PRECEDENCE["not" if node.op == "not" else "unary"])
+        return gettext("not %(condition)s") % {"condition": inner} if node.op == "not" else f"{node.op}{inner}"
+    if isinstance(node, Binary):
+        precedence = PRECEDENCE[node.op]
+        left = _words_wrapped(node.left, texts, gettext, precedence)
+        right = _words_wrapped(
+            node.right, texts, gettext, precedence + (1 if node.op in "-/" or precedence == 3 else 0)
+        )
+        if node.op in ("and", "or"):
+            sentence = gettext("%(left)s and %(right)s") if node.op == "and" else gettext("%(left)s or %(right)s")
+            return sentence % {"left": left, "right": right}
+        return f"{left} {_SYMBOLS.get(node.op, node.op)} {right}"
+    text = _call_in_words(node, texts, gettext)
+    return text if top else f"({text})"
+
+
+def _words_wrapped(node: Node, texts, gettext, minimum: float) -> str:
+    text = _words(node, texts, gettext)
+    if isinstance(node, Binary):
+        own = PRECEDENCE[node.op]
+    elif isinstance(node, Unary):
+        own = PRECEDENCE["not"] if node.op == "not" else PRECEDENCE["unary"]
+    else:
+        own = 9
+    return f"({text})" if own < minimum else text
+
+
+def _call_in_words(node: Call, texts, gettext) -> str:
+    from django.utils.translation import pgettext
+
+    args = [_words(arg, texts, gettext) for arg in node.args]
+    name, inner = node.function, node.args[0]
+    if (
+        name == "min"
+        and len(args) == 2
+        and isinstance(inner, Call)
+        and inner.function == "max"
+        and len(inner.args) == 2
+    ):
+        # min(max(x, low), high): x kept within low and high, as a contribution base is.
+        value, low = (_words(arg, texts, gettext) for arg in inner.args)
+        return gettext("%(value)s, kept between %(low)s and %(high)s") % {"value": value, "low": low, "high": args[1]}
+    if name in ("min", "max"):
+        listed = gettext("%(first)s and %(last)s") % {
+            "first": pgettext("between values listed", ", ").join(args[:-1]),
+            "last": args[-1],
+        }
+        phrase = gettext("the lower of %(values)s") if name == "min" else gettext("the higher of %(values)s")
+        return phrase % {"values": listed}
+    if name == "abs":
+        return gettext("%(value)s without its sign") % {"value": args[0]}
+    if name == "round":
+        if len(args) == 2:
+            return gettext("%(value)s rounded to %(places)s decimal places") % {"value": args[0], "places": args[1]}
+        return gettext("%(value)s rounded to a whole number") % {"value": args[0]}
+    condition, then, otherwise = args
+    return gettext("%(then)s if %(condition)s, otherwise %(otherwise)s") % {
+        "condition": condition,
+        "then": then,
+        "otherwise": otherwise,
+    }
+
+
 # --- Parsing ---------------------------------------------------------------------------------------------------
 
 
@@ -611,6 +693,11 @@ class Formula:
     def render(self, values: Env) -> str:
         """The formula with each name replaced by its value, such as '0.08 x 123,456.00' (with a times sign)."""
         return self.tree.render(values)
+
+    def in_words(self, texts: Mapping[str, str]) -> str:
+        """The formula read aloud in the active language, each name as `texts` gives it (its name on the page, or
+        its value): "底薪 × 出勤天数 ÷ 应出勤天数", "奖励 与 5000 中较小者" (see `in_words`)."""
+        return in_words(self.tree, texts)
 
 
 def parse(source: str, *, names: Iterable[str]) -> Formula:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -393,3 +394,20 @@ class QueueWaitFields(serializers.Serializer):
         from .jobs import QUEUE_UNAVAILABLE
 
         return str(QUEUE_UNAVAILABLE) if self.get_waiting_for_queue(job) else None
+
+
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True, "example": "王芳"})
+class PersonNameField(serializers.Field):
+    """Who did something, as people know them (|person: the employee's 姓名, the login only for a login with no
+    employee record), beside the login field API clients already read: `created_by_name =
+    PersonNameField(source="created_by")`. Select the login's employee along (roles.selectors.with_names)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "The person's name (姓名); null for nobody.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, user) -> str:
+        from .templatetags.shop_ops_format import person
+
+        return person(user)

@@ -9,12 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import LossReport, StockCount, StockMovement
-from payroll.models import Adjustment, PayrollRun, SalesFigure
+from payroll import services as payroll_services
+from payroll.choices import ComponentKind
+from payroll.engine import ComponentSpec
+from payroll.models import Adjustment, PayrollExport, PayrollRun, SalaryStructure, SalesFigure
 from roles.choices import AccessGroup
 from roles.models import DutyAssignment
 
 from .factories import DepartmentFactory, DutyFactory, EmployeeFactory, RoleFactory, UserFactory
 from .inventory.factories import LocationFactory, SkuFactory
+from .payroll.conftest import POLICY
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +108,86 @@ def _audit(users):
     return reverse("roles:audit")
 
 
+def _structure_versions(users):
+    structure = SalaryStructure.objects.first() or payroll_services.create_structure(
+        code="names", name="Names", role=RoleFactory()
+    )
+    for user in users:
+        payroll_services.save_structure_version(
+            structure=structure,
+            effective_from=_month_of(user),
+            components=[ComponentSpec("base_pay", "Base pay", ComponentKind.EARNING, "base")],
+            user=user,
+        )
+    return reverse("payroll:structure-detail", args=[structure.pk])
+
+
+def _insurance_policies(users):
+    for user in users:
+        payroll_services.save_insurance_policy(city=f"City {user.pk}", user=user, **POLICY)
+    return reverse("payroll:insurance-list")
+
+
+def _pool_rules(users):
+    for user in users:
+        payroll_services.save_pool_rule(department=DepartmentFactory(), rate=Decimal("0.40"), user=user)
+    return reverse("payroll:pool-rule-list")
+
+
+def _tax_openings(users):
+    for user in users:
+        payroll_services.save_tax_opening_balance(
+            employee=EmployeeFactory(),
+            year=timezone.localdate().year,
+            income=Decimal("1000.00"),
+            special_deductions=Decimal(0),
+            additional_deductions=Decimal(0),
+            tax_withheld=Decimal(0),
+            user=user,
+        )
+    return reverse("payroll:tax-opening-list")
+
+
+def _pay_profiles(users):
+    for user in users:
+        payroll_services.save_pay_profile(employee=EmployeeFactory(), user=user, base_salary=Decimal("3000.00"))
+    return reverse("payroll:profile-list")
+
+
+def _exports(users):
+    """The run's page lists its current exports, each with who asked for it."""
+    run = PayrollRun.objects.filter(month=MONTH).first() or PayrollRun.objects.create(
+        month=MONTH, status="approved", attempt=1, approved_at=timezone.now(), approved_by=users[0]
+    )
+    for user in users:
+        PayrollExport.objects.create(
+            run=run,
+            attempt=1,
+            status="done",
+            file="payroll/exports/names.xlsx",
+            requested_by=user,
+            finished_at=timezone.now(),
+        )
+    return reverse("payroll:run-detail", args=[MONTH.strftime("%Y-%m")])
+
+
 @pytest.mark.parametrize(
-    "make", [_movements, _inputs, _runs, _assignments, _loss_reports, _audit], ids=lambda make: make.__name__
+    "make",
+    [
+        _movements,
+        _inputs,
+        _runs,
+        _assignments,
+        _loss_reports,
+        _audit,
+        _structure_versions,
+        _insurance_policies,
+        _pool_rules,
+        _tax_openings,
+        _pay_profiles,
+        _exports,
+    ],
+    ids=lambda make: make.__name__,
 )
 def test_pages_name_people_not_logins_in_a_fixed_number_of_queries(
     make, client_as, manager, django_assert_max_num_queries
@@ -180,3 +262,44 @@ def test_location_pickers_show_the_warehouse_by_name(client_as, warehouse):
         page = client.get(url).content.decode()
         assert f"杭州主仓 / {location.code}</option>" in page
         assert f"{location.warehouse.code} / " not in page
+
+
+def test_an_exports_progress_box_names_who_asked_for_it(client_as, finance):
+    (asker,) = _people(1)
+    _exports([asker])
+    box = client_as(finance).get(reverse("payroll:export-progress", args=[PayrollExport.objects.get().pk]))
+    assert "经手人1" in box.content.decode() and "login-1" not in box.content.decode()
+
+
+def test_a_login_without_an_employee_record_is_shown_by_the_name_on_the_login(client_as, finance):
+    admin = UserFactory(username="admin-login", first_name="Li", last_name="Ming", is_superuser=True)
+    _insurance_policies([admin])
+    page = client_as(finance).get(reverse("payroll:insurance-list")).content.decode()
+    assert "Li Ming" in page and "admin-login" not in page
+
+
+def test_the_api_gives_the_name_beside_the_login(api_as, finance, manager):
+    """API clients keep reading the login fields; a `…_name` field beside each gives what people are shown."""
+    (person,) = _people(1)
+    _structure_versions([person])
+    _tax_openings([person])
+    _exports([person])
+    _runs([person])
+    _loss_reports([person])
+    _movements([person])
+    finance.user.groups.add(*_groups(AccessGroup.WAREHOUSE, AccessGroup.MANAGER))
+    client = api_as(finance)
+    checks = [
+        ("/api/payroll/structures/", lambda body: body["results"][0]["versions"][0], "created_by"),
+        ("/api/payroll/tax-openings/", lambda body: body["results"][0], "entered_by"),
+        ("/api/payroll/exports/", lambda body: body["results"][0], "requested_by"),
+        ("/api/payroll/runs/", lambda body: next(r for r in body["results"] if r["started_by"]), "started_by"),
+        ("/api/inventory/loss-reports/", lambda body: body["results"][0], "reviewed_by"),
+        ("/api/inventory/movements/", lambda body: body["results"][0], "created_by"),
+    ]
+    for url, pick, field in checks:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content)
+        record = pick(response.json())
+        assert record[field] == "login-1", url
+        assert record[f"{field}_name"] == "经手人1", url

@@ -199,6 +199,9 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
         ]
     },
     "inventory:flagged-orders": (None, row(warehouse="ok", cs="ok")),
+    # Sending a rejected loss report back corrects stock: the warehouse supervisor's or a manager's, as closing a
+    # count is (the matrix's warehouse login is a packer).
+    "inventory:loss-report-recheck": ("loss_report", row()),
     # Warehouse API
     **{
         f"inventory-{name}": (key, API_STOCK_VIEW)

@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 from rest_framework import serializers
 
-from shop_ops.api import QueueWaitFields
+from shop_ops.api import PersonNameField, QueueWaitFields
 
 from ..choices import MANUAL_KINDS
 from ..models import (
@@ -71,6 +71,7 @@ class StockMovementSerializer(serializers.ModelSerializer):
     sku_code = serializers.CharField(source="sku.code", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    created_by_name = PersonNameField(source="created_by")
 
     class Meta:
         model = StockMovement
@@ -88,6 +89,7 @@ class StockMovementSerializer(serializers.ModelSerializer):
             "reference",
             "negative_override",
             "created_by",
+            "created_by_name",
             "occurred_at",
             "posted_at",
         ]
@@ -191,6 +193,9 @@ class LossReportLineSerializer(serializers.ModelSerializer):
 class LossReportSerializer(serializers.ModelSerializer):
     lines = LossReportLineSerializer(many=True, read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
+    reviewed_by_name = PersonNameField(source="reviewed_by")
+    rechecked_by = serializers.CharField(source="rechecked_by.username", read_only=True, default=None, allow_null=True)
+    rechecked_by_name = PersonNameField(source="rechecked_by")
 
     class Meta:
         model = LossReport
@@ -204,8 +209,13 @@ class LossReportSerializer(serializers.ModelSerializer):
             "surplus_value",
             "created_at",
             "reviewed_by",
+            "reviewed_by_name",
             "reviewed_at",
             "review_note",
+            "rechecked_by",
+            "rechecked_by_name",
+            "rechecked_at",
+            "recheck_note",
             "lines",
         ]
 

@@ -13,6 +13,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from roles.selectors import with_names
 from shop_ops import jobs
 
 from .. import selectors, services
@@ -227,7 +228,9 @@ class StockCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class LossReportViewSet(viewsets.ReadOnlyModelViewSet):
     """报损单. Read: Warehouse, Manager, Finance. Approve/reject: Finance."""
 
-    queryset = LossReport.objects.select_related("reviewed_by").prefetch_related("lines__sku", "lines__location")
+    queryset = with_names(
+        LossReport.objects.prefetch_related("lines__sku", "lines__location"), "reviewed_by", "rechecked_by"
+    )
     serializer_class = s.LossReportSerializer
     permission_classes = [ReviewLossReports]
     ordering = ["-created_at"]

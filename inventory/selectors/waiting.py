@@ -20,8 +20,8 @@ def _order_list(status: str) -> str:
 def warehouse_queue() -> list[WaitingRow]:
     """The warehouse's start page: orders at each step (check and print, pick, pack, ship) and those handed to
     customer service, open counts, purchase requests to order and ordered goods to receive; each with how many,
-    since when the oldest waits, and the page to deal with them. Rows with nothing waiting are left out. Three
-    queries."""
+    since when the oldest waits, and the page to deal with them; loss reports finance rejected, to recheck. Rows
+    with nothing waiting are left out. Four queries."""
     steps = {
         OrderStatus.NEW: (_("Orders to check and print"), _order_list(OrderStatus.NEW)),
         OrderStatus.PRINTED: (_("Orders to pick"), reverse("inventory:picking-list")),
@@ -57,6 +57,20 @@ def warehouse_queue() -> list[WaitingRow]:
         rows.append(
             WaitingRow(
                 "counts-open", _("Stock counts open"), counts["n"], reverse("inventory:count-list"), counts["since"]
+            )
+        )
+    rejected = LossReport.objects.filter(status=LossReportStatus.REJECTED).aggregate(
+        n=Count("id"), since=Min("reviewed_at")
+    )
+    if rejected["n"]:
+        rows.append(
+            WaitingRow(
+                "loss-reports-rejected",
+                _("Loss reports finance rejected"),
+                rejected["n"],
+                f"{reverse('inventory:loss-report-list')}?{urlencode({'status': LossReportStatus.REJECTED})}",
+                rejected["since"],
+                _("Read finance's reason, recount the goods and send each report back."),
             )
         )
     requests = {

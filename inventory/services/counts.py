@@ -324,13 +324,20 @@ def _write_loss_report(*, count: StockCount) -> None:
             for line in differences
         ]
         LossReportLine.objects.bulk_create(lines, batch_size=1000)
-        short = [line for line in lines if not line.surplus]
-        over = [line for line in lines if line.surplus]
-        report.total_quantity = sum(line.quantity for line in short)
-        report.total_value = to_cent(sum((line.value for line in short), start=to_cent(0)))
-        report.surplus_quantity = sum(line.quantity for line in over)
-        report.surplus_value = to_cent(sum((line.value for line in over), start=to_cent(0)))
-        report.save(update_fields=["total_quantity", "total_value", "surplus_quantity", "surplus_value"])
+        _set_totals(report, lines)
+        report.save(update_fields=TOTAL_FIELDS)
+
+
+TOTAL_FIELDS = ["total_quantity", "total_value", "surplus_quantity", "surplus_value"]
+
+
+def _set_totals(report: LossReport, lines) -> None:
+    short = [line for line in lines if not line.surplus]
+    over = [line for line in lines if line.surplus]
+    report.total_quantity = sum(line.quantity for line in short)
+    report.total_value = to_cent(sum((line.value for line in short), start=to_cent(0)))
+    report.surplus_quantity = sum(line.quantity for line in over)
+    report.surplus_value = to_cent(sum((line.value for line in over), start=to_cent(0)))
 
 
 @transaction.atomic
@@ -356,4 +363,91 @@ def review_loss_report(*, report: LossReport, approve: bool, user, note: str = "
     report.review_note = note
     report._history_user = user  # named explicitly: the API and tasks have no history middleware request
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    return report
+
+
+def recheck_refusal(*, report: LossReport) -> str | None:
+    """Why the warehouse cannot recheck this rejected report and send it back now (None: it can): a recheck corrects
+    stock at the count's locations, which must not overlap a count under way or a later closed count."""
+    count = report.count
+    later = StockCount.objects.filter(warehouse_id=count.warehouse_id, pk__gt=count.pk).exclude(
+        status=CountStatus.CANCELLED
+    )
+    under_way = later.filter(status__in=[CountStatus.OPEN, CountStatus.CLOSING]).order_by("pk").first()
+    if under_way is not None:
+        return _(
+            "The count of %(month)s is under way in this warehouse: close it first, then recheck this report (a "
+            "recheck corrects stock, which would upset that count's figures)."
+        ) % {"month": f"{under_way.period:%Y-%m}"}
+    closed = later.filter(status=CountStatus.CLOSED).order_by("-period").first()
+    if closed is not None:
+        return _(
+            "The count of %(month)s closed after this one and already corrected the stock; explain the difference "
+            "to finance on that count's loss report instead."
+        ) % {"month": f"{closed.period:%Y-%m}"}
+    return None
+
+
+@transaction.atomic
+def resubmit_loss_report(*, report: LossReport, differences: dict[int, int], note: str, user) -> LossReport:
+    """The warehouse's answer to a rejected 报损单: after recounting the goods, each line's corrected difference
+    (counted minus system: -3 is 3 units short, +2 two over, 0 none after all) and a note of what was checked. Where
+    a difference changed, a count correction posts the change so stock matches the recount; the report goes back to
+    finance, its totals from the corrected lines. The warehouse supervisor or a manager, as for closing the count."""
+    _check_may_close(user)
+    report = LossReport.objects.select_for_update().select_related("count").get(pk=report.pk)
+    if report.status != LossReportStatus.REJECTED:
+        raise InvalidTransition(
+            _("Only a rejected loss report is rechecked; this one is %(status)s.")
+            % {"status": report.get_status_display().lower()}
+        )
+    note = (note or "").strip()
+    if not note:
+        raise InventoryError(_("Say what you rechecked and what you found."), field="note")
+    if len(note) > 500:
+        raise InventoryError(_("The note is limited to 500 characters."), field="note")
+    refusal = recheck_refusal(report=report)
+    if refusal:
+        raise InventoryConflict(refusal)
+    lines = list(report.lines.select_related("sku").order_by("pk"))
+    unknown = set(differences) - {line.pk for line in lines}
+    if unknown:
+        raise InventoryError(_("Those lines are not on this loss report; reload the page."))
+    corrections, kept, dropped = [], [], []
+    reason = _("Loss report recheck %(month)s") % {"month": f"{report.count.period:%Y-%m}"}
+    for line in lines:
+        before = line.quantity if line.surplus else -line.quantity
+        after = differences.get(line.pk, before)
+        if not isinstance(after, int) or abs(after) > MAX_QUANTITY:
+            raise InventoryError(
+                _("A difference is a whole number of units up to %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
+            )
+        if after != before:
+            corrections.append(
+                MovementInput(
+                    line.sku_id,
+                    line.location_id,
+                    MovementKind.COUNT_CORRECTION,
+                    after - before,
+                    reason,
+                    f"COUNT-{report.count_id}",
+                )
+            )
+        if after == 0:
+            dropped.append(line.pk)
+            continue
+        line.surplus, line.quantity = after > 0, abs(after)
+        line.value = to_cent(line.unit_cost * line.quantity)
+        kept.append(line)
+    if corrections:
+        post_movements(movements=corrections, user=user)
+    LossReportLine.objects.filter(pk__in=dropped).delete()
+    LossReportLine.objects.bulk_update(kept, ["surplus", "quantity", "value"], batch_size=1000)
+    _set_totals(report, kept)
+    report.status = LossReportStatus.PENDING
+    report.rechecked_by = user
+    report.rechecked_at = timezone.now()
+    report.recheck_note = note
+    report._history_user = user
+    report.save(update_fields=[*TOTAL_FIELDS, "status", "rechecked_by", "rechecked_at", "recheck_note"])
     return report

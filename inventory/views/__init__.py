@@ -27,6 +27,7 @@ from .counts import (
     JobProgressView,
     LossReportDetailView,
     LossReportListView,
+    LossReportRecheckView,
     LossReportReviewView,
     WarehouseQueueView,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "LocationFormView",
     "LossReportDetailView",
     "LossReportListView",
+    "LossReportRecheckView",
     "LossReportReviewView",
     "MovementCreateView",
     "MovementListView",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from shop_ops.numbers import parse_whole_number
 
 from .. import selectors, services
 from ..choices import CountStatus, LossReportStatus
-from ..forms import OpenCountForm, RecordCountForm, ReviewForm
+from ..forms import OpenCountForm, RecheckForm, RecordCountForm, ReviewForm
 from ..models import InventoryJob, LossReport, StockCount, StockCountLine
 from ..permissions import can_close_counts, can_operate_stock, can_review_loss_reports, can_view_stock
 from .base import ActionView, ServiceForm, paginate
@@ -184,7 +185,8 @@ class LossReportDetailView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = get_object_or_404(
-            with_names(LossReport.objects.select_related("count__warehouse"), "reviewed_by"), pk=self.kwargs["pk"]
+            with_names(LossReport.objects.select_related("count__warehouse"), "reviewed_by", "rechecked_by"),
+            pk=self.kwargs["pk"],
         )
         page, query = paginate(self.request, report.lines.select_related("sku", "location"))
         context.update(
@@ -193,6 +195,10 @@ class LossReportDetailView(RuleRequiredMixin, TemplateView):
             query=query,
             can_review=can_review_loss_reports(self.request.user) and report.status == LossReportStatus.PENDING,
             form=kwargs.get("form") or ReviewForm(),
+            can_recheck=can_close_counts(self.request.user),
+            recheck_refusal=services.recheck_refusal(report=report)
+            if report.status == LossReportStatus.REJECTED
+            else None,
         )
         return context
 
@@ -222,3 +228,50 @@ class LossReportReviewView(ActionView):
         page = LossReportDetailView()
         page.setup(request, pk=report.pk)
         return page.render_to_response(page.get_context_data(form=form))
+
+
+class LossReportRecheckView(RuleRequiredMixin, TemplateView):
+    """Warehouse supervisor, Manager: a rejected loss report's lines prefilled, to correct after recounting the goods
+    and send back to finance with a note (resubmit_loss_report)."""
+
+    rule = staticmethod(can_close_counts)
+    template_name = "inventory/loss_report_recheck.html"
+
+    @cached_property
+    def report(self) -> LossReport:  # read after the rule let the user in
+        return get_object_or_404(
+            with_names(LossReport.objects.select_related("count__warehouse"), "reviewed_by"), pk=self.kwargs["pk"]
+        )
+
+    def lines(self):
+        return self.report.lines.select_related("sku", "location").order_by("sku__code", "location__code")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rejected = self.report.status == LossReportStatus.REJECTED
+        context.update(
+            report=self.report,
+            form=kwargs.get("form") or RecheckForm(lines=self.lines()),
+            # A report finance has not rejected (or already sent back) has nothing to recheck: the page says so.
+            refusal=services.recheck_refusal(report=self.report)
+            if rejected
+            else _("This loss report is not rejected: there is nothing to recheck."),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RecheckForm(request.POST, lines=self.lines())
+        if form.is_valid():
+            try:
+                services.resubmit_loss_report(
+                    report=self.report,
+                    differences=form.differences(),
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                )
+            except ShopOpsError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Rechecked: the loss report is back with finance."))
+                return redirect(self.report.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form))

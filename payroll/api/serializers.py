@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from roles.models import Department, Employee
 from shop_ops import jobs
-from shop_ops.api import QueueWaitFields
+from shop_ops.api import PersonNameField, QueueWaitFields
 
 from ..choices import AdjustmentKind, ComponentKind, ExportStatus, RunStatus
 from ..models import (
@@ -27,6 +27,8 @@ from ..selectors import (
     InputChangesView,
     explain_line,
     exports_waiting_for_queue,
+    line_in_words,
+    names_in_words,
     run_input_changes,
     run_waiting_for_queue,
 )
@@ -65,11 +67,12 @@ class VersionSerializer(serializers.ModelSerializer):
     effective_from = MonthField()
     components = ComponentSerializer(many=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    created_by_name = PersonNameField(source="created_by")
 
     class Meta:
         model = StructureVersion
-        fields = ["id", "effective_from", "note", "components", "created_by", "created_at"]
-        read_only_fields = ["id", "created_by", "created_at"]
+        fields = ["id", "effective_from", "note", "components", "created_by", "created_by_name", "created_at"]
+        read_only_fields = ["id", "created_by", "created_by_name", "created_at"]
 
 
 class StructureSerializer(serializers.ModelSerializer):
@@ -91,11 +94,12 @@ class SalesFigureSerializer(serializers.ModelSerializer):
     month = MonthField()
     department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
     entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+    entered_by_name = PersonNameField(source="entered_by")
 
     class Meta:
         model = SalesFigure
-        fields = ["id", "month", "department", "sales", "gross_profit", "entered_by", "updated_at"]
-        read_only_fields = ["id", "entered_by", "updated_at"]
+        fields = ["id", "month", "department", "sales", "gross_profit", "entered_by", "entered_by_name", "updated_at"]
+        read_only_fields = ["id", "entered_by", "entered_by_name", "updated_at"]
         validators = []  # the service replaces the month's figure of a department
 
 
@@ -106,6 +110,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
     employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
     entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+    entered_by_name = PersonNameField(source="entered_by")
 
     class Meta:
         model = Adjustment
@@ -119,9 +124,10 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "reason",
             "corrects_month",
             "entered_by",
+            "entered_by_name",
             "created_at",
         ]
-        read_only_fields = ["id", "entered_by", "created_at"]
+        read_only_fields = ["id", "entered_by", "entered_by_name", "created_at"]
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -161,8 +167,11 @@ class RunSerializer(serializers.ModelSerializer):
     month = MonthField()
     progress_percent = serializers.IntegerField(read_only=True)
     started_by = serializers.CharField(source="started_by.username", read_only=True, default=None, allow_null=True)
+    started_by_name = PersonNameField(source="started_by")
     approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None, allow_null=True)
+    approved_by_name = PersonNameField(source="approved_by")
     paid_by = serializers.CharField(source="paid_by.username", read_only=True, default=None, allow_null=True)
+    paid_by_name = PersonNameField(source="paid_by")
     waiting_for_queue = serializers.SerializerMethodField(
         help_text="True while the run's computation waits for the job queue (Redis was unreachable when it started)."
     )
@@ -181,11 +190,14 @@ class RunSerializer(serializers.ModelSerializer):
             "error_employee",
             "error_component",
             "started_by",
+            "started_by_name",
             "started_at",
             "finished_at",
             "approved_by",
+            "approved_by_name",
             "approved_at",
             "paid_by",
+            "paid_by_name",
             "paid_at",
             "waiting_for_queue",
             "queue_message",
@@ -225,6 +237,7 @@ class ExportSerializer(QueueWaitFields, serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     is_current = serializers.BooleanField(read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    requested_by_name = PersonNameField(source="requested_by")
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -241,6 +254,7 @@ class ExportSerializer(QueueWaitFields, serializers.ModelSerializer):
             "percent",
             "error",
             "requested_by",
+            "requested_by_name",
             "created_at",
             "finished_at",
             "download_url",
@@ -262,12 +276,38 @@ class StartRunSerializer(serializers.Serializer):
 
 
 class LineSerializer(serializers.ModelSerializer):
-    explanation = serializers.SerializerMethodField()
+    """A payslip line: `formula` and `inputs` as the payroll read them; `label`, `in_words` and `explanation` for
+    the person paid, in the request's language."""
+
+    label = serializers.CharField(read_only=True, help_text="The line's name in the request's language.")
+    in_words = serializers.SerializerMethodField(
+        help_text="The formula with each name in words of the request's language (月基本工资 × 出勤天数 ÷ 应出勤天数)."
+    )
+    explanation = serializers.SerializerMethodField(
+        help_text="The formula with its inputs' values, then the amount, e.g. 10,000.00 × 20 ÷ 22 = 9,090.91."
+    )
 
     class Meta:
         model = PayslipLine
-        fields = ["order", "code", "name", "kind", "is_system", "formula", "inputs", "exact", "amount", "explanation"]
+        fields = [
+            "order",
+            "code",
+            "name",
+            "label",
+            "kind",
+            "is_system",
+            "formula",
+            "inputs",
+            "exact",
+            "amount",
+            "in_words",
+            "explanation",
+        ]
         read_only_fields = fields
+
+    def get_in_words(self, line) -> str:
+        names = self.context.get("names_in_words")
+        return line_in_words(line, names if names is not None else names_in_words([line]))
 
     def get_explanation(self, line) -> str:
         return explain_line(line)
@@ -305,11 +345,17 @@ class PayslipSerializer(serializers.ModelSerializer):
 
 
 class PayslipDetailSerializer(PayslipSerializer):
-    lines = LineSerializer(many=True, read_only=True)
+    lines = serializers.SerializerMethodField()
 
     class Meta(PayslipSerializer.Meta):
         fields = [*PayslipSerializer.Meta.fields, "lines"]
         read_only_fields = fields
+
+    @extend_schema_field(LineSerializer(many=True))
+    def get_lines(self, slip) -> list:
+        lines = list(slip.lines.all())
+        context = {**self.context, "names_in_words": names_in_words(lines)}
+        return LineSerializer(lines, many=True, context=context).data
 
 
 class InsurancePolicySerializer(serializers.ModelSerializer):
@@ -352,6 +398,7 @@ class PoolRuleSerializer(serializers.ModelSerializer):
 class TaxOpeningBalanceSerializer(serializers.ModelSerializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
     entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+    entered_by_name = PersonNameField(source="entered_by")
 
     class Meta:
         model = TaxOpeningBalance
@@ -365,7 +412,8 @@ class TaxOpeningBalanceSerializer(serializers.ModelSerializer):
             "tax_withheld",
             "withholding_option",
             "entered_by",
+            "entered_by_name",
             "updated_at",
         ]
-        read_only_fields = ["id", "entered_by", "updated_at"]
+        read_only_fields = ["id", "entered_by", "entered_by_name", "updated_at"]
         validators = []

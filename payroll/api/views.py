@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -10,6 +11,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from roles.selectors import with_names
 
 from .. import selectors, services
 from ..engine import ComponentError, ComponentSpec
@@ -25,6 +28,7 @@ from ..models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    StructureVersion,
     TaxOpeningBalance,
 )
 from ..permissions import (
@@ -82,7 +86,7 @@ class StructureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Salary structures with their versions. Read: Manager, Finance. Write: Manager."""
 
     queryset = SalaryStructure.objects.select_related("role").prefetch_related(
-        "versions__components", "versions__created_by"
+        Prefetch("versions", queryset=with_names(StructureVersion.objects.all(), "created_by")), "versions__components"
     )
     serializer_class = StructureSerializer
     permission_classes = [rule(can_view_payroll_inputs, can_edit_structures)]
@@ -168,7 +172,7 @@ class ComponentViewSet(viewsets.ReadOnlyModelViewSet):
 class SalesFigureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Sales and gross profit per department and month. Read: Manager, Finance. Write: Finance (replaces)."""
 
-    queryset = SalesFigure.objects.select_related("department", "entered_by")
+    queryset = with_names(SalesFigure.objects.select_related("department"), "entered_by")
     serializer_class = SalesFigureSerializer
     permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
     filterset_class = SalesFigureFilterSet
@@ -181,7 +185,7 @@ class SalesFigureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 class AdjustmentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """Bonuses, penalties and corrections. Read: Manager, Finance. Write: Manager."""
 
-    queryset = Adjustment.objects.select_related("employee", "entered_by")
+    queryset = with_names(Adjustment.objects.select_related("employee"), "entered_by")
     serializer_class = AdjustmentSerializer
     permission_classes = [rule(can_view_payroll_inputs, can_enter_adjustments)]
     filterset_class = AdjustmentFilterSet
@@ -211,7 +215,7 @@ class AttendanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
     """Payroll runs. Read: Manager, Finance. Start, approve, mark paid, export: Finance."""
 
-    queryset = PayrollRun.objects.select_related("started_by", "approved_by", "paid_by")
+    queryset = with_names(PayrollRun.objects.all(), "started_by", "approved_by", "paid_by")
     serializer_class = RunSerializer
     permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
     filterset_class = RunFilterSet
@@ -257,7 +261,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
 class ExportViewSet(viewsets.ReadOnlyModelViewSet):
     """Excel exports of payroll runs with status and progress; `download/` gives a finished one's file. Finance."""
 
-    queryset = PayrollExport.objects.select_related("run", "requested_by")
+    queryset = with_names(PayrollExport.objects.select_related("run"), "requested_by")
     serializer_class = ExportSerializer
     permission_classes = [rule(can_run_payroll, can_run_payroll)]
     filterset_class = ExportFilterSet
@@ -355,7 +359,7 @@ class TaxOpeningBalanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     """Year-to-date tax figures from before ShopOps (adopting it mid-year). Read: Manager, Finance. Write (create
     or replace an employee's year): Finance; refused (409) once a month of that year was approved for them."""
 
-    queryset = TaxOpeningBalance.objects.select_related("employee", "entered_by")
+    queryset = with_names(TaxOpeningBalance.objects.select_related("employee"), "entered_by")
     serializer_class = TaxOpeningBalanceSerializer
     permission_classes = [rule(can_view_payroll_inputs, can_run_payroll)]
     filterset_class = TaxOpeningBalanceFilterSet

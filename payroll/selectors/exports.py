@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from roles.selectors import with_names
 from shop_ops import jobs
 
 from ..choices import ExportStatus
@@ -39,4 +40,4 @@ def downloadable_export(*, job: PayrollExport) -> PayrollExport:
 
 def current_exports(*, run: PayrollRun, limit: int = 5) -> list[PayrollExport]:
     """The latest exports of the run's current computation, for its page (older computations' files are stale)."""
-    return list(run.exports.filter(attempt=run.attempt).select_related("run", "requested_by")[:limit])
+    return list(with_names(run.exports.filter(attempt=run.attempt).select_related("run"), "requested_by")[:limit])

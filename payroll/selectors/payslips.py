@@ -10,6 +10,7 @@ from shop_ops.numbers import format_money
 from shop_ops.prepared import PreparedQuery
 
 from ..choices import LOCKED_STATUSES, WithholdingOption
+from ..engine import NAMES_IN_WORDS
 from ..formula import FormulaError, format_value, parse
 from ..models import Adjustment, Attendance, PayProfile, PayrollRun, Payslip, PayslipLine, TaxOpeningBalance
 from ..permissions import can_view_all_payslips
@@ -102,12 +103,13 @@ def _is_number(text) -> bool:
 
 
 def explain_line(line: PayslipLine) -> str:
-    """'0.08 x 123,456.00 = 9,876.48' (with a times sign): the formula with its inputs, then the amount."""
+    """'0.08 × 123,456.00 = 9,876.48': the formula read with its inputs' values (its functions as words of the
+    active language: "3,000 与 5,000 中较小者"), then the exact result where it was rounded, then the amount."""
     # Inputs are numbers as text; a word among them (the tax line's withholding option) is no value of the formula.
     values = {name: Decimal(value) for name, value in (line.inputs or {}).items() if _is_number(value)}
     try:
         formula = parse(line.formula, names=values)
-        rendered = formula.render(values)
+        rendered = formula.in_words({name: format_value(value) for name, value in values.items()})
     except (FormulaError, ArithmeticError):
         rendered = line.formula
     exact = Decimal(line.exact)
@@ -115,6 +117,22 @@ def explain_line(line: PayslipLine) -> str:
     if exact != line.amount:
         rendered = f"{rendered} = {shown}"
     return f"{rendered} = {format_money(line.amount, sign=False)}"
+
+
+def line_in_words(line: PayslipLine, names: dict[str, str]) -> str:
+    """The line's formula as the person paid reads it, each name in words of the active language ("月基本工资 ×
+    出勤天数 ÷ 应出勤天数"); `names` from `names_in_words` of the payslip's lines."""
+    try:
+        return parse(line.formula, names=(line.inputs or {}).keys()).in_words(names)
+    except FormulaError:
+        return line.formula
+
+
+def names_in_words(lines) -> dict[str, str]:
+    """What a payslip calls each name its formulas read: the variables' words, each component by its line's name."""
+    names = {name: str(words) for name, words in NAMES_IN_WORDS.items()}
+    names.update((line.code, line.label) for line in lines if not line.is_system)
+    return names
 
 
 def own_inputs_in_run(*, run: PayrollRun, user) -> bool:

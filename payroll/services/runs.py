@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from roles.models import Employee
 from shop_ops import jobs
+from shop_ops.templatetags.shop_ops_format import person
 
 from .. import selectors
 from ..calculation import MonthData, PayPerson
@@ -44,7 +45,7 @@ def start_run(*, month: datetime.date, user, queue: bool = True) -> PayrollRun:
     if run.status == RunStatus.RUNNING:
         fresh = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_RUN_AFTER
         if fresh:
-            starter = run.started_by.get_username() if run.started_by else _("the schedule")
+            starter = person(run.started_by) if run.started_by else _("the schedule")
             raise PayrollConflict(
                 _(
                     "The payroll of %(month)s is already running (started by %(starter)s, %(done)s of %(total)s "

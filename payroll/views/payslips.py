@@ -11,7 +11,7 @@ from shop_ops.exceptions import ShopOpsError
 
 from .. import selectors, services
 from ..forms import PayslipFilterForm
-from ..permissions import can_view_all_payslips, can_view_own_payslips, can_view_payslip
+from ..permissions import can_view_all_payslips, can_view_own_payslips, can_view_payroll_inputs, can_view_payslip
 
 
 class PayslipListView(RuleRequiredMixin, TemplateView):
@@ -57,7 +57,9 @@ class PayslipDetailView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lines = selectors.payslip_lines(self.payslip)
+        names = selectors.names_in_words(lines)
         for line in lines:
+            line.in_words = selectors.line_in_words(line, names)
             line.explanation = selectors.explain_line(line)
         tax_line = next((line for line in lines if line.code == "income_tax"), None)
         slip = self.payslip
@@ -67,5 +69,7 @@ class PayslipDetailView(RuleRequiredMixin, TemplateView):
             tax=tax_line.inputs if tax_line else {},
             basic_deduction_rule=selectors.basic_deduction_rule(tax_line),
             withheld=slip.deductions + slip.social_insurance + slip.housing_fund + slip.income_tax,
+            # Those who write and check the formulas read them as written too; the person paid reads them in words.
+            show_formulas=can_view_payroll_inputs(self.request.user),
         )
         return context

@@ -211,7 +211,9 @@ class ExportProgressView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = get_object_or_404(PayrollExport.objects.select_related("run", "requested_by"), pk=self.kwargs["pk"])
+        job = get_object_or_404(
+            with_names(PayrollExport.objects.select_related("run"), "requested_by"), pk=self.kwargs["pk"]
+        )
         context["job"] = job
         context["waiting_exports"] = selectors.exports_waiting_for_queue([job])
         context["keep_days"] = settings.PAYROLL_EXPORT_KEEP_DAYS

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from roles.models import Department, Employee
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 from roles.views.org import ServiceFormView
 from shop_ops.numbers import parse_whole_number
 
@@ -28,7 +29,7 @@ class InsurancePolicyListView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["policies"] = InsurancePolicy.objects.select_related("updated_by").order_by("-is_default", "city")
+        context["policies"] = with_names(InsurancePolicy.objects.order_by("-is_default", "city"), "updated_by")
         context["can_edit"] = can_run_payroll(self.request.user)
         return context
 
@@ -64,8 +65,9 @@ class PayProfileListView(RuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
-        people = Employee.objects.current().select_related(
-            "role__department", "pay_profile__insurance_policy", "pay_profile__updated_by"
+        people = with_names(
+            Employee.objects.current().select_related("role__department", "pay_profile__insurance_policy"),
+            "pay_profile__updated_by",
         )
         text = params.get("q", "").strip()
         if text:
@@ -121,7 +123,7 @@ class PoolRuleListView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["departments"] = Department.objects.select_related("profit_pool_rule__updated_by")
+        context["departments"] = with_names(Department.objects.all(), "profit_pool_rule__updated_by")
         context["can_edit"] = can_run_payroll(self.request.user)
         return context
 
@@ -155,7 +157,7 @@ class TaxOpeningBalanceListView(RuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        balances = TaxOpeningBalance.objects.select_related("employee", "entered_by").order_by(
+        balances = with_names(TaxOpeningBalance.objects.select_related("employee"), "entered_by").order_by(
             "-year", "employee__employee_number"
         )
         year = self.request.GET.get("year", "")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from roles.permissions import RuleRequiredMixin
+from roles.selectors import with_names
 from shop_ops.exceptions import ShopOpsError
 
 from .. import services
@@ -44,7 +45,7 @@ class StructureDetailView(RuleRequiredMixin, TemplateView):
         structure = get_object_or_404(SalaryStructure.objects.select_related("role", "employee"), pk=self.kwargs["pk"])
         context.update(
             structure=structure,
-            versions=structure.versions.select_related("created_by").prefetch_related("components"),
+            versions=with_names(structure.versions.prefetch_related("components"), "created_by"),
             can_edit=can_edit_structures(self.request.user),
         )
         return context

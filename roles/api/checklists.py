@@ -23,6 +23,7 @@ from ..choices import Period
 from ..exceptions import NotYourItem
 from ..models import DutyAssignment, DutyTemplate, Holiday
 from ..permissions import ManageChecklists, ManageChecklistsOrReadOnly, can_manage_checklists
+from ..selectors import with_names
 from .filters import ChecklistItemFilterSet, DutyAssignmentFilterSet, DutyFilterSet, HolidayFilterSet
 from .serializers import (
     AdHocTaskSerializer,
@@ -87,7 +88,7 @@ class DutyAssignmentViewSet(
     """Who holds a duty from when (chosen holders, or cover). Manager only. DELETE ends the assignment today
     (one that has not started is removed); history is never rewritten."""
 
-    queryset = DutyAssignment.objects.select_related("employee", "created_by")
+    queryset = with_names(DutyAssignment.objects.select_related("employee"), "created_by")
     serializer_class = DutyAssignmentSerializer
     permission_classes = [ManageChecklists]
     filterset_class = DutyAssignmentFilterSet

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from shop_ops.api import PersonNameField
 from shop_ops.typed import plain_number
 
 from .. import cadence
@@ -207,10 +208,21 @@ class DutySerializer(serializers.ModelSerializer):
 class DutyAssignmentSerializer(serializers.ModelSerializer):
     employee_name = serializers.CharField(source="employee.full_name", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by_name = PersonNameField(source="created_by")
 
     class Meta:
         model = DutyAssignment
-        fields = ["id", "duty", "employee", "employee_name", "valid_from", "valid_to", "created_by", "created_at"]
+        fields = [
+            "id",
+            "duty",
+            "employee",
+            "employee_name",
+            "valid_from",
+            "valid_to",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
         extra_kwargs = {"valid_from": {"required": False}}
 
@@ -219,6 +231,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     employee_name = serializers.CharField(source="employee.full_name", read_only=True)
     done_by = serializers.CharField(source="done_by.username", read_only=True, default=None, allow_null=True)
+    done_by_name = PersonNameField(source="done_by")
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -238,6 +251,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "overdue",
             "done_at",
             "done_by",
+            "done_by_name",
             "note",
             "self_assigned",
         ]

@@ -32,9 +32,10 @@ def localized(record, field: str = "name") -> str:
 
 @register.filter
 def person(user) -> str:
-    """Who did something, as people know them: the employee's name (姓名), the login only for a login with no
-    employee record (an administrator), — for nobody. Select `…__employee` with the user (deferring its encrypted
-    numbers) to save the query; without it only the name is read, so no personal number is decrypted to show one."""
+    """Who did something, as people know them: the employee's name (姓名); for a login with no employee record (an
+    administrator) the name on the login, or the login itself when it has none; — for nobody. Select `…__employee`
+    with the user (deferring its encrypted numbers) to save the query; without it only the name is read, so no
+    personal number is decrypted to show one."""
     if user is None:
         return "—"
     cache = getattr(getattr(user, "_state", None), "fields_cache", {})
@@ -44,7 +45,7 @@ def person(user) -> str:
         from roles.models import Employee
 
         name = Employee.objects.filter(user_id=user.pk).values_list("full_name", flat=True).first()
-    return name or user.get_username()
+    return name or user.get_full_name() or user.get_username()
 
 
 @register.filter

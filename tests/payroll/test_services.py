@@ -137,8 +137,11 @@ def test_cumulative_tax_across_approved_months(sales_employee, finance):
 def test_a_second_start_while_running_is_refused(sales_employee, finance):
     sales_employee()
     run = services.start_run(month=MONTH, user=finance.user, queue=False)
-    with pytest.raises(PayrollConflict, match="already running"):
+    with pytest.raises(PayrollConflict, match="already running") as refused:
         services.start_run(month=MONTH, user=finance.user, queue=False)
+    # Who started it, by name (the login is not what colleagues know them by).
+    assert f"started by {finance.full_name}," in refused.value.message
+    assert finance.user.username not in refused.value.message
     assert PayrollRun.objects.count() == 1
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING
