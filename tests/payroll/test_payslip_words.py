@@ -55,7 +55,7 @@ def test_staff_read_their_payslip_in_chinese_words(client_as, staff, own_payslip
     assert "奖金 = 奖励 与 5,000.00 中较小者" in _line(page, "rewards")
     assert "绩效奖 = 清单完成率 ≥ 0.95 时为 500，否则为 0" in _line(page, "kpi")
     assert "提成 = 底薪 × 0.1" in _line(page, "commission")  # a component is called by its name
-    assert "社保（个人） = (缴费基数，限于 3,000.00 至 20,000.00) × (0.08 + 0.02)" in _line(page, "social_insurance")
+    assert "养老保险（个人） = (缴费基数，限于 3,000.00 至 20,000.00) × 0.08" in _line(page, "pension_insurance")
     assert "个人所得税 = 累计应纳税额 - 以前月份已预扣税额 与 0 中较大者" in page
     for raw in RAW:
         assert raw not in page, raw
