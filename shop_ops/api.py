@@ -23,6 +23,7 @@ from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,6 +55,25 @@ class PageNumberPagination(pagination.PageNumberPagination):
             message = _("A whole number from 1 to %(maximum)d.") % {"maximum": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=` with a field the list cannot be sorted by is an error naming the ones it can, never silently
+    the default order (`?ordering=-net_pya` looked sorted)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = [item[0] for item in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in fields if term.removeprefix("-") not in valid]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Cannot sort by %(fields)s. Sort by one of: %(allowed)s (a leading - reverses).")
+                        % {"fields": ", ".join(term[:100] for term in unknown[:5]), "allowed": ", ".join(valid)}
+                    ]
+                }
+            )
+        return list(fields)
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):

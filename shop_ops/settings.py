@@ -333,7 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "shop_ops.api.StrictDjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "shop_ops.api.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "shop_ops.api.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -84,6 +84,18 @@ def test_unknown_filter_parameter_is_rejected(api_as, manager):
     assert "Unknown query parameter" in response.json()["detail"]
 
 
+def test_an_ordering_the_list_cannot_sort_by_is_refused(api_as, manager):
+    for ordering in ("-hire_dat", "password", "hire_date,user__password", "-" * 500):
+        response = api_as(manager).get("/api/employees/", {"ordering": ordering})
+        assert response.status_code == 400, (ordering, response.content)
+        message = response.json()["errors"]["ordering"][0]
+        assert "Cannot sort by" in message and "hire_date" in message and len(message) < 2000
+    sorted_ok = api_as(manager).get("/api/employees/", {"ordering": "-hire_date"})
+    assert sorted_ok.status_code == 200
+    dates = [row["hire_date"] for row in sorted_ok.json()["results"]]
+    assert dates == sorted(dates, reverse=True)
+
+
 def test_bad_filter_value_is_rejected(api_as, manager):
     response = api_as(manager).get("/api/employees/", {"hire_date_after": "2025-13-45"})
     assert response.status_code == 400
