@@ -58,14 +58,14 @@ RULES: dict[str, CategoryRule] = {
     C.CHILDREN_EDUCATION: CategoryRule(
         SHARE,
         D("2000.00"),
-        "国发〔2018〕41号; 2,000 from 2023: 国发〔2023〕13号",
+        "国发〔2018〕41号；2023年起：国发〔2023〕13号",
         shares=(D("1"), D("0.5")),
         per_child=True,
     ),
     C.INFANT_CARE: CategoryRule(
         SHARE,
         D("2000.00"),
-        "国发〔2022〕8号; 2,000 from 2023: 国发〔2023〕13号",
+        "国发〔2022〕8号；2023年起：国发〔2023〕13号",
         shares=(D("1"), D("0.5")),
         per_child=True,
     ),
@@ -82,10 +82,10 @@ RULES: dict[str, CategoryRule] = {
         excludes=(C.HOUSING_LOAN,),
     ),
     C.ELDERLY_SUPPORT: CategoryRule(
-        SHARED, D("3000.00"), "国发〔2018〕41号; 3,000 / 1,500 from 2023: 国发〔2023〕13号", shared_cap=D("1500.00")
+        SHARED, D("3000.00"), "国发〔2018〕41号；2023年起：国发〔2023〕13号", shared_cap=D("1500.00")
     ),
     C.PERSONAL_PENSION: CategoryRule(
-        ENTERED, D("12000.00"), "国发〔2022〕7号; 财政部 税务总局公告2022年第34号", year_cap=D("12000.00")
+        ENTERED, D("12000.00"), "国发〔2022〕7号；财政部 税务总局公告2022年第34号", year_cap=D("12000.00")
     ),
 }
 
@@ -138,6 +138,27 @@ class AdditionalDeductions:
 
 def label(category: str) -> str:
     return str(C(category).label) if category in C.values else category
+
+
+def describe(rule: CategoryRule) -> str:
+    """The rule in words, with its amounts."""
+    amount = _money(rule.amount)
+    if rule.measure == SHARE:
+        return _("%(amount)s a month per child, shared 100%% or 50%% between the parents") % {"amount": amount}
+    if rule.measure == FIXED:
+        return _("%(amount)s a month, for at most %(months)s months") % {"amount": amount, "months": rule.max_months}
+    if rule.measure == ONCE:
+        return _("%(amount)s once, in the year the certificate is obtained (start month: the month obtained)") % {
+            "amount": amount
+        }
+    if rule.measure == TIERS:
+        return _("%(amounts)s a month by the city's size") % {"amounts": " / ".join(_money(t) for t in rule.tiers)}
+    if rule.measure == SHARED:
+        return _("%(amount)s a month for an only child; otherwise shared, at most %(cap)s each") % {
+            "amount": amount,
+            "cap": _money(rule.shared_cap),
+        }
+    return _("the amount actually paid in, at most %(cap)s a year") % {"cap": _money(rule.year_cap)}
 
 
 def month_amount(entry: Entry, month: datetime.date) -> D:
