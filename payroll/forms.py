@@ -129,6 +129,9 @@ class PayProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, high in PROFILE_LIMITS.items():  # the database's bounds, said at the field in the page's language
             self.fields[name].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(high)]
+        self.fields["special_additional_deduction"].help_text = _(
+            "Used only while the employee has no special additional deductions by category."
+        )
         role = self.instance.employee.role
         self.fields["base_salary"].help_text = _("Pay grade of %(role)s: %(low)s to %(high)s.") % {
             "role": role.title,

@@ -445,3 +445,10 @@ def test_the_payslip_lists_the_categories_in_chinese(client_as, sales_employee, 
     assert '<td>子女教育</td><td class="num">2,000.00</td><td class="num">6,000.00</td>' in table
     assert '<td>赡养老人</td><td class="num">1,500.00</td><td class="num">1,500.00</td>' in table
     assert "本月" in table and "本年累计" in table
+
+
+@pytest.mark.django_db
+def test_the_pay_profile_says_its_number_gives_way_to_the_categories(client_as, manager, sales_employee):
+    employee = sales_employee()
+    page = client_as(manager).get(reverse("payroll:profile-edit", args=[employee.pk])).content.decode()
+    assert "Used only while the employee has no special additional deductions by category." in page
