@@ -16,6 +16,7 @@ from .models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    SpecialDeduction,
     TaxOpeningBalance,
 )
 
@@ -47,6 +48,14 @@ class PayProfileAdmin(ViewOnlyAdmin):
     list_select_related = ["employee"]
     readonly_fields = ["updated_by", "updated_at"]
     raw_id_fields = ["employee"]
+
+
+@admin.register(SpecialDeduction)
+class SpecialDeductionAdmin(ViewOnlyAdmin):
+    list_display = ["employee", "category", "start_month", "end_month", "share", "monthly_amount", "updated_at"]
+    list_filter = ["category"]
+    raw_id_fields = ["employee"]
+    readonly_fields = ["entered_by", "updated_at"]
 
 
 @admin.register(TaxOpeningBalance)

@@ -2,7 +2,15 @@
 
 Queries do not grow with employees: the month-wide data (structures, policies, sales, pools) is read once, and
 each batch of employees costs a fixed handful of queries (employees, attendance, adjustments, year to date,
-checklist completion).
+special additional deductions, checklist completion).
+
+Special additional deductions: an employee with entries by category (SpecialDeduction) is taxed by them — the
+month's cumulative figure is the tax opening balance's plus what the entries entitle over the tax year's counted
+months up to this one (payroll.deductions.year_to_date), so an entry entered late is caught up. The counted months
+start at January, or the hire month for someone hired this year, or, when the year has a tax opening balance (whose
+figure covers the months before ShopOps), the employee's first month paid by ShopOps this year. An employee without
+entries keeps the pay profile's single monthly number, added to the earlier approved payslips' as before, so
+payslips computed before the categories existed compute the same again.
 """
 
 from __future__ import annotations
@@ -14,14 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from roles.models import Employee
 from roles.workdays import WorkCalendar
 
-from . import tax
+from . import deductions, tax
 from .choices import LOCKED_STATUSES, AdjustmentKind, WithholdingOption
 from .engine import (
     CompiledComponent,
@@ -39,6 +47,7 @@ from .models import (
     Payslip,
     ProfitPoolRule,
     SalesFigure,
+    SpecialDeduction,
     StructureVersion,
     TaxOpeningBalance,
 )
@@ -231,7 +240,7 @@ class MonthData:
         return [_pay_person(row) for row in rows if row[0] in wanted]
 
     def batch(self, employees: list[PayPerson]) -> list[EmployeeMonth]:
-        """Engine inputs for these employees, in five queries whatever their number."""
+        """Engine inputs for these employees, in six queries whatever their number."""
         ids = [e.pk for e in employees]
         mine = _id_filter("employee_id", ids)
         attendance = {
@@ -248,14 +257,10 @@ class MonthData:
             .values_list("employee_id", "kind", "total")
         ):
             adjustments[employee_id][kind] = total
-        prior = {
-            row["employee_id"]: tax.YearToDate(
-                income=row["income"] or ZERO,
-                special=(row["si"] or ZERO) + (row["hf"] or ZERO),
-                additional=row["additional"] or ZERO,
-                tax=row["tax"] or ZERO,
-            )
-            for row in Payslip.objects.filter(
+        prior: dict[int, tax.YearToDate] = {}
+        first_paid: dict[int, datetime.date] = {}  # the first month of the year ShopOps paid them (approved)
+        for row in (
+            Payslip.objects.filter(
                 mine,
                 run__month__gte=self.month.replace(month=1),
                 run__month__lt=self.month,
@@ -268,14 +273,24 @@ class MonthData:
                 hf=Sum("housing_fund"),
                 additional=Sum("special_additional_deduction"),
                 tax=Sum("income_tax"),
+                first=Min("run__month"),
             )
-        }
+        ):
+            prior[row["employee_id"]] = tax.YearToDate(
+                income=row["income"] or ZERO,
+                special=(row["si"] or ZERO) + (row["hf"] or ZERO),
+                additional=row["additional"] or ZERO,
+                tax=row["tax"] or ZERO,
+            )
+            first_paid[row["employee_id"]] = row["first"]
         openings = TaxOpeningBalance.objects.filter(mine, year=self.month.year).values_list(
             "employee_id", "income", "special_deductions", "additional_deductions", "tax_withheld", "withholding_option"
         )
         options = {}
+        opening_additional: dict[int, Decimal] = {}
         for employee_id, income, special, additional, withheld, option in openings:
             options[employee_id] = option
+            opening_additional[employee_id] = additional
             before = prior.get(employee_id, tax.YearToDate())
             prior[employee_id] = tax.YearToDate(
                 income=before.income + income,
@@ -283,10 +298,44 @@ class MonthData:
                 additional=before.additional + additional,
                 tax=before.tax + withheld,
             )
+        entries: dict[int, list[deductions.Entry]] = defaultdict(list)
+        for employee_id, *values in (
+            SpecialDeduction.objects.filter(mine, start_month__lte=self.month)
+            .filter(Q(end_month__isnull=True) | Q(end_month__gte=self.month.replace(month=1)))
+            .order_by("employee_id", "pk")
+            .values_list("employee_id", "category", "start_month", "end_month", "share", "monthly_amount", "pk")
+        ):
+            entries[employee_id].append(deductions.Entry(*values))
+        additional = {
+            e.pk: self._additional_deductions(e, entries[e.pk], first_paid, opening_additional)
+            for e in employees
+            if e.pk in entries
+        }
         rates = completion_rates(month=self.month, employee_ids=ids)
-        return [self._employee_month(e, attendance, adjustments, prior, rates, options) for e in employees]
+        return [self._employee_month(e, attendance, adjustments, prior, rates, options, additional) for e in employees]
 
-    def _employee_month(self, employee: PayPerson, attendance, adjustments, prior, rates, options) -> EmployeeMonth:
+    def _additional_deductions(
+        self, employee: PayPerson, entries, first_paid, opening_additional
+    ) -> deductions.AdditionalDeductions:
+        """The employee's special additional deductions by category this month and over the counted months of the
+        year (see the module's docstring)."""
+        first = self.month.replace(month=1)
+        if employee.hire_date > first:
+            first = employee.hire_date.replace(day=1)
+        if employee.pk in opening_additional:
+            first = max(first, first_paid.get(employee.pk, self.month))
+        first = min(first, self.month)
+        try:
+            categories = deductions.year_to_date(entries, first_month=first, month=self.month)
+        except deductions.DeductionConflict as error:
+            raise ComputationError(error.message, employee_id=employee.pk, component="special_deductions") from None
+        return deductions.AdditionalDeductions(
+            first_month=first.month, opening=opening_additional.get(employee.pk, ZERO), categories=categories
+        )
+
+    def _employee_month(
+        self, employee: PayPerson, attendance, adjustments, prior, rates, options, additional
+    ) -> EmployeeMonth:
         version = self.version_for(employee)
         if version is None:
             raise ComputationError(
@@ -312,6 +361,8 @@ class MonthData:
             end = min(employee.leave_date or self.end, self.end)
             month_days, worked, unpaid = self.working_days, self._working_days_between(start, end), ZERO
         own = adjustments.get(employee.pk, {})
+        year = prior.get(employee.pk, tax.YearToDate())
+        by_category = additional.get(employee.pk)
         team_sales, team_profit = self.team.get(employee.department_id, (ZERO, ZERO))
         variables = {
             "base": base,
@@ -335,8 +386,15 @@ class MonthData:
             variables=variables,
             contribution_base=employee.contribution_base,
             corrections=own.get(AdjustmentKind.CORRECTION, ZERO),
-            special_additional_deduction=employee.special_additional_deduction,
-            prior=prior.get(employee.pk, tax.YearToDate()),
+            # With entries by category: this month's part of their cumulative figure (what the earlier approved
+            # payslips did not yet deduct, so a late entry is caught up); without: the pay profile's number.
+            special_additional_deduction=(
+                by_category.cumulative - year.additional
+                if by_category is not None
+                else employee.special_additional_deduction
+            ),
+            additional_deductions=by_category,
+            prior=year,
             months_employed=tax.months_employed(hire_date=employee.hire_date, month=self.month),
             tax_month=self.month.month,
             withholding_option=options.get(employee.pk, WithholdingOption.STANDARD.value),

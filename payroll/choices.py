@@ -76,3 +76,20 @@ class ExportStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     REMOVED = "removed", _("File removed")
+
+
+class DeductionCategory(models.TextChoices):
+    """The categories of special additional deductions (专项附加扣除) an employee declares; their amounts and caps
+    are in payroll.deductions (one table, with the announcement each comes from)."""
+
+    CHILDREN_EDUCATION = "children_education", _("Children's education (子女教育)")
+    INFANT_CARE = "infant_care", _("Care of infants under 3 (3岁以下婴幼儿照护)")
+    DEGREE_EDUCATION = "degree_education", _("Continuing education, degree (继续教育·学历)")
+    CERTIFICATE_EDUCATION = (
+        "certificate_education",
+        _("Continuing education, vocational certificate (继续教育·职业资格)"),
+    )
+    HOUSING_LOAN = "housing_loan", _("Housing loan interest (住房贷款利息)")
+    HOUSING_RENT = "housing_rent", _("Housing rent (住房租金)")
+    ELDERLY_SUPPORT = "elderly_support", _("Elderly support (赡养老人)")
+    PERSONAL_PENSION = "personal_pension", _("Personal pension (个人养老金)")

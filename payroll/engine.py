@@ -23,6 +23,7 @@ from shop_ops.exceptions import ShopOpsError
 
 from . import tax
 from .choices import ComponentKind, InsuranceRounding, SystemLine
+from .deductions import AdditionalDeductions
 from .formula import Formula, FormulaError, format_value, is_identifier, parse
 from .money import CENT, MAX_INPUT_AMOUNT, YUAN, ZERO, round_money, round_to
 
@@ -228,7 +229,9 @@ class EmployeeMonth:
     variables: dict[str, Decimal]
     contribution_base: Decimal
     corrections: Decimal
-    special_additional_deduction: Decimal
+    special_additional_deduction: Decimal  # this month's (the tax adds it to the earlier months')
+    # By category (payroll.deductions), for employees who declared them; None: the pay profile's single number.
+    additional_deductions: AdditionalDeductions | None
     prior: tax.YearToDate
     months_employed: int
     tax_month: int  # the month's number in its tax year (1-12)
@@ -326,6 +329,21 @@ def _line(order, code, name, kind, formula: Formula, env, exact: Decimal, amount
     )
 
 
+def additional_inputs(additional: AdditionalDeductions | None) -> dict:
+    """The special additional deductions by category as the tax line keeps them for the payslip's explanation:
+    each category this month and cumulatively, the opening balance's part and the first month counted."""
+    if additional is None:
+        return {}
+    return {
+        "additional_by_category": [
+            {"category": c.category, "month": str(c.month), "cumulative": str(c.cumulative)}
+            for c in additional.categories
+        ],
+        "additional_opening": str(additional.opening),
+        "additional_first_month": str(additional.first_month),
+    }
+
+
 def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
     """The payslip of one employee for one month; raises ComputationError naming the component at fault."""
     slip = ComputedPayslip(
@@ -417,7 +435,8 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
             tax.TAX_FORMULA,
             # The option is a word among the numbers: the payslip names the basic deduction's rule by it.
             {name: str(value) for name, value in withholding.as_inputs().items()}
-            | {"withholding_option": month.withholding_option},
+            | {"withholding_option": month.withholding_option}
+            | additional_inputs(month.additional_deductions),
             withholding.tax,
             withholding.tax,
             system=True,

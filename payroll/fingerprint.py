@@ -37,6 +37,7 @@ KIND_LABELS = {
     "contribution_base": _("contribution base"),
     "corrections": _("corrections of earlier months"),
     "special_additional_deduction": _("special additional deductions"),
+    "additional_deductions": _("special additional deductions by category"),
     "prior": _("income and tax earlier this year (approved months, opening balances)"),
     "months_employed": _("months employed this year"),
     "tax_month": _("month of the tax year"),

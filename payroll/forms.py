@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from roles.models import Department, Employee
 from shop_ops.widgets import MonthSelect
 
-from .choices import AdjustmentKind, ComponentKind, WithholdingOption
+from .choices import AdjustmentKind, ComponentKind, DeductionCategory, WithholdingOption
 from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule
 from .money import MAX_INPUT_AMOUNT
 
@@ -129,6 +129,9 @@ class PayProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, high in PROFILE_LIMITS.items():  # the database's bounds, said at the field in the page's language
             self.fields[name].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(high)]
+        self.fields["special_additional_deduction"].help_text = _(
+            "Used only while the employee has no special additional deductions by category."
+        )
         role = self.instance.employee.role
         self.fields["base_salary"].help_text = _("Pay grade of %(role)s: %(low)s to %(high)s.") % {
             "role": role.title,
@@ -171,3 +174,56 @@ class TaxOpeningBalanceForm(InstanceForm):
         else:  # most people have nothing from before ShopOps: only the option to choose
             for name in ("income", "special_deductions", "additional_deductions", "tax_withheld"):
                 self.fields[name].initial = Decimal("0.00")
+
+
+class SpecialDeductionForm(InstanceForm):
+    """One special additional deduction; its amounts and caps are the service's to check (payroll.deductions)."""
+
+    employee = forms.ModelChoiceField(queryset=Employee.objects.current(), label=_("Employee"))
+    category = forms.ChoiceField(label=_("Deduction category"), choices=DeductionCategory.choices)
+    start_month = MonthField(label=_("Start month"), widget=MonthSelect(months_ahead=12))
+    end_month = MonthField(
+        label=_("End month"),
+        required=False,
+        widget=MonthSelect(months_ahead=12 * 20),
+        help_text=_("Empty: until further notice."),
+    )
+    share = forms.DecimalField(
+        label=_("Share (分摊比例)"),
+        required=False,
+        max_digits=5,
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+        help_text=_("Children's education and infant care: 1 (100%) or 0.5 (50%, each parent)."),
+    )
+    monthly_amount = forms.DecimalField(
+        label=_("Monthly amount (每月扣除金额)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=Decimal("12000"),
+        help_text=_(
+            "Housing rent: 1,500, 1,100 or 800 by the city. Elderly support: 3,000 for an only child, otherwise the "
+            "agreed part, at most 1,500. Personal pension: the monthly contribution. Others: empty (the standard)."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Note (备注)"), max_length=200, required=False, help_text=_("E.g. the child's name.")
+    )
+
+    not_from_instance = ("entered_by",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and self.instance.pk:  # an entry stays with its employee
+            self.fields["employee"].disabled = True
+
+
+class EndDeductionForm(forms.Form):
+    end_month = MonthField(label=_("Last month deducted"), widget=MonthSelect(months_ahead=12))
+
+
+class DeductionImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx) from the template"))

@@ -22,6 +22,7 @@ from .choices import (
     LOCKED_STATUSES,
     AdjustmentKind,
     ComponentKind,
+    DeductionCategory,
     ExportStatus,
     InsuranceRounding,
     RunStatus,
@@ -543,6 +544,89 @@ class TaxOpeningBalance(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("payroll:tax-opening-list") + f"?year={self.year}"
+
+
+class SpecialDeduction(models.Model):
+    """One special additional deduction (专项附加扣除) an employee declared: a category from a start month, to an end
+    month or open-ended, with the share or amount its rule needs (payroll.deductions: amounts, caps, the rules).
+    Employees with entries are taxed by them; those without keep the pay profile's single monthly number."""
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="special_deductions", verbose_name=_("employee")
+    )
+    category = models.CharField(_("deduction category"), max_length=30, choices=DeductionCategory.choices)
+    start_month = models.DateField(_("start month"))
+    end_month = models.DateField(_("end month"), null=True, blank=True, help_text=_("Empty: until further notice."))
+    share = models.DecimalField(
+        _("share (分摊比例)"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Children's education and infant care: 1 (100%) or 0.5 (50%, each parent)."),
+    )
+    monthly_amount = models.DecimalField(
+        _("monthly amount (每月扣除金额)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Housing rent: 1,500, 1,100 or 800 by the city. Elderly support: 3,000 for an only child, otherwise the "
+            "agreed part, at most 1,500. Personal pension: the monthly contribution. Others: empty (the standard)."
+        ),
+        **MONEY,
+    )
+    note = models.CharField(_("note (备注)"), max_length=200, blank=True, help_text=_("E.g. the child's name."))
+    entered_by = _by(_("entered by"), "+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["employee__employee_number", "category", "start_month"]
+        verbose_name = _("special additional deduction")
+        verbose_name_plural = _("special additional deductions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=DeductionCategory.values),
+                name="deduction_category_valid",
+                violation_error_message=_("Choose one of the deduction categories."),
+            ),
+            models.CheckConstraint(
+                condition=_first_of_month("start_month") & (Q(end_month__isnull=True) | _first_of_month("end_month")),
+                name="deduction_months_are_first",
+                violation_error_message=_("A month is stored as its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_month__isnull=True) | Q(end_month__gte=F("start_month")),
+                name="deduction_ends_after_start",
+                violation_error_message=_("The end month cannot be before the start month."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gt=0, share__lte=1),
+                name="deduction_share_0_to_1",
+                violation_error_message=_("A share is more than 0 and at most 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_amount__isnull=True)
+                | Q(monthly_amount__gt=0, monthly_amount__lte=Decimal("12000")),
+                name="deduction_amount_in_bounds",
+                violation_error_message=_("A monthly amount is more than 0.00 and at most 12,000.00."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.get_category_display()} {month_label(self.start_month)}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:deduction-list") + "?" + urlencode({"q": self.employee.employee_number})
+
+    @property
+    def start_label(self) -> str:
+        return month_label(self.start_month)
+
+    @property
+    def end_label(self) -> str:
+        return month_label(self.end_month)
 
 
 class PayrollRun(models.Model):

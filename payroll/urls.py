@@ -33,5 +33,10 @@ urlpatterns = [
     path("settings/tax-openings/", views.TaxOpeningBalanceListView.as_view(), name="tax-opening-list"),
     path("settings/tax-openings/new/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-new"),
     path("settings/tax-openings/<id:pk>/edit/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-edit"),
+    path("settings/deductions/", views.SpecialDeductionListView.as_view(), name="deduction-list"),
+    path("settings/deductions/template.xlsx", views.DeductionTemplateView.as_view(), name="deduction-template"),
+    path("settings/deductions/new/", views.SpecialDeductionFormView.as_view(), name="deduction-new"),
+    path("settings/deductions/<id:pk>/edit/", views.SpecialDeductionFormView.as_view(), name="deduction-edit"),
+    path("settings/deductions/<id:pk>/end/", views.SpecialDeductionEndView.as_view(), name="deduction-end"),
     path("adjustments/<id:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
 ]

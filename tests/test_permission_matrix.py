@@ -7,6 +7,7 @@ user may not see. A URL missing from the table fails the test, so a new endpoint
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -265,9 +266,17 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:tax-opening-list": (None, MANAGERS_FINANCE),
     "payroll:tax-opening-new": (None, FINANCE_ONLY),
     "payroll:tax-opening-edit": ("tax_opening", FINANCE_ONLY),
+    "payroll:deduction-list": (None, MANAGERS_FINANCE),
+    "payroll:deduction-template": (None, MANAGERS_FINANCE),
+    "payroll:deduction-new": (None, FINANCE_ONLY),
+    "payroll:deduction-edit": ("special_deduction", FINANCE_ONLY),
+    "payroll:deduction-end": ("special_deduction", FINANCE_ONLY),
     # Payroll API
     "payroll-payslip-list": (None, API_EVERYONE),  # own payslips only: tests/payroll/test_api.py
     "payroll-payslip-detail": ("manager_payslip", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
+    # Special deductions: everyone reads their own (tests/payroll/test_deductions.py), managers and finance all.
+    "payroll-special-deduction-list": (None, API_EVERYONE),
+    "payroll-special-deduction-detail": ("special_deduction", API_HIDDEN_FROM_STAFF | {"manager": "ok"}),
     **{
         f"payroll-{name}": (key, row(anonymous="401", staff="403", warehouse="403", finance="ok", manager="403"))
         for name, key in [
@@ -419,6 +428,7 @@ def payroll_objects() -> dict:
         "pay_profile": first(pay.PayProfile),
         "pool_rule": first(pay.ProfitPoolRule),
         "tax_opening": {"pk": tax_opening().pk},
+        "special_deduction": {"pk": special_deduction().pk},
     }
 
 
@@ -430,6 +440,22 @@ def tax_opening():
     money = {name: Decimal("0.00") for name in ("special_deductions", "additional_deductions", "tax_withheld")}
     return services.save_tax_opening_balance(
         employee=employee, year=2025, income=Decimal("1000.00"), user=None, **money
+    )
+
+
+def special_deduction():
+    from payroll import services
+    from payroll.choices import DeductionCategory
+    from roles.models import Employee
+
+    employee = Employee.objects.get(user__username="manager")
+    return services.save_special_deduction(
+        employee=employee,
+        category=DeductionCategory.CHILDREN_EDUCATION,
+        start_month=datetime.date(2026, 1, 1),
+        share=Decimal("0.5"),
+        note="小明",
+        user=None,
     )
 
 

@@ -6,7 +6,7 @@ from roles.models import Department, Employee
 from shop_ops import jobs
 from shop_ops.api import PersonNameField, QueueWaitFields
 
-from ..choices import AdjustmentKind, ComponentKind, ExportStatus, RunStatus
+from ..choices import AdjustmentKind, ComponentKind, DeductionCategory, ExportStatus, RunStatus
 from ..models import (
     Adjustment,
     Attendance,
@@ -20,6 +20,7 @@ from ..models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    SpecialDeduction,
     StructureVersion,
     TaxOpeningBalance,
 )
@@ -416,4 +417,35 @@ class TaxOpeningBalanceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "entered_by", "entered_by_name", "updated_at"]
+        validators = []
+
+
+class SpecialDeductionSerializer(serializers.ModelSerializer):
+    """One special additional deduction; amounts and caps are checked by the service (payroll.deductions)."""
+
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    employee_number = serializers.CharField(source="employee.employee_number", read_only=True)
+    category = serializers.ChoiceField(choices=DeductionCategory.choices)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    start_month = MonthField()
+    end_month = MonthField(required=False, allow_null=True)
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = SpecialDeduction
+        fields = [
+            "id",
+            "employee",
+            "employee_number",
+            "category",
+            "category_label",
+            "start_month",
+            "end_month",
+            "share",
+            "monthly_amount",
+            "note",
+            "entered_by",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "entered_by", "updated_at"]
         validators = []

@@ -16,6 +16,7 @@ router.register("payslips", views.PayslipViewSet, basename="payroll-payslip")
 router.register("insurance-policies", views.InsurancePolicyViewSet, basename="payroll-insurance-policy")
 router.register("pay-profiles", views.PayProfileViewSet, basename="payroll-pay-profile")
 router.register("pool-rules", views.PoolRuleViewSet, basename="payroll-pool-rule")
+router.register("special-deductions", views.SpecialDeductionViewSet, basename="payroll-special-deduction")
 router.register("tax-openings", views.TaxOpeningBalanceViewSet, basename="payroll-tax-opening")
 
 urlpatterns = router.urls

@@ -28,6 +28,7 @@ from ..models import (
     ProfitPoolRule,
     SalaryStructure,
     SalesFigure,
+    SpecialDeduction,
     StructureVersion,
     TaxOpeningBalance,
 )
@@ -64,6 +65,7 @@ from .serializers import (
     RunDetailSerializer,
     RunSerializer,
     SalesFigureSerializer,
+    SpecialDeductionSerializer,
     StartRunSerializer,
     StructureSerializer,
     TaxOpeningBalanceSerializer,
@@ -367,3 +369,32 @@ class TaxOpeningBalanceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
 
     def perform_create(self, serializer):
         serializer.instance = services.save_tax_opening_balance(user=self.request.user, **serializer.validated_data)
+
+
+class SpecialDeductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Special additional deductions by category (专项附加扣除). Read: Manager and Finance all, everyone else their
+    own. Write (enter, change, end with `end_month`): Finance; amounts, caps and clashes are refused with the field
+    at fault (400), one's own deductions (403)."""
+
+    serializer_class = SpecialDeductionSerializer
+    permission_classes = [rule(can_view_own_payslips, can_run_payroll)]
+    filterset_fields = ["employee", "category"]
+    ordering = ["employee__employee_number", "category", "start_month", "pk"]
+
+    def get_queryset(self):
+        entries = SpecialDeduction.objects.select_related("employee", "entered_by")
+        if can_view_payroll_inputs(self.request.user):
+            return entries
+        return entries.filter(employee__user_id=self.request.user.pk)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_special_deduction(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        entry = serializer.instance
+        current = {
+            name: getattr(entry, name)
+            for name in ("category", "start_month", "end_month", "share", "monthly_amount", "note")
+        }
+        data = {**current, **serializer.validated_data, "employee": entry.employee}  # an entry keeps its employee
+        serializer.instance = services.save_special_deduction(deduction=entry, user=self.request.user, **data)

@@ -12,6 +12,8 @@ from .exports import current_exports, downloadable_export, exports_waiting_for_q
 from .fingerprints import InputChangesView, month_inputs_fingerprint, run_input_changes
 from .months import due_month, next_month, unapproved_earlier_month
 from .payslips import (
+    AdditionalDeductionRow,
+    additional_deduction_rows,
     basic_deduction_rule,
     count_outside_pay_grade,
     explain_line,
@@ -30,8 +32,10 @@ from .waiting import finance_waiting
 __all__ = [
     "TOTAL_FIELDS",
     "VISIBLE_RUN_STATUSES",
+    "AdditionalDeductionRow",
     "DepartmentTotal",
     "InputChangesView",
+    "additional_deduction_rows",
     "basic_deduction_rule",
     "count_outside_pay_grade",
     "current_exports",

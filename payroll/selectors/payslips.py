@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from shop_ops.numbers import format_money
 from shop_ops.prepared import PreparedQuery
 
+from .. import deductions
 from ..choices import LOCKED_STATUSES, WithholdingOption
 from ..engine import NAMES_IN_WORDS
 from ..formula import FormulaError, format_value, parse
 from ..models import Adjustment, Attendance, PayProfile, PayrollRun, Payslip, PayslipLine, TaxOpeningBalance
+from ..money import ZERO
 from ..permissions import can_view_all_payslips
 from .runs import VISIBLE_RUN_STATUSES
 
@@ -93,6 +97,36 @@ def basic_deduction_rule(tax_line: PayslipLine | None) -> str:
     if option not in WithholdingOption.values:
         option = WithholdingOption.STANDARD
     return str(WithholdingOption(option).label)
+
+
+@dataclass(frozen=True)
+class AdditionalDeductionRow:
+    label: str
+    month: Decimal
+    cumulative: Decimal
+
+
+def additional_deduction_rows(tax_line: PayslipLine | None) -> list[AdditionalDeductionRow]:
+    """The special additional deductions by category the tax line used, this month and cumulatively (with the tax
+    opening balance's part as a row of its own); empty for a payslip taxed by the pay profile's single number."""
+    inputs = (tax_line.inputs or {}) if tax_line else {}
+    categories = inputs.get("additional_by_category")
+    if not isinstance(categories, list):
+        return []
+    rows = [
+        AdditionalDeductionRow(
+            label=deductions.label(str(item.get("category", ""))),
+            month=Decimal(str(item.get("month", "0"))),
+            cumulative=Decimal(str(item.get("cumulative", "0"))),
+        )
+        for item in categories
+        if isinstance(item, dict)
+    ]
+    opening = inputs.get("additional_opening")
+    if _is_number(opening) and Decimal(opening):
+        before = _("Before ShopOps (opening balance)")
+        rows.append(AdditionalDeductionRow(label=before, month=ZERO, cumulative=Decimal(opening)))
+    return rows
 
 
 def _is_number(text) -> bool:

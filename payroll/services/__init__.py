@@ -6,9 +6,11 @@
 - `whatif`: What-if: the payslips a structure change would give, before it is saved.
 - `inputs`: A month's inputs: sales figures, adjustments and attendance.
 - `settings`: Pay settings: profit pool rules, pay profiles, insurance policies, tax opening balances.
+- `deductions`: Special additional deductions by category (专项附加扣除), checked by payroll.deductions.
 - `exports`: The Excel export of a run: a job row the run's page polls, and the removal of old files.
 """
 
+from .deductions import end_special_deduction, save_special_deduction
 from .exports import (
     EXPORTABLE_STATUSES,
     OPEN_EXPORT_STATUSES,
@@ -62,6 +64,7 @@ __all__ = [
     "create_structure",
     "current_month",
     "delete_adjustment",
+    "end_special_deduction",
     "ensure_month_ended",
     "ensure_month_open",
     "ensure_not_future",
@@ -77,6 +80,7 @@ __all__ = [
     "save_pay_profile",
     "save_pool_rule",
     "save_sales_figure",
+    "save_special_deduction",
     "save_structure_version",
     "save_tax_opening_balance",
     "start_run",

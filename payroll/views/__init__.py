@@ -5,9 +5,16 @@
 - `payslips`: Payslip pages.
 - `structures`: Salary structure pages.
 - `inputs`: A month's inputs page, deleting an adjustment, and the import template.
+- `deductions`: Special additional deductions by category: the entries, entering, ending and importing them.
 - `settings`: Pay settings pages: insurance policies, pay profiles, profit pools, tax opening balances.
 """
 
+from .deductions import (
+    DeductionTemplateView,
+    SpecialDeductionEndView,
+    SpecialDeductionFormView,
+    SpecialDeductionListView,
+)
 from .inputs import AdjustmentDeleteView, ImportTemplateView, InputsView
 from .payslips import PayslipDetailView, PayslipListView
 from .runs import (
@@ -34,6 +41,7 @@ from .waiting import FinanceWaitingView
 
 __all__ = [
     "AdjustmentDeleteView",
+    "DeductionTemplateView",
     "ExportDownloadView",
     "ExportProgressView",
     "FinanceWaitingView",
@@ -52,6 +60,9 @@ __all__ = [
     "RunExportView",
     "RunListView",
     "RunProgressView",
+    "SpecialDeductionEndView",
+    "SpecialDeductionFormView",
+    "SpecialDeductionListView",
     "StructureDetailView",
     "StructureEditView",
     "StructureListView",

@@ -68,6 +68,7 @@ class PayslipDetailView(RuleRequiredMixin, TemplateView):
             lines=lines,
             tax=tax_line.inputs if tax_line else {},
             basic_deduction_rule=selectors.basic_deduction_rule(tax_line),
+            additional_rows=selectors.additional_deduction_rows(tax_line),
             withheld=slip.deductions + slip.social_insurance + slip.housing_fund + slip.income_tax,
             # Those who write and check the formulas read them as written too; the person paid reads them in words.
             show_formulas=can_view_payroll_inputs(self.request.user),
