@@ -8,7 +8,7 @@
 - `waiting`: Finance's start page: what waits for finance.
 """
 
-from .exports import current_exports, downloadable_export, exports_waiting_for_queue
+from .exports import current_exports, downloadable_export, exports_waiting_for_queue, refuse_if_inputs_changed
 from .fingerprints import InputChangesView, month_inputs_fingerprint, run_input_changes
 from .months import due_month, next_month, unapproved_earlier_month
 from .payslips import (
@@ -53,6 +53,7 @@ __all__ = [
     "payslip_for_page",
     "payslip_lines",
     "payslips_visible_to",
+    "refuse_if_inputs_changed",
     "run_for_month",
     "run_input_changes",
     "run_totals",

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from roles.selectors import with_names
 from shop_ops import jobs
 
-from ..choices import ExportStatus
-from ..exceptions import PayrollConflict
+from ..choices import ExportStatus, RunStatus
+from ..exceptions import PayrollConflict, RunInputsChanged
 from ..models import PayrollExport, PayrollRun
 from .runs import VISIBLE_RUN_STATUSES
 
@@ -35,7 +35,22 @@ def downloadable_export(*, job: PayrollExport) -> PayrollExport:
         raise PayrollConflict(_("This export is not finished: %(status)s.") % {"status": job.get_status_display()})
     if not job.is_current or job.run.status not in VISIBLE_RUN_STATUSES:
         raise PayrollConflict(_("The payroll was computed again after this file was written; ask for a new export."))
+    if job.run.status == RunStatus.READY:  # approved runs are read-only: their inputs cannot move under the file
+        refuse_if_inputs_changed(
+            job.run, _("The inputs of %(month)s changed after this file was written; run it again and export anew.")
+        )
     return job
+
+
+def refuse_if_inputs_changed(run: PayrollRun, message: str) -> None:
+    """Raise RunInputsChanged (409, naming what changed) when the month's inputs now differ from what the run's
+    computation read (payroll.fingerprint); `message` says what must wait, with %(month)s."""
+    from .fingerprints import InputChangesView, run_input_changes
+
+    changes = run_input_changes(run=run)
+    if changes:
+        what = InputChangesView.of(changes).summary()
+        raise RunInputsChanged(f"{message % {'month': run.label}} {what}", changes=changes)
 
 
 def current_exports(*, run: PayrollRun, limit: int = 5) -> list[PayrollExport]:

@@ -22,7 +22,7 @@ from .. import selectors
 from ..calculation import MonthData, PayPerson
 from ..choices import LOCKED_STATUSES, RunStatus
 from ..engine import ComponentError, ComputationError, ComputedPayslip, compute_payslip
-from ..exceptions import PayrollConflict, RunInputsChanged
+from ..exceptions import PayrollConflict
 from ..fingerprint import Fingerprint
 from ..models import PayrollRun, Payslip, PayslipLine, month_label
 from .months import _move, ensure_month_ended, ensure_not_future
@@ -407,12 +407,7 @@ def _snapshot_bank_accounts(run: PayrollRun) -> None:
 
 
 def _refuse_stale(run: PayrollRun, message: str) -> None:
-    """Raise RunInputsChanged (409, naming what changed) when the month's inputs now differ from what the run's
-    computation read (payroll.fingerprint); `message` says what must wait, with %(month)s."""
-    changes = selectors.run_input_changes(run=run)
-    if changes:
-        what = selectors.InputChangesView.of(changes).summary()
-        raise RunInputsChanged(f"{message % {'month': run.label}} {what}", changes=changes)
+    selectors.refuse_if_inputs_changed(run, message)
 
 
 @transaction.atomic

@@ -93,6 +93,7 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
         ).order_by("employee__employee_number")
         exports = selectors.current_exports(run=run) if can_run_payroll(self.request.user) else []
         page = Paginator(slips, 50).get_page(self.request.GET.get("page"))
+        input_changes = _input_changes(run)
         context.update(
             run=run,
             departments=departments,
@@ -106,7 +107,8 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             exports=exports,
             waiting_exports=selectors.exports_waiting_for_queue(exports),
             keep_days=settings.PAYROLL_EXPORT_KEEP_DAYS,
-            input_changes=_input_changes(run),
+            input_changes=input_changes,
+            inputs_changed=bool(input_changes and input_changes.changes),
             month_ended=run.month < services.current_month(),
         )
         return context
@@ -216,6 +218,9 @@ class ExportProgressView(RuleRequiredMixin, TemplateView):
         )
         context["job"] = job
         context["waiting_exports"] = selectors.exports_waiting_for_queue([job])
+        # A finished file of a run awaiting approval is offered only while its month's inputs are unchanged.
+        ready = job.status == ExportStatus.DONE and job.is_current and job.run.status == RunStatus.READY
+        context["inputs_changed"] = ready and bool(selectors.run_input_changes(run=job.run))
         context["keep_days"] = settings.PAYROLL_EXPORT_KEEP_DAYS
         return context
 

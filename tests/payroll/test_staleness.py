@@ -349,6 +349,28 @@ def test_a_stale_run_is_not_exported_with_its_old_figures(client_as, api_as, fin
     assert not run.exports.exists()
 
 
+def test_a_file_written_before_the_inputs_changed_is_not_downloaded(client_as, api_as, finance, sales_employee):
+    """Found by a tester: the workbook exported while the run was current was still offered and downloaded (old bank
+    accounts, a penalty missing) after the inputs changed; it now waits for the recomputation like a new export."""
+    employee = sales_employee()
+    run = run_month()
+    job = services.request_export(run=run, user=finance.user)
+    assert job.status == "done"
+    download = reverse("payroll:export-download", args=[job.pk])
+    assert client_as(finance).get(download).status_code == 200
+    _bank_account(employee)
+    page = client_as(finance).get(run.get_absolute_url()).content.decode()
+    assert download not in page and 'data-testid="export-stale"' in page
+    progress = client_as(finance).get(reverse("payroll:export-progress", args=[job.pk])).content.decode()
+    assert download not in progress and 'data-testid="export-stale"' in progress
+    refused = client_as(finance).get(download, follow=True)
+    assert "run it again and export anew" in refused.content.decode() and "bank accounts" in refused.content.decode()
+    response = api_as(finance).get(f"/api/payroll/exports/{job.pk}/download/")
+    assert response.status_code == 409 and "bank accounts" in response.json()["detail"]
+    run_month()  # computed again: a new export is current, the old file stays refused as an older computation's
+    assert api_as(finance).get(f"/api/payroll/exports/{job.pk}/download/").status_code == 409
+
+
 # --- Property: what is approved is what a fresh computation gives -------------------------------------------------
 
 MONTHS = (JAN, FEB, MAR)
