@@ -98,6 +98,7 @@ class PayPerson:
     # Not an input of the pay, but of the payment: approval copies the account to the payslip, so a change after the
     # computation makes the run stale like a change of pay (the keyed hash, never the number, is read here).
     bank_account_digest: str | None = None
+    full_name: str = ""  # the name the account is paid to (户名), copied with it at approval
 
 
 PAY_PERSON_FIELDS = (
@@ -114,12 +115,13 @@ PAY_PERSON_FIELDS = (
     "pay_profile__special_additional_deduction",
     "pay_profile__insurance_policy",
     "bank_account_digest",
+    "full_name",
 )
 
 
 def _pay_person(row: tuple) -> PayPerson:
     pk, role_id, department_id, title, hired, left, grade_min = row[:7]
-    profile_id, salary, contribution, additional, policy, bank = row[7:]
+    profile_id, salary, contribution, additional, policy, bank, full_name = row[7:]
     # Without a pay profile: the role's pay grade minimum, no deductions, the default policy.
     base = salary if profile_id is not None else grade_min
     return PayPerson(
@@ -134,6 +136,7 @@ def _pay_person(row: tuple) -> PayPerson:
         special_additional_deduction=additional if profile_id is not None else ZERO,
         insurance_policy_id=policy,
         bank_account_digest=bank,
+        full_name=full_name,
     )
 
 

@@ -251,6 +251,7 @@ SLIP_FIELDS = (
     "employee__full_name",
     "employee__bank_account",
     "bank_account",
+    "account_name",
     "department__name_zh",
     "department__name_en",
     "role__title_zh",
@@ -400,13 +401,14 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         # The account as approved (snapshot); only a run not approved yet (or approved before snapshots) reads the
         # employee record.
         account = slip["bank_account"] if slip["bank_account"] is not None else slip["employee__bank_account"]
+        payee = slip["account_name"] if slip["account_name"] is not None else name
         net = slip["net_pay"]
         if net <= 0:
             not_paid.write(not_paid.render([number, name, department, nothing_to_pay, net]))
         elif not account:
             not_paid.write(not_paid.render([number, name, department, no_account, net]))
         else:
-            bank.write(bank.render([number, name, account, remark, net]))
+            bank.write(bank.render([number, payee, account, remark, net]))
         cost.write(cost.render([number, name, department, *[slip[field] for field in costs]]))
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:

@@ -31,7 +31,7 @@ from .formula import Formula
 KIND_LABELS = {
     "people": _("who is paid (hires and leavers)"),
     "placement": _("role, department and salary structure"),
-    "bank_account": _("bank accounts"),
+    "bank_account": _("bank accounts and the names they are paid to"),
     "components": _("salary structure formulas"),
     "policy": _("social insurance policy"),
     "contribution_base": _("contribution base"),
@@ -131,7 +131,7 @@ class Fingerprint:
                 version_id=version.pk,
                 item=item,
                 memo=self._memo,
-                bank_account_digest=person.bank_account_digest,
+                bank_account_digest=f"{person.bank_account_digest or ''}|{person.full_name}",
             )
             for kind, text in parts.items():
                 hasher = self._kinds.get(kind)

@@ -756,6 +756,11 @@ class Payslip(models.Model):
     # bank-transfer sheet pays this one, so an account changed after approval cannot divert the salary. NULL until
     # the run is approved ("" when the employee had no account then).
     bank_account = EncryptedCharField(_("bank account at approval"), max_length=30, null=True, blank=True)
+    # The name the account is paid to (户名), copied with it at approval: a name changed afterwards does not change
+    # an approved month's transfers. NULL until approved.
+    account_name = models.CharField(  # noqa: DJ001
+        _("account name at approval"), max_length=100, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["run", "employee__employee_number"]

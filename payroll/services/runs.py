@@ -400,10 +400,14 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
 
 
 def _snapshot_bank_accounts(run: PayrollRun) -> None:
-    """Copy each employee's bank account onto their payslip as approved: the bank-transfer sheet pays these, not
-    whatever the employee record says later. One UPDATE copies the stored tokens; nothing is decrypted."""
-    account = Employee.objects.filter(pk=OuterRef("employee_id")).values("bank_account")[:1]
-    Payslip.objects.filter(run=run).update(bank_account=Subquery(account))
+    """Copy each employee's bank account and the name it is paid to onto their payslip as approved: the
+    bank-transfer sheet pays these, not whatever the employee record says later. One UPDATE copies the stored
+    tokens; nothing is decrypted."""
+    employee = Employee.objects.filter(pk=OuterRef("employee_id"))
+    Payslip.objects.filter(run=run).update(
+        bank_account=Subquery(employee.values("bank_account")[:1]),
+        account_name=Subquery(employee.values("full_name")[:1]),
+    )
 
 
 def _refuse_stale(run: PayrollRun, message: str) -> None:

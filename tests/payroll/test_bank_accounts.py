@@ -147,3 +147,15 @@ def test_the_transfer_leaves_out_zero_pay_and_missing_accounts_and_lists_them(sa
     left_off = workbook["Not transferred"]
     reasons = {row[0].value: row[3].value for row in left_off.iter_rows(min_row=2, max_row=left_off.max_row - 1)}
     assert reasons == {no_account.employee_number: "No bank account", nothing.employee_number: "Nothing to pay"}
+
+
+def test_a_name_changed_after_approval_is_not_the_account_name_paid(approved, manager, tmp_path):
+    """Found by an attacker: the 户名 of an approved month followed the employee record (a manager renamed a colleague
+    after approval); the name is copied with the account at approval."""
+    run, victim = approved
+    name = victim.full_name
+    assert Payslip.objects.get(run=run, employee=victim).account_name == name
+    org_services.update_employee(employee=victim, by=manager.user, full_name="别人")
+    sheet = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "run.xlsx")))["Bank transfer"]
+    names = {sheet.cell(row, 1).value: sheet.cell(row, 2).value for row in range(2, sheet.max_row)}
+    assert names[victim.employee_number] == name

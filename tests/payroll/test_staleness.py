@@ -197,6 +197,11 @@ def _bank_account(employee, **_):
     org_services.update_employee(employee=employee, by=OPERATOR, bank_account="6222000099998888777")
 
 
+def _account_name(employee, **_):
+    """The name the account is paid to (户名): a bank refuses, or pays someone else, when it does not match."""
+    org_services.update_employee(employee=employee, by=OPERATOR, full_name="改名后")
+
+
 CHANGES = {
     "leaver": (_leaver, {"days_worked"}),
     "role": (_role_change, {"placement", "components", "pool_headcount"}),
@@ -213,6 +218,7 @@ CHANGES = {
     "pay_profile": (_pay_profile, {"base"}),
     "checklist": (_checklist, {"completion_rate"}),
     "bank_account": (_bank_account, {"bank_account"}),
+    "account_name": (_account_name, {"bank_account"}),
 }
 
 
@@ -231,6 +237,7 @@ def test_a_change_after_the_computation_refuses_approval_and_names_it(change, sa
     with pytest.raises(RunInputsChanged) as refused:
         services.approve_run(run=run, user=finance.user)
     message = refused.value.message
+    employee.refresh_from_db()  # named as it is now (a change may be its name)
     named = str(employee) if len(changes.changed) < changes.paid else f"everyone in this run ({changes.paid} people)"
     assert named in message and all(fingerprint.kind_label(kind) in message for kind in kinds)
     run.refresh_from_db()
