@@ -219,3 +219,27 @@ def test_changing_the_option_after_the_computation_makes_the_run_stale(sales_emp
         employee=employee, year=2026, user=finance.user, withholding_option=WithholdingOption.FIRST_INCOME, **ZERO_YEAR
     )
     assert "withholding_option" in run_input_changes(run=run).kinds
+
+
+@pytest.mark.parametrize("change", ["hire_date", "last_year"])
+def test_a_low_earner_option_the_records_later_contradict_stops_the_run(sales_employee, finance, change):
+    """Found by a tester: the option, once set, was applied after the hire date moved into this year or last year's
+    income was entered above 60,000 (150.00 a month too little withheld); the run now stops and says why."""
+    from roles.permissions import OPERATOR
+    from roles.services import org as org_services
+
+    employee = sales_employee(base="30000.00", hire_date=datetime.date(2024, 1, 1))
+    services.save_tax_opening_balance(
+        employee=employee, year=2026, user=finance.user, withholding_option=LOW, **ZERO_YEAR
+    )
+    if change == "hire_date":
+        org_services.update_employee(employee=employee, by=OPERATOR, hire_date=datetime.date(2025, 3, 1))
+        why = "hired on 2025-03-01"
+    else:
+        last_year = {**ZERO_YEAR, "income": D("70000.00")}
+        services.save_tax_opening_balance(employee=employee, year=2025, user=finance.user, **last_year)
+        why = "70,000.00, above 60,000"
+    run = run_month()
+    assert run.status == "failed"
+    assert "no longer applies" in run.error_message and why in run.error_message, run.error_message
+    assert not Payslip.objects.filter(run=run).exists()
