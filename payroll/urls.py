@@ -33,5 +33,7 @@ urlpatterns = [
     path("settings/tax-openings/", views.TaxOpeningBalanceListView.as_view(), name="tax-opening-list"),
     path("settings/tax-openings/new/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-new"),
     path("settings/tax-openings/<id:pk>/edit/", views.TaxOpeningBalanceFormView.as_view(), name="tax-opening-edit"),
+    path("settings/changes/", views.VarianceThresholdView.as_view(), name="variance-threshold"),
+    path("settings/changes/edit/", views.VarianceThresholdFormView.as_view(), name="variance-threshold-edit"),
     path("adjustments/<id:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
 ]

@@ -261,6 +261,45 @@ class StartRunSerializer(serializers.Serializer):
     month = MonthField()
 
 
+class ApproveRunSerializer(serializers.Serializer):
+    confirm_flagged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: I have checked the changes from last month beyond the threshold (needed when there are any).",
+    )
+
+    def validate_confirm_flagged(self, value):
+        if not isinstance(self.initial_data.get("confirm_flagged", False), bool):
+            raise serializers.ValidationError("Send true or false (a JSON boolean).")
+        return value
+
+
+class FlaggedChangeSerializer(serializers.Serializer):
+    """A change from last month beyond the threshold (payroll.selectors.Change)."""
+
+    employee = serializers.IntegerField(source="employee_id")
+    employee_number = serializers.CharField(source="number")
+    name = serializers.CharField()
+    department = serializers.CharField()
+    code = serializers.CharField(help_text="The payslip line's code; empty for the net pay.")
+    item = serializers.CharField(source="label")
+    last_month = serializers.DecimalField(source="before", max_digits=14, decimal_places=2)
+    this_month = serializers.DecimalField(source="now", max_digits=14, decimal_places=2)
+    change = serializers.DecimalField(max_digits=14, decimal_places=2)
+    percent = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        allow_null=True,
+        help_text="To one decimal, half up; null when last month was 0.",
+    )
+
+
+class FlaggedChangesErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    flagged = FlaggedChangeSerializer(many=True)
+
+
 class LineSerializer(serializers.ModelSerializer):
     explanation = serializers.SerializerMethodField()
 

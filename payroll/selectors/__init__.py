@@ -6,6 +6,7 @@
 - `fingerprints`: What a computed run read: the month's inputs fingerprint and what changed since.
 - `months`: The order of payroll months: the next one, an earlier unapproved one, the one due.
 - `waiting`: Finance's start page: what waits for finance.
+- `variance`: What changed since last month: a run against the previous approved or paid month.
 """
 
 from .exports import current_exports, downloadable_export, exports_waiting_for_queue
@@ -23,14 +24,26 @@ from .payslips import (
     search_payslips,
 )
 from .runs import TOTAL_FIELDS, VISIBLE_RUN_STATUSES, DepartmentTotal, run_for_month, run_totals, run_waiting_for_queue
+from .variance import (
+    Change,
+    Variance,
+    change_percent,
+    is_flagged,
+    previous_run,
+    run_variance,
+    variance_threshold,
+)
 from .waiting import finance_waiting
 
 __all__ = [
     "TOTAL_FIELDS",
     "VISIBLE_RUN_STATUSES",
+    "Change",
     "DepartmentTotal",
     "InputChangesView",
+    "Variance",
     "basic_deduction_rule",
+    "change_percent",
     "count_outside_pay_grade",
     "current_exports",
     "downloadable_export",
@@ -38,6 +51,7 @@ __all__ = [
     "explain_line",
     "exports_waiting_for_queue",
     "finance_waiting",
+    "is_flagged",
     "month_inputs_fingerprint",
     "next_month",
     "outside_pay_grade",
@@ -45,10 +59,13 @@ __all__ = [
     "payslip_for_page",
     "payslip_lines",
     "payslips_visible_to",
+    "previous_run",
     "run_for_month",
     "run_input_changes",
     "run_totals",
+    "run_variance",
     "run_waiting_for_queue",
     "search_payslips",
     "unapproved_earlier_month",
+    "variance_threshold",
 ]

@@ -5,7 +5,7 @@
 - `payslips`: Payslip pages.
 - `structures`: Salary structure pages.
 - `inputs`: A month's inputs page, deleting an adjustment, and the import template.
-- `settings`: Pay settings pages: insurance policies, pay profiles, profit pools, tax opening balances.
+- `settings`: Pay settings pages: insurance, pay profiles, profit pools, tax opening balances, change threshold.
 """
 
 from .inputs import AdjustmentDeleteView, ImportTemplateView, InputsView
@@ -28,6 +28,8 @@ from .settings import (
     PoolRuleListView,
     TaxOpeningBalanceFormView,
     TaxOpeningBalanceListView,
+    VarianceThresholdFormView,
+    VarianceThresholdView,
 )
 from .structures import StructureDetailView, StructureEditView, StructureListView
 from .waiting import FinanceWaitingView
@@ -57,4 +59,6 @@ __all__ = [
     "StructureListView",
     "TaxOpeningBalanceFormView",
     "TaxOpeningBalanceListView",
+    "VarianceThresholdFormView",
+    "VarianceThresholdView",
 ]
