@@ -224,7 +224,9 @@ def test_run_page_in_chinese_lists_flagged_changes_first(client_as, finance, two
     flagged = ['data-flagged="1"' in row.split("</tr>")[0] for row in rows]
     assert flagged[0] and not flagged[-1] and flagged == sorted(flagged, reverse=True)
     first = rows[0].split("</tr>")[0]
-    assert "张伟" in first and "¥3,000.00" in first and "超出阈值" in first
+    assert "张伟" in first and "实发" in first and "超出阈值" in first  # a person's net pay comes before their lines
+    bonus = next(row.split("</tr>")[0] for row in rows if "Rewards" in row.split("</tr>")[0])
+    assert 'data-flagged="1"' in bonus and "+¥3,000.00" in bonus and "¥0.00" in bonus
     assert "王芳" in html and "赵磊" in html
 
 
@@ -315,9 +317,9 @@ def test_the_change_sheet_has_the_same_rows_flagged_first(two_months, tmp_path):
     rewards = next(row for row in body if row[0] == "E1001" and row[3] == "Rewards")
     assert D(str(rewards[5])) == _amount(mar, zhang, "rewards")
     joined, left = body[-2], body[-1]
-    assert joined[0] == "E1004" and joined[8] == "入职"
+    assert joined[0] == "E1004" and joined[8] == "新入职"
     assert D(str(joined[5])) == Payslip.objects.get(run=mar, employee=two_months["zhao"]).net_pay
-    assert left[0] == "E1003" and left[8] == "离职"
+    assert left[0] == "E1003" and left[8] == "已离职"
     assert D(str(left[4])) == Payslip.objects.get(run=two_months["feb"], employee=two_months["wang"]).net_pay
 
 
