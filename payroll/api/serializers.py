@@ -295,9 +295,12 @@ class FlaggedChangeSerializer(serializers.Serializer):
 
 
 class FlaggedChangesErrorSerializer(serializers.Serializer):
+    """The approval's 409: the error shape of every refusal, with `flagged` when the flagged changes were not
+    confirmed."""
+
     detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    flagged = FlaggedChangeSerializer(many=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    flagged = FlaggedChangeSerializer(many=True, required=False)
 
 
 class LineSerializer(serializers.ModelSerializer):

@@ -46,6 +46,7 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
         "Not transferred",
         "Employer cost",
         "Payslip strips",
+        "Change from last month",
     ]
     slips = Payslip.objects.filter(run=run)
     net_total = sum(s.net_pay for s in slips)
