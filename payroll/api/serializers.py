@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -270,7 +271,7 @@ class ApproveRunSerializer(serializers.Serializer):
 
     def validate_confirm_flagged(self, value):
         if not isinstance(self.initial_data.get("confirm_flagged", False), bool):
-            raise serializers.ValidationError("Send true or false (a JSON boolean).")
+            raise serializers.ValidationError(_("Send true or false (a JSON boolean)."))
         return value
 
 
