@@ -16,3 +16,12 @@ class RunInputsChanged(PayrollConflict):
     def __init__(self, message: str, *, changes):
         super().__init__(message, field="inputs")
         self.changes = changes
+
+
+class FlaggedChangesUnconfirmed(PayrollConflict):
+    """A run with changes from last month beyond the shop's threshold, approved without confirming that they were
+    checked. `flagged` lists them (payroll.selectors.Change)."""
+
+    def __init__(self, message: str, *, flagged):
+        super().__init__(message, field="confirm_flagged")
+        self.flagged = flagged

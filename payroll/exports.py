@@ -4,7 +4,8 @@ Sheets: 汇总 summary by department, 工资表 one row per employee and one col
 银行转账 bank transfer (full account numbers: only finance may download; only people with something
 to pay and an account), 未转账 the people left off the transfer and why (no bank account, nothing
 to pay), 单位成本 employer cost, 工资条 a header row above each employee's row for printing and
-cutting. Totals are live SUM formulas; headers are frozen; money uses '#,##0.00'; the tables have
+cutting, 环比 the change from last month (flagged changes first, then the other changes, who joined and who
+left). Totals are live SUM formulas; headers are frozen; money uses '#,##0.00'; the tables have
 filters. Sheet names, headers and names kept in two languages are in the active language (the export
 job activates the language of the person who asked for it).
 
@@ -45,7 +46,7 @@ from shop_ops.numbers import EXCEL_MONEY_FORMAT
 
 from .choices import SystemLine
 from .models import PayrollRun, Payslip, PayslipLine
-from .selectors import run_totals
+from .selectors import run_totals, run_variance
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = EXCEL_MONEY_FORMAT  # the pages' money format (shop_ops.numbers), in Excel
@@ -185,6 +186,15 @@ class _StreamedSheet:
         self.file.write(f'<row r="{row}">{"".join(cells)}</row>')
         self.rows = row
         self.autofilter = f"A1:{self.letters[-1]}{max(last, 1)}"
+
+    def note(self, text: str) -> None:
+        """A row of one text cell (a sheet with nothing to list says why)."""
+        self.rows += 1
+        self.file.write(f'<row r="{self.rows}">{_text_cell(f"A{self.rows}", self.styles.cell["text"], text)}</row>')
+
+    def filter_rows(self) -> None:
+        """The filter over the header and the rows (a sheet without a totals row)."""
+        self.autofilter = f"A1:{self.letters[-1]}{max(self.rows, 1)}"
 
     def finish(self) -> None:
         self.file.flush()
@@ -419,7 +429,57 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
     cost.totals(str(TOTAL))
     if progress is not None:
         progress(min(done, total), total)
-    return [summary, payslips, bank, not_paid, cost, strips]
+    changes = _write_changes(run, sheet)
+    return [summary, payslips, bank, not_paid, cost, strips, changes]
+
+
+def _write_changes(run: PayrollRun, sheet) -> _StreamedSheet:
+    """环比: the run's page's changes from last month, the flagged ones first, then who joined and who left."""
+    changes = sheet(
+        pgettext_lazy(WORKBOOK, "Change from last month"),
+        [
+            Column(NUMBER, 10),
+            Column(NAME, 12),
+            Column(DEPARTMENT, 16),
+            Column(pgettext_lazy(WORKBOOK, "Item"), 18),
+            Column(pgettext_lazy(WORKBOOK, "Last month"), 16, "money"),
+            Column(pgettext_lazy(WORKBOOK, "This month"), 16, "money"),
+            Column(pgettext_lazy(WORKBOOK, "Change"), 16, "money"),
+            Column(pgettext_lazy(WORKBOOK, "Change (%)"), 12, "count"),
+            Column(pgettext_lazy(WORKBOOK, "Check"), 24),
+        ],
+    )
+    changes.ws.freeze_panes = "A2"
+    changes.header()
+    variance = run_variance(run=run)
+    if variance.previous is None:
+        changes.note(_("There is no approved or paid month before %(month)s to compare with.") % {"month": run.label})
+        return changes
+    beyond, joined, left = _("Beyond the threshold"), _("Joined"), _("Left")
+    for c in variance.changes:
+        values = [
+            c.number,
+            c.name,
+            c.department,
+            c.label,
+            c.before,
+            c.now,
+            c.change,
+            c.percent,
+            beyond if c.flagged else "",
+        ]
+        changes.write(changes.render(values))
+    net_pay = _("Net pay")
+    for p in variance.joiners:
+        changes.write(
+            changes.render([p.number, p.name, p.department, net_pay, None, p.net_pay, p.net_pay, None, joined])
+        )
+    for p in variance.leavers:
+        changes.write(
+            changes.render([p.number, p.name, p.department, net_pay, p.net_pay, None, -p.net_pay, None, left])
+        )
+    changes.filter_rows()
+    return changes
 
 
 def _splice(skeleton: BytesIO, path: str, sheets: list[_StreamedSheet]) -> None:

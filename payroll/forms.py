@@ -8,7 +8,7 @@ from roles.models import Department, Employee
 from shop_ops.widgets import MonthSelect
 
 from .choices import AdjustmentKind, ComponentKind, DeductionCategory, WithholdingOption
-from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule
+from .models import PROFILE_LIMITS, InsurancePolicy, PayProfile, ProfitPoolRule, VarianceThreshold
 from .money import MAX_INPUT_AMOUNT
 
 
@@ -145,6 +145,24 @@ class PoolRuleForm(forms.ModelForm):
         model = ProfitPoolRule
         fields = ["rate"]
         help_texts = {"rate": _("A share between 0 and 1: 0.40 means 40 per cent of the company's gross profit.")}
+
+
+class VarianceThresholdForm(forms.ModelForm):
+    class Meta:
+        model = VarianceThreshold
+        fields = ["amount", "percent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_INPUT_AMOUNT)]
+        self.fields["percent"].validators += [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))]
+
+
+class ApproveRunForm(forms.Form):
+    """The approval page: when changes from last month are beyond the threshold, the approver ticks that they
+    checked them (the service refuses otherwise)."""
+
+    confirm_flagged = forms.BooleanField(required=False)
 
 
 class TaxOpeningBalanceForm(InstanceForm):

@@ -398,6 +398,51 @@ class ProfitPoolRule(models.Model):
         return reverse("payroll:pool-rule-list")
 
 
+class VarianceThreshold(models.Model):
+    """The shop's rule for the changes from last month that finance must check before approving a month (one row):
+    a change is flagged when it is at least `amount` in money and at least `percent` of last month's amount."""
+
+    percent = models.DecimalField(
+        _("change in per cent"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("20.0"),
+        help_text=_("0 to 1000; 0 flags by the amount alone."),
+    )
+    amount = models.DecimalField(
+        _("change in money"), default=Decimal("500.00"), help_text=_("0 flags by the per cent alone."), **MONEY
+    )
+    updated_by = _by(_("updated by"), "+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("change threshold")
+        verbose_name_plural = _("change thresholds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1), name="one_variance_threshold", violation_error_message=_("There is one threshold.")
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=1000),
+                name="variance_percent_0_to_1000",
+                violation_error_message=_("The per cent must be between 0 and 1000."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, amount__lte=MAX_INPUT_AMOUNT),
+                name="variance_amount_in_range",
+                violation_error_message=_("The amount must be between 0 and 10,000,000.00."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} / {self.percent}%"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payroll:variance-threshold")
+
+
 class Attendance(models.Model):
     """Days worked in a month; without a row an employee counts as present every working day they were employed."""
 

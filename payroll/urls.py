@@ -38,5 +38,7 @@ urlpatterns = [
     path("settings/deductions/new/", views.SpecialDeductionFormView.as_view(), name="deduction-new"),
     path("settings/deductions/<id:pk>/edit/", views.SpecialDeductionFormView.as_view(), name="deduction-edit"),
     path("settings/deductions/<id:pk>/end/", views.SpecialDeductionEndView.as_view(), name="deduction-end"),
+    path("settings/changes/", views.VarianceThresholdView.as_view(), name="variance-threshold"),
+    path("settings/changes/edit/", views.VarianceThresholdFormView.as_view(), name="variance-threshold-edit"),
     path("adjustments/<id:pk>/delete/", views.AdjustmentDeleteView.as_view(), name="adjustment-delete"),
 ]

@@ -263,6 +263,8 @@ MATRIX: dict[str, tuple[str | None, dict]] = {
     "payroll:profile-edit": ("other_employee", MANAGERS),
     "payroll:pool-rule-list": (None, MANAGERS_FINANCE),
     "payroll:pool-rule-edit": ("department_code", FINANCE_ONLY),
+    "payroll:variance-threshold": (None, MANAGERS_FINANCE),
+    "payroll:variance-threshold-edit": (None, FINANCE_ONLY),
     "payroll:tax-opening-list": (None, MANAGERS_FINANCE),
     "payroll:tax-opening-new": (None, FINANCE_ONLY),
     "payroll:tax-opening-edit": ("tax_opening", FINANCE_ONLY),

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -274,6 +275,48 @@ class ExportSerializer(QueueWaitFields, serializers.ModelSerializer):
 
 class StartRunSerializer(serializers.Serializer):
     month = MonthField()
+
+
+class ApproveRunSerializer(serializers.Serializer):
+    confirm_flagged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: I have checked the changes from last month beyond the threshold (needed when there are any).",
+    )
+
+    def validate_confirm_flagged(self, value):
+        if not isinstance(self.initial_data.get("confirm_flagged", False), bool):
+            raise serializers.ValidationError(_("Send true or false (a JSON boolean)."))
+        return value
+
+
+class FlaggedChangeSerializer(serializers.Serializer):
+    """A change from last month beyond the threshold (payroll.selectors.Change)."""
+
+    employee = serializers.IntegerField(source="employee_id")
+    employee_number = serializers.CharField(source="number")
+    name = serializers.CharField()
+    department = serializers.CharField()
+    code = serializers.CharField(help_text="The payslip line's code; empty for the net pay.")
+    item = serializers.CharField(source="label")
+    last_month = serializers.DecimalField(source="before", max_digits=14, decimal_places=2)
+    this_month = serializers.DecimalField(source="now", max_digits=14, decimal_places=2)
+    change = serializers.DecimalField(max_digits=14, decimal_places=2)
+    percent = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        allow_null=True,
+        help_text="To one decimal, half up; null when last month was 0.",
+    )
+
+
+class FlaggedChangesErrorSerializer(serializers.Serializer):
+    """The approval's 409: the error shape of every refusal, with `flagged` when the flagged changes were not
+    confirmed."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    flagged = FlaggedChangeSerializer(many=True, required=False)
 
 
 class LineSerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ from roles.selectors import with_names
 
 from .. import selectors, services
 from ..engine import ComponentError, ComponentSpec
+from ..exceptions import FlaggedChangesUnconfirmed
 from ..exports import XLSX_CONTENT_TYPE
 from ..models import (
     Adjustment,
@@ -53,9 +54,12 @@ from .filters import (
 )
 from .serializers import (
     AdjustmentSerializer,
+    ApproveRunSerializer,
     AttendanceSerializer,
     ComponentSerializer,
     ExportSerializer,
+    FlaggedChangeSerializer,
+    FlaggedChangesErrorSerializer,
     InsurancePolicySerializer,
     PayProfileSerializer,
     PayslipDetailSerializer,
@@ -236,13 +240,39 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         run.refresh_from_db()
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(
+        request=ApproveRunSerializer,
+        responses={
+            200: RunSerializer,
+            409: OpenApiResponse(
+                FlaggedChangesErrorSerializer,
+                description="An earlier month is not approved, the inputs changed (`errors.inputs`), or changes from "
+                "last month beyond the threshold were not confirmed (`errors.confirm_flagged`, `flagged` lists them).",
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a computed run; afterwards it is read-only. 409 while an earlier month of its tax year is not
         approved, or when the month's inputs changed since it was computed (`errors.inputs` says what changed;
-        run it again)."""
-        return Response(RunSerializer(services.approve_run(run=self.get_object(), user=request.user)).data)
+        run it again). When changes from last month are beyond the shop's threshold, send
+        `{"confirm_flagged": true}` once they are checked; without it 409 lists them in `flagged`. A run with
+        nothing flagged is approved with an empty body, as before."""
+        run = self.get_object()
+        serializer = ApproveRunSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            run = services.approve_run(
+                run=run, user=request.user, confirm_flagged=serializer.validated_data["confirm_flagged"]
+            )
+        except FlaggedChangesUnconfirmed as error:
+            body = {
+                "detail": error.message,
+                "errors": {error.field: [error.message]},
+                "flagged": FlaggedChangeSerializer(error.flagged, many=True).data,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(RunSerializer(run).data)
 
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")

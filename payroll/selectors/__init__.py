@@ -6,6 +6,7 @@
 - `fingerprints`: What a computed run read: the month's inputs fingerprint and what changed since.
 - `months`: The order of payroll months: the next one, an earlier unapproved one, the one due.
 - `waiting`: Finance's start page: what waits for finance.
+- `variance`: What changed since last month: a run against the previous approved or paid month.
 """
 
 from .exports import current_exports, downloadable_export, exports_waiting_for_queue, refuse_if_inputs_changed
@@ -27,16 +28,28 @@ from .payslips import (
     search_payslips,
 )
 from .runs import TOTAL_FIELDS, VISIBLE_RUN_STATUSES, DepartmentTotal, run_for_month, run_totals, run_waiting_for_queue
+from .variance import (
+    Change,
+    Variance,
+    change_percent,
+    is_flagged,
+    previous_run,
+    run_variance,
+    variance_threshold,
+)
 from .waiting import finance_waiting
 
 __all__ = [
     "TOTAL_FIELDS",
     "VISIBLE_RUN_STATUSES",
     "AdditionalDeductionRow",
+    "Change",
     "DepartmentTotal",
     "InputChangesView",
+    "Variance",
     "additional_deduction_rows",
     "basic_deduction_rule",
+    "change_percent",
     "count_outside_pay_grade",
     "current_exports",
     "downloadable_export",
@@ -44,6 +57,7 @@ __all__ = [
     "explain_line",
     "exports_waiting_for_queue",
     "finance_waiting",
+    "is_flagged",
     "line_in_words",
     "month_inputs_fingerprint",
     "names_in_words",
@@ -53,11 +67,14 @@ __all__ = [
     "payslip_for_page",
     "payslip_lines",
     "payslips_visible_to",
+    "previous_run",
     "refuse_if_inputs_changed",
     "run_for_month",
     "run_input_changes",
     "run_totals",
+    "run_variance",
     "run_waiting_for_queue",
     "search_payslips",
     "unapproved_earlier_month",
+    "variance_threshold",
 ]

@@ -5,7 +5,7 @@
 - `structures`: Salary structures and their versions.
 - `whatif`: What-if: the payslips a structure change would give, before it is saved.
 - `inputs`: A month's inputs: sales figures, adjustments and attendance.
-- `settings`: Pay settings: profit pool rules, pay profiles, insurance policies, tax opening balances.
+- `settings`: Pay settings: profit pools, pay profiles, insurance policies, tax opening balances, change threshold.
 - `deductions`: Special additional deductions by category (专项附加扣除), checked by payroll.deductions.
 - `exports`: The Excel export of a run: a job row the run's page polls, and the removal of old files.
 """
@@ -41,7 +41,14 @@ from .runs import (
     start_run,
     store_payslips,
 )
-from .settings import MAX_YEAR_AMOUNT, save_insurance_policy, save_pay_profile, save_pool_rule, save_tax_opening_balance
+from .settings import (
+    MAX_YEAR_AMOUNT,
+    save_insurance_policy,
+    save_pay_profile,
+    save_pool_rule,
+    save_tax_opening_balance,
+    save_variance_threshold,
+)
 from .structures import check_components, create_structure, save_structure_version
 from .whatif import PreviewRow, preview_structure_change
 
@@ -83,6 +90,7 @@ __all__ = [
     "save_special_deduction",
     "save_structure_version",
     "save_tax_opening_balance",
+    "save_variance_threshold",
     "start_run",
     "store_payslips",
     "write_export",

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from roles.models import Employee
 from shop_ops import jobs
@@ -22,7 +23,7 @@ from .. import selectors
 from ..calculation import MonthData, PayPerson
 from ..choices import LOCKED_STATUSES, RunStatus
 from ..engine import ComponentError, ComputationError, ComputedPayslip, compute_payslip
-from ..exceptions import PayrollConflict
+from ..exceptions import FlaggedChangesUnconfirmed, PayrollConflict
 from ..fingerprint import Fingerprint
 from ..models import PayrollRun, Payslip, PayslipLine, month_label
 from .months import _move, ensure_month_ended, ensure_not_future
@@ -367,13 +368,14 @@ def _copy_text(rows: list[tuple]) -> str:
 
 
 @transaction.atomic
-def approve_run(*, run: PayrollRun, user) -> PayrollRun:
+def approve_run(*, run: PayrollRun, user, confirm_flagged: bool = False) -> PayrollRun:
     """Finance approves a computed run; from then on it is read-only.
 
     Refused before the month has ended (a month is paid once it has ended), while an earlier month of its tax year
     is not approved, and when the month's inputs differ from what the computation read: the fingerprint is taken
     again from today's inputs inside this transaction, with the run row locked, so the payslips approved are
-    exactly a fresh computation of the month."""
+    exactly a fresh computation of the month. When changes from last month are beyond the shop's threshold
+    (selectors.run_variance), the approver must confirm they checked them (`confirm_flagged`)."""
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.READY:
         raise PayrollConflict(
@@ -391,12 +393,31 @@ def approve_run(*, run: PayrollRun, user) -> PayrollRun:
             )
             % {"month": run.label}
         )
+    _refuse_unconfirmed_flags(run, confirm_flagged)
     _snapshot_bank_accounts(run)  # before the status moves: the database refuses changes to approved payslips
     _move(run, RunStatus.APPROVED)
     run.approved_by = user
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
     return run
+
+
+def _refuse_unconfirmed_flags(run: PayrollRun, confirmed: bool) -> None:
+    """Raise FlaggedChangesUnconfirmed (409, listing them) when changes from last month are beyond the threshold
+    and the approver did not confirm having checked them."""
+    if confirmed:
+        return
+    flagged = selectors.run_variance(run=run).flagged
+    if flagged:
+        raise FlaggedChangesUnconfirmed(
+            ngettext(
+                "%(count)d change from last month is beyond the threshold; confirm that you have checked it.",
+                "%(count)d changes from last month are beyond the threshold; confirm that you have checked them.",
+                len(flagged),
+            )
+            % {"count": len(flagged)},
+            flagged=flagged,
+        )
 
 
 def _snapshot_bank_accounts(run: PayrollRun) -> None:

@@ -1,4 +1,4 @@
-"""Pay settings: profit pool rules, pay profiles, insurance policies, tax opening balances."""
+"""Pay settings: profit pool rules, pay profiles, insurance policies, tax opening balances, the change threshold."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from ..models import (
     Payslip,
     ProfitPoolRule,
     TaxOpeningBalance,
+    VarianceThreshold,
 )
 from ..money import MAX_INPUT_AMOUNT, ZERO
 from .inputs import _bounded
@@ -47,6 +48,27 @@ def save_pool_rule(*, department: Department, rate: Decimal, user) -> ProfitPool
         department=department, defaults={"rate": rate, "updated_by": user}
     )
     return rule
+
+
+@transaction.atomic
+def save_variance_threshold(*, percent: Decimal, amount: Decimal, user) -> VarianceThreshold:
+    """The shop's threshold for the changes from last month that finance checks before approving a month."""
+    if not isinstance(percent, Decimal) or not percent.is_finite() or not Decimal(0) <= percent <= Decimal(1000):
+        raise PayrollError(_("The per cent is between 0 and 1000."), field="percent")
+    if percent.as_tuple().exponent < -1:
+        raise PayrollError(_("The per cent has at most one decimal."), field="percent")
+    if not isinstance(amount, Decimal) or not amount.is_finite() or not ZERO <= amount <= MAX_INPUT_AMOUNT:
+        raise PayrollError(
+            _("The amount is between 0 and %(maximum)s.") % {"maximum": format_money(MAX_INPUT_AMOUNT, sign=False)},
+            field="amount",
+        )
+    if amount.as_tuple().exponent < -2:
+        raise PayrollError(_("The amount has at most two decimals."), field="amount")
+    threshold = VarianceThreshold.objects.select_for_update().filter(pk=1).first() or VarianceThreshold(pk=1)
+    threshold.percent, threshold.amount, threshold.updated_by = percent, amount, user
+    threshold.full_clean()
+    threshold.save()
+    return threshold
 
 
 @transaction.atomic

@@ -31,3 +31,21 @@ def percent(rate) -> str:
         return "—"
     value = (Decimal(rate) * 100).normalize()
     return f"{value:f}%"
+
+
+@register.filter
+def money_change(value) -> str:
+    """A change in money with its sign: +¥1,000.00, -¥250.00, ¥0.00 (shop_ops.numbers.format_money)."""
+    from shop_ops.numbers import format_money
+
+    text = format_money(value)
+    return f"+{text}" if isinstance(value, Decimal) and value > 0 else text
+
+
+@register.filter
+def percent_change(value) -> str:
+    """A change in per cent as computed (one decimal) with its sign: +25.0%, -3.5%; blank when there is none
+    (last month was 0)."""
+    if value is None:
+        return ""
+    return f"+{value}%" if value > 0 else f"{value}%"

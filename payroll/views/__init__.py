@@ -6,7 +6,7 @@
 - `structures`: Salary structure pages.
 - `inputs`: A month's inputs page, deleting an adjustment, and the import template.
 - `deductions`: Special additional deductions by category: the entries, entering, ending and importing them.
-- `settings`: Pay settings pages: insurance policies, pay profiles, profit pools, tax opening balances.
+- `settings`: Pay settings pages: insurance, pay profiles, profit pools, tax opening balances, change threshold.
 """
 
 from .deductions import (
@@ -35,6 +35,8 @@ from .settings import (
     PoolRuleListView,
     TaxOpeningBalanceFormView,
     TaxOpeningBalanceListView,
+    VarianceThresholdFormView,
+    VarianceThresholdView,
 )
 from .structures import StructureDetailView, StructureEditView, StructureListView
 from .waiting import FinanceWaitingView
@@ -68,4 +70,6 @@ __all__ = [
     "StructureListView",
     "TaxOpeningBalanceFormView",
     "TaxOpeningBalanceListView",
+    "VarianceThresholdFormView",
+    "VarianceThresholdView",
 ]

@@ -19,7 +19,8 @@ from shop_ops.exceptions import ShopOpsError
 from .. import selectors, services
 from ..api.views import export_file_response
 from ..choices import ExportStatus, RunStatus
-from ..forms import StartRunForm
+from ..exceptions import FlaggedChangesUnconfirmed
+from ..forms import ApproveRunForm, StartRunForm
 from ..models import PayrollExport, PayrollRun, SalesFigure
 from ..permissions import can_run_payroll, can_view_payroll_inputs
 
@@ -111,7 +112,24 @@ class RunDetailView(RuleRequiredMixin, TemplateView):
             inputs_changed=bool(input_changes and input_changes.changes),
             month_ended=run.month < services.current_month(),
         )
+        if run.status in selectors.VISIBLE_RUN_STATUSES:
+            context.update(_variance_context(self.request, run))
         return context
+
+
+def _variance_context(request, run: PayrollRun) -> dict:
+    """What changed since last month: the changes (flagged first) searched by name or number, 50 a page."""
+    variance = selectors.run_variance(run=run)
+    text = request.GET.get("cq", "").strip()
+    query = request.GET.copy()
+    query.pop("cpage", None)
+    return {
+        "variance": variance,
+        "flagged_count": len(variance.flagged),
+        "changes_page": Paginator(variance.search(text), 50).get_page(request.GET.get("cpage")),
+        "cq": text,
+        "changes_query": query.urlencode(),
+    }
 
 
 def _input_changes(run: PayrollRun) -> selectors.InputChangesView | None:
@@ -145,6 +163,9 @@ class RunProgressView(RuleRequiredMixin, TemplateView):
         return response
 
 
+FLAGGED_LISTED = 100  # flagged changes the approval page lists; the run's page has them all
+
+
 class RunActionView(RuleRequiredMixin, TemplateView):
     """Finance: a confirmation page on GET, the action (approve, mark paid) on POST."""
 
@@ -162,13 +183,29 @@ class RunActionView(RuleRequiredMixin, TemplateView):
         context["input_changes"] = _input_changes(run) if self.action == "approve" else None
         if self.action == "approve":
             context["outside_pay_grade"] = selectors.count_outside_pay_grade(run=run)
+            variance = selectors.run_variance(run=run)
+            flagged = variance.flagged
+            context.update(
+                variance=variance,
+                flagged=flagged[:FLAGGED_LISTED],
+                flagged_count=len(flagged),
+                form=kwargs.get("form") or ApproveRunForm(),
+            )
         return context
 
     def post(self, request, *args, **kwargs):
         run = self.get_run()
         try:
             if self.action == "approve":
-                services.approve_run(run=run, user=request.user)
+                form = ApproveRunForm(request.POST)
+                form.is_valid()  # a tick box: always valid; unticked is False
+                try:
+                    services.approve_run(
+                        run=run, user=request.user, confirm_flagged=form.cleaned_data.get("confirm_flagged", False)
+                    )
+                except FlaggedChangesUnconfirmed as error:
+                    form.add_error("confirm_flagged", error.message)
+                    return self.render_to_response(self.get_context_data(form=form))
                 messages.success(
                     request, _("Approved. The payroll of %(month)s is now read-only.") % {"month": run.label}
                 )

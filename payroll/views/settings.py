@@ -1,4 +1,4 @@
-"""Pay settings pages: insurance policies, pay profiles, profit pools, tax opening balances."""
+"""Pay settings pages: insurance policies, pay profiles, profit pools, tax opening balances, the change threshold."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from roles.selectors import with_names
 from roles.views.org import ServiceFormView
 from shop_ops.numbers import parse_whole_number
 
-from .. import services
-from ..forms import InsurancePolicyForm, PayProfileForm, PoolRuleForm, TaxOpeningBalanceForm
+from .. import selectors, services
+from ..forms import InsurancePolicyForm, PayProfileForm, PoolRuleForm, TaxOpeningBalanceForm, VarianceThresholdForm
 from ..models import InsurancePolicy, PayProfile, ProfitPoolRule, TaxOpeningBalance
 from ..permissions import can_edit_structures, can_run_payroll, can_view_payroll_inputs
 
@@ -195,3 +195,36 @@ class TaxOpeningBalanceFormView(ServiceFormView):
 
     def save(self, data):
         return services.save_tax_opening_balance(user=self.request.user, **data)
+
+
+class VarianceThresholdView(RuleRequiredMixin, TemplateView):
+    """Manager, Finance: which changes from last month a run's page flags and approval asks to confirm."""
+
+    rule = staticmethod(can_view_payroll_inputs)
+    template_name = "payroll/variance_threshold.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["threshold"] = selectors.variance_threshold()
+        context["can_edit"] = can_run_payroll(self.request.user)
+        return context
+
+
+class VarianceThresholdFormView(ServiceFormView):
+    """Finance: the change threshold; the audit history keeps each change."""
+
+    rule = staticmethod(can_run_payroll)
+    form_class = VarianceThresholdForm
+
+    def get_object(self):
+        return selectors.variance_threshold()
+
+    @property
+    def title(self):
+        return _("Change threshold")
+
+    def get_cancel_url(self) -> str:
+        return reverse("payroll:variance-threshold")
+
+    def save(self, data):
+        return services.save_variance_threshold(user=self.request.user, **data)

@@ -54,6 +54,7 @@ def test_a_changed_input_refuses_the_approval_until_run_again(page, live_server,
     expect(page.get_by_test_id("run-status")).to_have_text("Ready for approval", timeout=30_000)
     expect(page.get_by_test_id("stale")).to_have_count(0)
     page.get_by_test_id("approve").click()
+    page.get_by_test_id("confirm-flagged").check()  # the demo's bonuses are changes beyond the threshold
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("run-status")).to_have_text("Approved")
     run = PayrollRun.objects.get(month=second)
@@ -91,6 +92,7 @@ def test_phone_chinese_shows_the_stale_run_and_what_changed(phone_page, live_ser
     page.get_by_test_id("rerun").click()
     expect(page.get_by_test_id("run-status")).to_have_text("待审批", timeout=30_000)
     page.get_by_test_id("approve").click()
+    page.get_by_test_id("confirm-flagged").check()  # the demo's bonuses are changes beyond the threshold
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("run-status")).to_have_text("已审批")
     assert PayrollRun.objects.get(month=second).status == "approved"

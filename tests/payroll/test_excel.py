@@ -46,6 +46,7 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
         "Not transferred",
         "Employer cost",
         "Payslip strips",
+        "Change from last month",
     ]
     slips = Payslip.objects.filter(run=run)
     net_total = sum(s.net_pay for s in slips)
@@ -89,8 +90,16 @@ def test_exported_workbook_reopens_with_matching_totals(sales_employee, payroll_
     assert strips.max_row == 3 * slips.count() - 1
 
 
-ENGLISH_SHEETS = ["Summary", "Payslips", "Bank transfer", "Not transferred", "Employer cost", "Payslip strips"]
-CHINESE_SHEETS = ["汇总", "工资表", "银行转账", "未转账", "单位成本", "工资条"]
+ENGLISH_SHEETS = [
+    "Summary",
+    "Payslips",
+    "Bank transfer",
+    "Not transferred",
+    "Employer cost",
+    "Payslip strips",
+    "Change from last month",
+]
+CHINESE_SHEETS = ["汇总", "工资表", "银行转账", "未转账", "单位成本", "工资条", "环比"]
 
 
 def _headers(workbook) -> dict[str, list]:

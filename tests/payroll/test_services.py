@@ -124,7 +124,7 @@ def test_cumulative_tax_across_approved_months(sales_employee, finance):
     for month in (1, 2, 3, 4):
         run = run_month(datetime.date(2026, month, 1))
         taxes.append(slip_of(employee, run.month).income_tax)
-        services.approve_run(run=run, user=finance.user)
+        services.approve_run(run=run, user=finance.user, confirm_flagged=True)
     # 20,500 gross (with the KPI 500), 3,000 insurance and fund: 12,500 taxable a month.
     # Jan-Feb: 3% -> 375; Mar: 37,500 x 10% - 2,520 = 1,230 - 750 = 480; Apr: 50,000 x 10% - 2,520 - 1,230 = 1,250.
     assert taxes == [D("375.00"), D("375.00"), D("480.00"), D("1250.00")]
