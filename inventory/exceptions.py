@@ -33,3 +33,12 @@ class ImportRejected(InventoryError):
     def __init__(self, message: str, *, errors: list[dict] | None = None):
         super().__init__(message, field="file")
         self.errors = errors or []
+
+
+class RecheckRefused(InventoryError):
+    """Rechecked differences out of bounds; nothing was saved. `errors` maps each line's form field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors

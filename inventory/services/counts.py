@@ -15,7 +15,7 @@ from shop_ops import jobs
 from shop_ops.plans import job_statements
 
 from ..choices import CountStatus, JobKind, JobStatus, LossReportStatus, MovementKind
-from ..exceptions import InvalidTransition, InventoryConflict, InventoryError, NotForYou
+from ..exceptions import InvalidTransition, InventoryConflict, InventoryError, NotForYou, RecheckRefused
 from ..models import (
     InventoryJob,
     Location,
@@ -409,19 +409,23 @@ def resubmit_loss_report(*, report: LossReport, differences: dict[int, int], not
     refusal = recheck_refusal(report=report)
     if refusal:
         raise InventoryConflict(refusal)
-    lines = list(report.lines.select_related("sku").order_by("pk"))
+    lines = list(report.lines.select_related("sku", "location").order_by("pk"))
     unknown = set(differences) - {line.pk for line in lines}
     if unknown:
         raise InventoryError(_("Those lines are not on this loss report; reload the page."))
+    for line in lines:
+        after = differences.get(line.pk)
+        if after is not None and (not isinstance(after, int) or isinstance(after, bool) or abs(after) > MAX_QUANTITY):
+            raise InventoryError(
+                _("A difference is a whole number of units up to %(max)s.") % {"max": f"{MAX_QUANTITY:,}"},
+                field=f"line_{line.pk}",
+            )
+    _check_recounted_quantities(report=report, lines=lines, differences=differences)
     corrections, kept, dropped = [], [], []
     reason = _("Loss report recheck %(month)s") % {"month": f"{report.count.period:%Y-%m}"}
     for line in lines:
         before = line.quantity if line.surplus else -line.quantity
         after = differences.get(line.pk, before)
-        if not isinstance(after, int) or abs(after) > MAX_QUANTITY:
-            raise InventoryError(
-                _("A difference is a whole number of units up to %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
-            )
         if after != before:
             corrections.append(
                 MovementInput(
@@ -440,7 +444,11 @@ def resubmit_loss_report(*, report: LossReport, differences: dict[int, int], not
         line.value = to_cent(line.unit_cost * line.quantity)
         kept.append(line)
     if corrections:
-        post_movements(movements=corrections, user=user)
+        # Dated like the count's own corrections (when it was closed), not today: the month whose 进销存 shows the
+        # count difference shows the rechecked one, equal to the report finance reviews. A back-dated correction
+        # upsets no other count: a recheck is refused once a later count of the warehouse is under way or closed,
+        # and counts compare postings by posted_at, which stays the real time.
+        post_movements(movements=corrections, user=user, occurred_at=report.count.closed_at)
     LossReportLine.objects.filter(pk__in=dropped).delete()
     LossReportLine.objects.bulk_update(kept, ["surplus", "quantity", "value"], batch_size=1000)
     _set_totals(report, kept)
@@ -451,3 +459,41 @@ def resubmit_loss_report(*, report: LossReport, differences: dict[int, int], not
     report._history_user = user
     report.save(update_fields=[*TOTAL_FIELDS, "status", "rechecked_by", "rechecked_at", "recheck_note"])
     return report
+
+
+def _check_recounted_quantities(
+    *, report: LossReport, lines: list[LossReportLine], differences: dict[int, int]
+) -> None:
+    """A rechecked difference stands for a recounted quantity (the count line's expected figure plus the
+    difference), which is bounded like a count's entry: 0 to MAX_QUANTITY. Every line out of bounds is named, under
+    its own field; nothing is saved."""
+    changed = [line for line in lines if line.pk in differences]
+    if not changed:
+        return
+    expected = {
+        (count_line.sku_id, count_line.location_id): count_line.expected_quantity
+        for count_line in StockCountLine.objects.filter(
+            count_id=report.count_id,
+            sku_id__in={line.sku_id for line in changed},
+            location_id__in={line.location_id for line in changed},
+        ).only("sku_id", "location_id", "snapshot_quantity", "movements_since_snapshot")
+    }
+    errors = {}
+    for line in changed:
+        system = expected[(line.sku_id, line.location_id)]
+        counted = system + differences[line.pk]
+        if 0 <= counted <= MAX_QUANTITY:
+            continue
+        errors[f"line_{line.pk}"] = _(
+            "%(sku)s at %(location)s: a difference of %(difference)s means %(counted)s counted (the system expected "
+            "%(expected)s); a counted quantity is 0 to %(max)s, as in a count."
+        ) % {
+            "sku": line.sku.code,
+            "location": line.location.code,
+            "difference": f"{differences[line.pk]:+,}",
+            "counted": f"{counted:,}",
+            "expected": f"{system:,}",
+            "max": f"{MAX_QUANTITY:,}",
+        }
+    if errors:
+        raise RecheckRefused(errors)

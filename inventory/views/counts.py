@@ -19,6 +19,7 @@ from shop_ops.numbers import parse_whole_number
 
 from .. import selectors, services
 from ..choices import CountStatus, LossReportStatus
+from ..exceptions import RecheckRefused
 from ..forms import OpenCountForm, RecheckForm, RecordCountForm, ReviewForm
 from ..models import InventoryJob, LossReport, StockCount, StockCountLine
 from ..permissions import can_close_counts, can_operate_stock, can_review_loss_reports, can_view_stock
@@ -269,6 +270,9 @@ class LossReportRecheckView(RuleRequiredMixin, TemplateView):
                     note=form.cleaned_data["note"],
                     user=request.user,
                 )
+            except RecheckRefused as exc:  # every line out of bounds, each under its own field
+                for field, message in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
             except ShopOpsError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

@@ -5,11 +5,14 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory import services
 from inventory.choices import LossReportStatus, MovementKind
-from inventory.exceptions import InvalidTransition, InventoryConflict, InventoryError, NotForYou
+from inventory.exceptions import InvalidTransition, InventoryConflict, InventoryError, NotForYou, RecheckRefused
 from inventory.models import LossReport, StockMovement
+from inventory.selectors import monthly_summary
+from inventory.services.movements import MAX_QUANTITY
 
 from .conftest import on_hand
 from .factories import SkuFactory
@@ -40,6 +43,29 @@ def rejected(tshirt, bin_a, bin_b, stock, warehouse, main_warehouse, wh_supervis
 
 def _lines(report):
     return {line.sku.code: line for line in report.lines.select_related("sku")}
+
+
+def _last_month() -> datetime.date:
+    return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def rejected_last_month(tshirt, bin_a, stock, warehouse, main_warehouse, wh_supervisor, finance):
+    """Last month's count, closed on its last evening: 2 of 21 T-shirts missing at A-01; finance rejected it."""
+    month = _last_month()
+    stock(tshirt, bin_a, R, 21, occurred_at=_at(month, 9))
+    count = services.open_stock_count(warehouse=main_warehouse, period=month)
+    services.record_count(line=count.lines.get(), counted_quantity=19, user=warehouse.user)
+    last_evening = _at((month + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1), 20)
+    services.close_stock_count(count=count, user=wh_supervisor.user, at=last_evening)
+    report = count.loss_report
+    services.review_loss_report(report=report, approve=False, note="请复盘", user=finance.user)
+    report.refresh_from_db()
+    return report
 
 
 class TestResubmit:
@@ -92,6 +118,62 @@ class TestResubmit:
         with pytest.raises(InvalidTransition, match="Only a rejected"):
             services.resubmit_loss_report(report=rejected, differences={}, note="x", user=wh_supervisor.user)
         assert LossReport.objects.get().status == LossReportStatus.PENDING
+
+
+class TestRecountedQuantityIsBounded:
+    """A rechecked difference implies a recounted quantity (expected + difference), bounded like a count's entry."""
+
+    def test_beyond_a_count_line_or_below_zero_is_refused_per_line_and_nothing_is_saved(
+        self, rejected, tshirt, bin_a, bin_b, wh_supervisor
+    ):
+        lines = _lines(rejected)
+        cap, shirt = lines["CAP-01"], lines["TS001-WHT-M"]
+        movements = StockMovement.objects.count()
+        with pytest.raises(RecheckRefused) as refused:
+            services.resubmit_loss_report(
+                report=rejected,
+                # Caps: 2 expected + 999 999 = 1 000 001 counted; T-shirts: 5 expected - 6 = -1 counted.
+                differences={cap.pk: MAX_QUANTITY - 1, shirt.pk: -6},
+                note="复盘",
+                user=wh_supervisor.user,
+            )
+        assert set(refused.value.errors) == {f"line_{cap.pk}", f"line_{shirt.pk}"}
+        assert "1,000,001 counted" in refused.value.errors[f"line_{cap.pk}"]
+        assert "CAP-01 at B-01" in refused.value.errors[f"line_{cap.pk}"]
+        assert "-1 counted" in refused.value.errors[f"line_{shirt.pk}"]
+        rejected.refresh_from_db()
+        assert rejected.status == LossReportStatus.REJECTED and rejected.surplus_quantity == 2
+        assert StockMovement.objects.count() == movements
+        assert (on_hand(cap.sku, bin_b), on_hand(tshirt, bin_a)) == (4, 0)
+
+    def test_the_bounds_themselves_are_accepted(self, rejected, tshirt, bin_a, bin_b, wh_supervisor):
+        lines = _lines(rejected)
+        cap, shirt = lines["CAP-01"], lines["TS001-WHT-M"]
+        services.resubmit_loss_report(
+            report=rejected,
+            differences={cap.pk: MAX_QUANTITY - 2, shirt.pk: -5},  # 1 000 000 caps counted, no T-shirt
+            note="复盘",
+            user=wh_supervisor.user,
+        )
+        assert on_hand(cap.sku, bin_b) == MAX_QUANTITY and on_hand(tshirt, bin_a) == 0
+
+
+class TestRecheckDating:
+    """The recheck's corrections are dated like the count's own, so each month's 进销存 matches its loss report."""
+
+    def test_corrections_are_dated_when_the_count_closed(self, rejected_last_month, tshirt, wh_supervisor):
+        count = rejected_last_month.count
+        line = rejected_last_month.lines.get()
+        before = timezone.now()
+        services.resubmit_loss_report(
+            report=rejected_last_month, differences={line.pk: 0}, note="找到 2 件", user=wh_supervisor.user
+        )
+        correction = StockMovement.objects.get(reason__startswith="Loss report recheck")
+        assert correction.quantity == 2 and correction.occurred_at == count.closed_at
+        assert correction.posted_at >= before  # when it really was posted stays on record
+        last, this = monthly_summary(month=count.period), monthly_summary(month=timezone.localdate())
+        assert [(r.sku.code, r.qty["count_difference"], r.qty["closing"]) for r in last.rows] == [(tshirt.code, 0, 21)]
+        assert [(r.sku.code, r.qty["count_difference"], r.qty["opening"]) for r in this.rows] == [(tshirt.code, 0, 21)]
 
 
 class TestPages:
@@ -156,3 +238,39 @@ def test_a_rejected_report_shows_no_english_in_chinese(client_as, rejected, wh_s
         # The catalogue lists translated phrases only: the new ones are named here, so a missing translation fails.
         for english in ("Rejected by", "Next step", "Recheck", "Send back", "recount", "rejected", "finance"):
             assert english not in visible_text(page), (url, english)
+
+
+class TestRecheckPageBoundsAndDating:
+    def test_a_difference_beyond_a_count_line_shows_under_its_line_in_chinese(
+        self, client_as, rejected, wh_supervisor, bin_b
+    ):
+        lines = _lines(rejected)
+        cap, shirt = lines["CAP-01"], lines["TS001-WHT-M"]
+        url = reverse("inventory:loss-report-recheck", args=[rejected.pk])
+        response = client_as(wh_supervisor).post(
+            url,
+            {f"line_{cap.pk}": "1000000", f"line_{shirt.pk}": "-5", "note": "复盘"},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and 'value="1000000"' in page
+        under_cap = page.split(f'id="id_line_{cap.pk}-error"')[1].split("</small>")[0]
+        assert "CAP-01（B-01）：差异 +1,000,000 即实盘 1,000,002" in under_cap
+        assert f'id="id_line_{shirt.pk}-error"' not in page  # the T-shirt line is fine
+        assert "0 到 1,000,000 之间" in under_cap and "counted" not in page
+        rejected.refresh_from_db()
+        assert rejected.status == LossReportStatus.REJECTED and on_hand(cap.sku, bin_b) == 4
+
+    def test_the_summary_of_the_counted_month_matches_the_rechecked_report(
+        self, client_as, api_as, rejected_last_month, tshirt, wh_supervisor, finance
+    ):
+        line = rejected_last_month.lines.get()
+        url = reverse("inventory:loss-report-recheck", args=[rejected_last_month.pk])
+        done = client_as(wh_supervisor).post(url, {f"line_{line.pk}": "-1", "note": "找到 1 件"})
+        assert done.status_code == 302
+        rejected_last_month.refresh_from_db()
+        assert (rejected_last_month.status, rejected_last_month.total_quantity) == ("pending", 1)
+        month = rejected_last_month.count.period
+        for shown, difference in ((month, -1), (timezone.localdate(), 0)):
+            data = api_as(finance).get(f"/api/inventory/summary/?month={shown:%Y-%m}").json()
+            assert [(r["sku_code"], r["qty"]["count_difference"]) for r in data["rows"]] == [(tshirt.code, difference)]
