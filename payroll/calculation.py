@@ -342,7 +342,7 @@ class MonthData:
         ).values_list("employee_id", "income"):
             income[employee_id] += before
         for employee in low:
-            if employee.hire_date > datetime.date(last_year, 1, 1):
+            if employee.hire_date >= datetime.date(last_year, 2, 1):  # hired in January: every month of it
                 why = format_lazy(_("hired on {date}, so not employed here all of last year"), date=employee.hire_date)
             elif income[employee.pk] > tax.LOW_INCOME_LAST_YEAR_LIMIT:
                 why = format_lazy(

@@ -196,6 +196,11 @@ class _StreamedSheet:
         """The filter over the header and the rows (a sheet without a totals row)."""
         self.autofilter = f"A1:{self.letters[-1]}{max(self.rows, 1)}"
 
+    def filter_only(self) -> None:
+        """The filter over the data, and no totals row: for a sheet a bank's import reads, where every row is a
+        payment (a 合计 row would be one too)."""
+        self.autofilter = f"A1:{self.letters[-1]}{max(self.rows, 1)}"
+
     def finish(self) -> None:
         self.file.flush()
         if self.autofilter:
@@ -424,7 +429,7 @@ def _write_sheets(run, workbook, styles, files, progress) -> list[_StreamedSheet
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(min(done, total), total)
     payslips.totals(str(TOTAL))
-    bank.totals(str(TOTAL))
+    bank.filter_only()
     not_paid.totals(str(TOTAL))
     cost.totals(str(TOTAL))
     if progress is not None:

@@ -138,8 +138,8 @@ def _check_withholding_option(*, employee: Employee, year: int, option: str, inc
         )
     if option != WithholdingOption.LOW_INCOME:
         return
-    last_year = datetime.date(year - 1, 1, 1)
-    if employee.hire_date > last_year:
+    # Hired in January of last year: paid (and withheld) here every month of it.
+    if employee.hire_date >= datetime.date(year - 1, 2, 1):
         raise PayrollError(
             _(
                 "The 60,000 option (2020 No. 19) is for a person employed here every month of last year; "

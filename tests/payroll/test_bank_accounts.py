@@ -28,7 +28,7 @@ NEW = "6222999900001111999"
 def _bank_sheet(path_or_bytes) -> dict[str, str]:
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     sheet = openpyxl.load_workbook(source)["Bank transfer"]
-    return {sheet.cell(row, 1).value: sheet.cell(row, 3).value for row in range(2, sheet.max_row)}
+    return {sheet.cell(row, 1).value: sheet.cell(row, 3).value for row in range(2, sheet.max_row + 1)}
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_the_transfer_leaves_out_zero_pay_and_missing_accounts_and_lists_them(sa
     assert Payslip.objects.get(run=run, employee=nothing).net_pay == 0
     workbook = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "run.xlsx")))
     bank = workbook["Bank transfer"]
-    rows = [[cell.value for cell in row] for row in bank.iter_rows(min_row=2, max_row=bank.max_row - 1)]
+    rows = [[cell.value for cell in row] for row in bank.iter_rows(min_row=2, max_row=bank.max_row)]
     numbers = [row[0] for row in rows]
     assert paid.employee_number in numbers  # the world's others are paid too
     assert no_account.employee_number not in numbers and nothing.employee_number not in numbers
@@ -157,5 +157,5 @@ def test_a_name_changed_after_approval_is_not_the_account_name_paid(approved, ma
     assert Payslip.objects.get(run=run, employee=victim).account_name == name
     org_services.update_employee(employee=victim, by=manager.user, full_name="别人")
     sheet = openpyxl.load_workbook(export_run(run=run, path=str(tmp_path / "run.xlsx")))["Bank transfer"]
-    names = {sheet.cell(row, 1).value: sheet.cell(row, 2).value for row in range(2, sheet.max_row)}
+    names = {sheet.cell(row, 1).value: sheet.cell(row, 2).value for row in range(2, sheet.max_row + 1)}
     assert names[victim.employee_number] == name

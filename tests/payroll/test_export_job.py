@@ -245,7 +245,7 @@ def test_api_start_status_and_download(api_as, computed, large):
     assert download.status_code == 200 and download["Content-Type"] == XLSX
     workbook = _workbook(b"".join(download.streaming_content))
     bank = workbook["Bank transfer"]
-    paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row))
+    paid = sum(Decimal(str(bank.cell(row, 5).value)) for row in range(2, bank.max_row + 1))
     assert paid == sum(slip.net_pay for slip in Payslip.objects.filter(run=computed))
     assert [row["id"] for row in client.get("/api/payroll/exports/?month=2026-03&status=done").json()["results"]] == [
         body["id"]

@@ -167,8 +167,10 @@ def test_the_option_is_refused_where_the_shops_records_contradict_it(sales_emplo
     assert not TaxOpeningBalance.objects.exists()
 
 
-def test_last_years_low_earner_deducts_60000_from_january(sales_employee, finance):
-    employee = sales_employee(base="30000.00", hire_date=datetime.date(2024, 1, 1))
+@pytest.mark.parametrize("hired", [datetime.date(2024, 1, 1), datetime.date(2025, 1, 6)])
+def test_last_years_low_earner_deducts_60000_from_january(sales_employee, finance, hired):
+    """Hired on 6 January last year is employed (and paid) here every month of it (a tester was refused)."""
+    employee = sales_employee(base="30000.00", hire_date=hired)
     services.save_tax_opening_balance(
         employee=employee, year=2026, user=finance.user, withholding_option=WithholdingOption.LOW_INCOME, **ZERO_YEAR
     )
@@ -233,8 +235,8 @@ def test_a_low_earner_option_the_records_later_contradict_stops_the_run(sales_em
         employee=employee, year=2026, user=finance.user, withholding_option=LOW, **ZERO_YEAR
     )
     if change == "hire_date":
-        org_services.update_employee(employee=employee, by=OPERATOR, hire_date=datetime.date(2025, 3, 1))
-        why = "hired on 2025-03-01"
+        org_services.update_employee(employee=employee, by=OPERATOR, hire_date=datetime.date(2025, 2, 1))
+        why = "hired on 2025-02-01"
     else:
         last_year = {**ZERO_YEAR, "income": D("70000.00")}
         services.save_tax_opening_balance(employee=employee, year=2025, user=finance.user, **last_year)
