@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
@@ -97,11 +98,20 @@ def _field_label(model, name: str) -> str:
     return str(capfirst(found.verbose_name)) if found is not None and hasattr(found, "verbose_name") else name
 
 
+def identified(user) -> str:
+    """A login as the audit shows it: the person's name with the login beside it when they differ, "陈志远
+    (manager)". A name alone can be shared, or copied by someone editing their own (found by a tester); the login
+    cannot."""
+    name = person(user)
+    return name if name == user.username else f"{name} ({user.username})"
+
+
 def _record_name(target, pk) -> str:
-    """A related record by its name; one that is gone by the name its history last gave it."""
+    """A related record by its name (a login by `identified`); one that is gone by the name its history last gave
+    it."""
     found = target._base_manager.filter(pk=pk).first()
     if found is not None:
-        return str(found)
+        return identified(found) if isinstance(found, get_user_model()) else str(found)
     history = getattr(getattr(target, "history", None), "model", None)
     if history is not None:
         last = history.objects.filter(**{target._meta.pk.attname: pk}).order_by("-history_date").first()
@@ -185,7 +195,7 @@ def _entry(kind: str, record) -> AuditEntry:
                 )
             )
     user = record.history_user
-    who = person(user) if user else _("system")  # by name, as people know each other (the login for an admin)
+    who = identified(user) if user else _("system")  # by name, as people know each other, and by login
     if getattr(record, "history_change_reason", None) == SIGN_IN_REASON:
         who = record.username  # the login that signed in (no one is signed in yet while it does)
     return AuditEntry(

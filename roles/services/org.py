@@ -50,7 +50,7 @@ EMPLOYEE_FIELDS = {
 }
 # The fields of an employee record that payroll reads (`payroll.calculation`: the role, and with it the department
 # and the pay grade, and the dates that say which days of a month are paid); the status goes with the leave date.
-PAY_FIELDS = ("role", "hire_date", "leave_date", "status")
+PAY_FIELDS = ("role", "hire_date", "leave_date", "status", "full_name")
 
 
 def _assign(instance, allowed: set[str], values: dict[str, Any]) -> None:
@@ -349,6 +349,12 @@ def _check_pay_fields_not_own(*, by, employee: Employee, old: dict[str, Any]) ->
     new = _pay_values(employee)
     for name in PAY_FIELDS:
         if new[name] != old[name]:
+            if name == "full_name" and is_own_pay(by, employee=employee):
+                # The name salary is paid to (户名), and the one the audit and every page show for one's actions.
+                raise OwnPayRefused(
+                    _("You cannot change your own name: your pay is transferred to it; another manager must."),
+                    field=name,
+                )
             check_not_own_pay(by=by, employee=employee, field=name)
 
 

@@ -53,19 +53,45 @@ def test_recording_ones_own_leaving_is_someone_elses_too(manager, superuser):
 
 
 def test_the_rest_of_ones_own_record_stays_editable(manager):
-    """A phone number or a name is no pay; sending the pay fields unchanged (as the page's form does) is fine."""
+    """A phone number is no pay; sending the pay fields unchanged (as the page's form does) is fine."""
     services.update_employee(
         employee=manager,
         by=manager.user,
         phone="13900002222",
-        full_name="王经理",
+        full_name=manager.full_name,
         role=manager.role,
         hire_date=manager.hire_date,
         leave_date=None,
         status=manager.status,
     )
     manager.refresh_from_db()
-    assert manager.phone == "13900002222" and manager.full_name == "王经理"
+    assert manager.phone == "13900002222"
+
+
+def test_nobody_renames_themselves(manager, api_as):
+    """Found by an attacker: a manager renamed themselves as the accountant (杨静), and the audit and every "entered
+    by" then showed their bonus as hers. The name is also the one salary is transferred to (户名)."""
+    before = manager.full_name
+    with pytest.raises(OwnPayRefused, match="your own name") as refused:
+        services.update_employee(employee=manager, by=manager.user, full_name="杨静")
+    assert refused.value.field == "full_name"
+    response = api_as(manager).patch(f"/api/employees/{manager.pk}/", {"full_name": "杨静"}, format="json")
+    assert response.status_code == 403 and "full_name" in response.json()["errors"]
+    manager.refresh_from_db()
+    assert manager.full_name == before
+
+
+def test_the_audit_names_a_person_with_their_login(manager, client_as):
+    from roles.selectors.audit import identified
+
+    assert identified(manager.user) == f"{manager.full_name} ({manager.user.username})"
+    other = EmployeeFactory(role=manager.role)
+    client = client_as(manager)
+    form = {"employee_number": other.employee_number, "full_name": other.full_name, "role": other.role_id}
+    form |= {"hire_date": other.hire_date.isoformat(), "status": "active", "phone": "13900003333"}
+    assert client.post(reverse("roles:employee-edit", args=[other.pk]), form).status_code == 302
+    page = client.get(reverse("roles:audit"), {"kind": "roles.employee"}).content.decode()
+    assert f"{manager.full_name} ({manager.user.username})" in page
 
 
 def test_another_manager_or_a_superuser_still_changes_them(manager, richer_manager_role, superuser):
@@ -103,7 +129,7 @@ def test_api_own_role_change_is_403_and_changes_nothing(api_as, manager, richer_
 def test_page_shows_the_refusal_at_the_field_and_keeps_what_was_typed(client_as, manager, richer_manager_role):
     values = {
         "employee_number": manager.employee_number,
-        "full_name": "王经理",
+        "full_name": manager.full_name,
         "role": richer_manager_role.pk,
         "hire_date": manager.hire_date.isoformat(),
         "leave_date": "",
