@@ -276,6 +276,17 @@ def test_a_leave_date_before_the_month_removes_the_person(sales_employee, financ
     assert changes.removed == [employee.pk] and "people" in changes.kinds
 
 
+def test_a_hire_after_the_computation_names_who_is_paid_not_every_kind(sales_employee, finance):
+    """Found by a tester: one new hire listed 25 kinds of input as changed (each kind's digest runs over everyone)."""
+    sales_employee()
+    run = run_month()
+    newcomer = sales_employee(hire_date=MONTH)
+    changes = selectors.run_input_changes(run=run)
+    assert changes.kinds == ["people"] and changes.added == [newcomer.pk]
+    with pytest.raises(RunInputsChanged, match="who is paid"):
+        services.approve_run(run=run, user=finance.user)
+
+
 def test_a_run_computed_before_fingerprints_must_be_recomputed(sales_employee, finance):
     sales_employee()
     run = run_month()
