@@ -121,15 +121,27 @@ class RecheckForm(forms.Form):
         error_messages={"required": _("Say what you rechecked and what you found.")},
     )
 
-    def __init__(self, *args, lines=(), **kwargs):
+    def __init__(self, *args, lines=(), counted=None, **kwargs):
+        """`counted`: {(sku_id, location_id): (expected, counted)} of the count's lines, shown beside each field so
+        the difference is worked out from the count's system figure, not today's stock (a tester subtracted the
+        stock after the close and wrote off goods on the shelf)."""
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
+        counted = counted or {}
         for line in self.lines:
+            figures = counted.get((line.sku_id, line.location_id))
+            help_text = ""
+            if figures is not None:
+                help_text = _(
+                    "At the count the system had %(expected)s and %(counted)s were counted. Difference = what you "
+                    "find now − %(expected)s."
+                ) % {"expected": figures[0], "counted": figures[1]}
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
                 label=f"{line.sku.code} {line.sku.name} · {line.location.code}",
                 initial=line.quantity if line.surplus else -line.quantity,
                 min_value=-1_000_000,
                 max_value=1_000_000,
+                help_text=help_text,
             )
 
     def differences(self) -> dict[int, int]:

@@ -247,12 +247,19 @@ class LossReportRecheckView(RuleRequiredMixin, TemplateView):
     def lines(self):
         return self.report.lines.select_related("sku", "location").order_by("sku__code", "location__code")
 
+    def counted(self) -> dict:
+        """The count's system figure and counted quantity of each line, by (SKU, location)."""
+        return {
+            (line.sku_id, line.location_id): (line.expected_quantity, line.counted_quantity)
+            for line in StockCountLine.objects.filter(count_id=self.report.count_id, counted_quantity__isnull=False)
+        }
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rejected = self.report.status == LossReportStatus.REJECTED
         context.update(
             report=self.report,
-            form=kwargs.get("form") or RecheckForm(lines=self.lines()),
+            form=kwargs.get("form") or RecheckForm(lines=self.lines(), counted=self.counted()),
             # A report finance has not rejected (or already sent back) has nothing to recheck: the page says so.
             refusal=services.recheck_refusal(report=self.report)
             if rejected
@@ -261,7 +268,7 @@ class LossReportRecheckView(RuleRequiredMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = RecheckForm(request.POST, lines=self.lines())
+        form = RecheckForm(request.POST, lines=self.lines(), counted=self.counted())
         if form.is_valid():
             try:
                 services.resubmit_loss_report(

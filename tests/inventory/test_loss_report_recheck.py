@@ -199,6 +199,10 @@ class TestPages:
         lines = _lines(rejected)
         assert f'name="line_{lines["TS001-WHT-M"].pk}" value="-5"' in form
         assert f'name="line_{lines["CAP-01"].pk}" value="2"' in form
+        # Each line says the count's figures, so the difference is not taken from today's stock (a tester's mistake).
+        count_line = rejected.count.lines.get(sku__code="TS001-WHT-M")
+        expected, counted = count_line.expected_quantity, count_line.counted_quantity
+        assert f"盘点时系统数 {expected}，实盘 {counted}。差异 = 现在复盘的数量 − {expected}。" in form
         # A note left out loses nothing typed and says what is missing.
         kept = client.post(url, {f"line_{lines['TS001-WHT-M'].pk}": "-1", f"line_{lines['CAP-01'].pk}": "2"})
         assert kept.status_code == 200 and 'value="-1"' in kept.content.decode()
