@@ -451,7 +451,7 @@ def compute_payslip(month: EmployeeMonth) -> ComputedPayslip:
                     "net pay would be negative ({amount}): deductions exceed pay; "
                     "reduce the penalties or carry part of them to a later month"
                 ),
-                amount=format_value(slip.net_pay),
+                amount=format_value(round_money(slip.net_pay)),
             ),
             employee_id=month.employee_id,
             component="net_pay",

@@ -504,3 +504,16 @@ def test_an_unexpected_error_marks_the_run_failed_instead_of_busy(sales_employee
     assert run.status == RunStatus.FAILED
     assert "unexpected error" in run.error_message
     assert not Payslip.objects.exists()
+
+
+def test_a_negative_net_pay_is_named_in_cents(sales_employee):
+    """Found by an attacker: the refusal showed the exact figure with ten decimals (-9,937.7100000000)."""
+    import re
+
+    employee = sales_employee(base="5000.00")
+    services.add_adjustment(
+        month=MONTH, employee=employee, kind="penalty", amount=D("90000.33"), reason="damage", user=None
+    )
+    run = run_month()
+    assert run.status == "failed"
+    assert re.search(r"negative \(-[\d,]+\.\d\d\)", run.error_message), run.error_message
