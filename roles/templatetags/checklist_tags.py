@@ -59,23 +59,35 @@ def completion_bars(rows, heading: str, testid: str, link: bool = False):
     """A completion table: label (a link to the person's history when `link`), done / total, a bar, on time,
     overdue; an empty-state row when there is nothing."""
     person_url = url_maker("roles:person-history") if link else None
+    # On a phone each row is a card (cards-on-phone); each cell carries its column's heading as its label.
+    labels = {
+        "heading": heading,
+        "done_label": _("Done"),
+        "bar_label": _("Completion"),
+        "on_time_label": _("On time"),
+        "overdue_label": _("Overdue now"),
+    }
     body = format_html_join(
         "\n",
         # A <progress> element, not a styled span: the Content-Security-Policy allows no inline style attributes.
-        '<tr data-testid="{testid}-{key}"><td class="name">{label}</td><td class="nowrap">{done_total}</td>'
-        '<td class="bar-col">{bar}</td><td>{on_time}</td><td>{overdue}</td></tr>',
-        (_bar_row(row, testid, person_url) for row in rows),
+        '<tr data-testid="{testid}-{key}"><td class="name card-title card-two" data-label="{heading}">{label}</td>'
+        '<td class="nowrap" data-label="{done_label}">{done_total}</td>'
+        '<td class="bar-col card-wide" data-label="{bar_label}">{bar}</td>'
+        '<td data-label="{on_time_label}">{on_time}</td><td data-label="{overdue_label}">{overdue}</td></tr>',
+        (_bar_row(row, testid, person_url) | labels for row in rows),
     ) or format_html('<tr><td colspan="5" class="empty">{}</td></tr>', _("No items due in this period."))
     return format_html(
-        '<div class="overflow-auto" tabindex="0" role="region" aria-label="{}">\n<table class="bars">\n'
+        '<div class="overflow-auto" tabindex="0" role="region" aria-label="{}">\n'
+        '<table class="bars cards-on-phone" data-testid="{}-completion">\n'
         "  <thead><tr><th>{}</th><th>{}</th>"
         '<th class="bar-col">{}</th><th>{}</th><th>{}</th></tr></thead>\n  <tbody>\n{}\n  </tbody>\n</table>\n</div>',
         _("Table (scrolls sideways)"),
+        testid,
         heading,
-        _("Done"),
-        _("Completion"),
-        _("On time"),
-        _("Overdue now"),
+        labels["done_label"],
+        labels["bar_label"],
+        labels["on_time_label"],
+        labels["overdue_label"],
         body,
     )
 
@@ -85,15 +97,22 @@ def overdue_rows(items):
     """The rows of the dashboard's overdue list: due date, person (a link to their history), department, task;
     an empty-state row when nothing is overdue."""
     person_url = url_maker("roles:person-history")
+    # Each cell's label on a phone: its column's heading in the dashboard template.
+    due, person, department, task = _("Due"), _("Person"), _("Department"), _("Task")
     return format_html_join(
         "\n",
-        '<tr><td class="late date">{}</td><td class="name"><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+        '<tr><td class="late date" data-label="{}">{}</td><td class="name card-title card-two" data-label="{}">'
+        '<a href="{}">{}</a></td><td data-label="{}">{}</td><td class="card-two" data-label="{}">{}</td></tr>',
         (
             (
+                due,
                 item.due_date.isoformat(),
+                person,
                 person_url(item.employee_id),
                 item.employee.full_name,
+                department,
                 item.employee.role.department.name,
+                task,
                 item.title,
             )
             for item in items

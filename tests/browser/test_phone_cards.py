@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from inventory.models import StockCount
 from payroll.demo import demo_months
+from payroll.models import Payslip
 from roles.models import ChecklistItem
 
 from .conftest import ARTIFACTS, log_in
@@ -54,6 +55,22 @@ def count_url() -> str:
 def history_url() -> str:
     item = ChecklistItem.objects.filter(status="done").order_by("-due_date", "pk").first()
     return f"/checklists/people/{item.employee_id}/"
+
+
+def payslip_url() -> str:
+    first, _second = demo_months()
+    slip = Payslip.objects.filter(run__month=first).order_by("pk").first()
+    return slip.get_absolute_url()
+
+
+def inputs_url() -> str:
+    first, _second = demo_months()  # the demo's bonuses and penalties are entered for its months
+    return f"/payroll/inputs/{first:%Y-%m}/"
+
+
+def tax_openings_url() -> str:
+    first, _second = demo_months()  # the demo adopted ShopOps in its first month: opening balances for that year
+    return f"/payroll/settings/tax-openings/?year={first.year}"
 
 
 PAGES = {
@@ -100,6 +117,43 @@ PAGES = {
     "payslip-list": CardPage(
         lambda: "/payroll/payslips/", "finance", "[data-testid=payslips]", "", {"姓名": "", "实发": "¥"}
     ),
+    "loss-report-list": CardPage(
+        lambda: "/inventory/loss-reports/",
+        "finance",
+        "[data-testid=loss-reports]",
+        "",
+        {"盘点": "", "状态": "", "短缺数量": "", "成本金额": "¥"},
+    ),
+    "payslip-lines": CardPage(
+        payslip_url, "finance", "[data-testid=lines]", "", {"项目": "", "计算方式": "=", "金额": "¥"}
+    ),
+    "movement-list": CardPage(
+        lambda: "/inventory/movements/", "wh_supervisor", "[data-testid=movement-table]", "", {"SKU": "", "数量": ""}
+    ),
+    "dashboard-departments": CardPage(
+        lambda: "/checklists/",
+        "manager",
+        "[data-testid=department-completion]",
+        "",
+        {"部门": "", "完成": "", "当前逾期": ""},
+    ),
+    "dashboard-people": CardPage(
+        lambda: "/checklists/", "manager", "[data-testid=person-completion]", "", {"人员": "", "当前逾期": ""}
+    ),
+    "adjustments": CardPage(
+        inputs_url, "finance", "[data-testid=adjustments]", "错发一单", {"员工": "", "金额": "¥", "录入人": ""}
+    ),
+    "tax-openings": CardPage(
+        tax_openings_url, "finance", "[data-testid=tax-openings]", "", {"员工": "", "减除费用": ""}
+    ),
+    "purchase-requests": CardPage(
+        lambda: "/inventory/purchase-requests/",
+        "wh_supervisor",
+        "[data-testid=purchase-requests]",
+        "",
+        {"SKU": "", "数量": "", "状态": ""},
+    ),
+    "run-list": CardPage(lambda: "/payroll/", "finance", "[data-testid=runs]", "", {"月份": "", "已发放": ""}),
 }
 
 # The text of a cell's label as the browser draws it (::before), or "none" where there is none.
@@ -185,3 +239,53 @@ def test_a_desktop_still_shows_a_table(browser, live_server, demo_data, name):
             assert cell.evaluate(LABEL_JS) == "none", f"{name}: a label shows inside the desktop table"
             assert cell.evaluate("cell => getComputedStyle(cell).display") == "table-cell"
         assert table.evaluate(LABEL_MISMATCHES_JS) == [], f"{name}: labels that are not their column's heading"
+
+
+def test_a_phone_shows_the_payslip_totals_whole(browser, live_server, demo_data):
+    """The totals under a payslip's lines (应发, 扣款, 实发) read as a label and an amount inside the screen."""
+    card = PAGES["payslip-lines"]
+    with opened(browser, live_server, card, PHONE) as (_page, table, _row):
+        totals = table.locator("tfoot tr")
+        expect(totals).to_have_count(3)
+        for total in totals.all():
+            label, amount = total.locator("th").all()
+            expect(amount).to_contain_text("¥")
+            for cell in (label, amount):
+                box = cell.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"a total is off the screen: {box}"
+            assert amount.bounding_box()["y"] < label.bounding_box()["y"] + label.bounding_box()["height"], (
+                "a total's amount is not on its label's line"
+            )
+
+
+# Links that stand on their own in a line of text: a finger taps them, so they are 44 px tall on a touch screen.
+STANDALONE_LINKS = {
+    "count-detail loss report": (count_url, "wh_supervisor", "p a[href*='/loss-reports/']"),
+    "loss report's count": (
+        lambda: StockCount.objects.get().loss_report.get_absolute_url(),
+        "finance",
+        "main p a.tap",
+    ),
+    "payroll links": (lambda: "/payroll/", "finance", "a[href$='/payroll/structures/']"),
+    "dashboard start links": (lambda: "/checklists/", "manager", "[data-testid=start-links] a"),
+    "tax openings edit": (tax_openings_url, "finance", "[data-testid=tax-openings] tbody a"),
+    "pay settings tabs": (tax_openings_url, "finance", "nav.tabs a"),
+}
+
+
+@pytest.mark.parametrize("name", list(STANDALONE_LINKS))
+def test_a_phone_gives_standalone_links_a_fingers_height(browser, live_server, demo_data, name):
+    url, username, selector = STANDALONE_LINKS[name]
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        log_in(page, live_server, username)
+        page.goto(f"{live_server.url}{url()}")
+        links = page.locator(selector)
+        expect(links.first).to_be_visible()
+        for link in links.all():
+            box = link.bounding_box()
+            assert box["height"] >= 44, f"{name}: {link.text_content()} is {box['height']} px tall"
+    finally:
+        context.close()

@@ -200,18 +200,21 @@ def test_dashboard_tables_show_figures_and_links_and_escape_text(client_as, mana
     row = body.split(f'data-testid="person-{person.pk}"')[1].split("</tr>")[0]
     assert f'<a href="{history}">&lt;b&gt;Zhang&lt;/b&gt; ({person.employee_number})</a>' in row
     assert (
-        '<td class="nowrap">1 / 2</td>' in row
+        '<td class="nowrap" data-label="Done">1 / 2</td>' in row
         and '<progress class="bar" value="50" max="100"' in row
-        and "<td>50%</td>" in row
-        and '<td><span class="late">1</span></td>' in row  # overdue now, as the card and the list count it
+        and '<td data-label="On time">50%</td>' in row
+        # overdue now, as the card and the list count it
+        and '<td data-label="Overdue now"><span class="late">1</span></td>' in row
     )
     department = body.split(f'data-testid="department-{person.role.department_id}"')[1].split("</tr>")[0]
-    assert '<td class="nowrap">1 / 2</td>' in department
+    assert '<td class="nowrap" data-label="Done">1 / 2</td>' in department
     overdue = body.split('id="overdue"')[1].split("</table>")[0]
     assert (
-        f'<td class="late date">{today - datetime.timedelta(days=2)}</td>'
-        f'<td class="name"><a href="{history}">&lt;b&gt;Zhang&lt;/b&gt;</a></td>'
-        f"<td>{person.role.department.name}</td><td>&lt;i&gt;late&lt;/i&gt; task</td>" in overdue
+        f'<td class="late date" data-label="Due">{today - datetime.timedelta(days=2)}</td>'
+        f'<td class="name card-title card-two" data-label="Person">'
+        f'<a href="{history}">&lt;b&gt;Zhang&lt;/b&gt;</a></td>'
+        f'<td data-label="Department">{person.role.department.name}</td>'
+        f'<td class="card-two" data-label="Task">&lt;i&gt;late&lt;/i&gt; task</td>' in overdue
     )
     assert "<b>Zhang</b>" not in body and "<i>late</i>" not in body
 
@@ -260,9 +263,13 @@ def test_dashboard_shows_a_dash_where_nothing_was_due(client_as, manager):
     html = str(completion_bars([idle, busy], "部门", "department"))
     idle_row = html.split('data-testid="department-7"')[1].split("</tr>")[0]
     assert "0 / 0" not in idle_row and "<progress" not in idle_row
-    assert '<td class="nowrap">—</td><td class="bar-col">—</td><td>—</td>' in idle_row
+    assert (
+        '<td class="nowrap" data-label="Done">—</td><td class="bar-col card-wide" data-label="Completion">—</td>'
+        '<td data-label="On time">—</td>' in idle_row
+    )
     busy_row = html.split('data-testid="department-8"')[1].split("</tr>")[0]
-    assert '<td class="nowrap">1 / 2</td>' in busy_row and '<progress class="bar" value="50"' in busy_row
+    assert '<td class="nowrap" data-label="Done">1 / 2</td>' in busy_row
+    assert '<progress class="bar" value="50"' in busy_row
     body = client_as(manager).get(reverse("roles:checklist-dashboard")).content.decode()
     overall = body.split('data-testid="overall-rate"')[1].split("</article>")[0]
     assert ">—</p>" in overall and "Nothing due" in overall

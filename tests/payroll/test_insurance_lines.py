@@ -181,7 +181,7 @@ def test_the_payslip_page_shows_each_type_in_chinese(client_as, finance, sales_e
     with translation.override("zh-hans"):
         page = client_as(finance).get(slip.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     for name, amount in (("养老保险（个人）", "400.00"), ("医疗保险（个人）", "100.00"), ("失业保险（个人）", "25.00")):
-        assert f"<td>{name}</td>" in page and f"{name} = " in page, name
+        assert f'<td class="card-title" data-label="项目">{name}</td>' in page and f"{name} = " in page, name
         assert amount in page
     assert "工伤保险（单位）" in page and "医疗保险（单位，含生育）" in page
     assert "社保（个人）" not in page
