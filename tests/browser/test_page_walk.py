@@ -65,6 +65,7 @@ NOT_PAGES = {
     "api-docs": "Swagger UI, a third-party page in English",
     "payroll:export-download": "a workbook download",
     "payroll:import-template": "a workbook download",
+    "payroll:deduction-template": "a workbook download",
     "inventory:job-progress": "an htmx fragment inside the summary page",
     "payroll:run-progress": "an htmx fragment inside the run page",
     "payroll:export-progress": "an htmx fragment inside the run page",
