@@ -28,8 +28,11 @@ run: setup
 	@echo "ShopOps on http://$(HOST):$(PORT)/  (log in with one of the demo logins above)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite on TEST_WORKERS pytest-xdist processes (each with its own test database), handed one test at a time so
+# a long test never holds back a queue of others; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

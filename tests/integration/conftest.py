@@ -7,6 +7,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -15,10 +16,25 @@ from celery import Celery
 from ..conftest import in_ci
 
 ROOT = Path(__file__).resolve().parents[2]
-# Celery's client reads CELERY_BROKER_URL from the environment ahead of any argument, so the worker must use the
-# same broker as the environment names; each test gets its own queue, so a shared broker is harmless.
+
+
+def own_database(url: str) -> str:
+    """The Redis URL with a database number of this pytest-xdist worker's own (gw0 keeps the one named, gw1 the
+    next, and so on; unchanged without xdist). Each test has its own queue, but kombu keeps the unacknowledged
+    messages of all queues of one database in one hash, and a worker with a short visibility timeout
+    (test_worker_faults) would hand a long task of a test running at the same time back to its queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    number = (int(parts.path.strip("/") or 0) + int(worker[2:])) % 16  # Redis has databases 0-15 by default
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 _BROKER = os.environ.get("CELERY_BROKER_URL", "")
-REDIS_URL = _BROKER if _BROKER.startswith("redis") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = own_database(
+    _BROKER if _BROKER.startswith("redis") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 
 def redis_available() -> bool:
@@ -29,11 +45,20 @@ def redis_available() -> bool:
 
 
 @pytest.fixture(scope="session")
-def redis_url():
+def redis_reachable():
     if not redis_available():
         if in_ci():
             pytest.fail(f"CI needs Redis at {REDIS_URL} for the Celery integration tests.")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}; start it to run the Celery integration tests.")
+
+
+@pytest.fixture
+def redis_url(redis_reachable, monkeypatch):
+    # Celery's client reads CELERY_BROKER_URL (and CELERY_RESULT_BACKEND) from the environment ahead of any
+    # argument, so while the test runs the environment names the same Redis database as the workers it starts.
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        if os.environ.get(name, "").startswith("redis"):
+            monkeypatch.setenv(name, REDIS_URL)
     return REDIS_URL
 
 
