@@ -122,7 +122,6 @@ def save_insurance_policy(*, policy: InsurancePolicy | None = None, user, **valu
     return policy
 
 
-@transaction.atomic
 def _check_withholding_option(*, employee: Employee, year: int, option: str, income: Decimal) -> None:
     """Refuse an option the shop's own records contradict (the employee confirms the rest to finance)."""
     if option not in WithholdingOption.values:
@@ -169,6 +168,7 @@ def _check_withholding_option(*, employee: Employee, year: int, option: str, inc
         )
 
 
+@transaction.atomic
 def save_tax_opening_balance(
     *,
     employee: Employee,
