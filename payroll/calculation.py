@@ -323,33 +323,18 @@ class MonthData:
         """The 60,000 option (2020 No. 19) is checked when it is set, and again here: a hire date or last year's
         income entered since may contradict it (found by a tester: 150.00 a month too little withheld). The run stops
         for that employee with what to change, rather than withhold on a rule that no longer holds."""
-        low = [e for e in employees if options.get(e.pk) == WithholdingOption.LOW_INCOME]
+        low = {e.pk: e.hire_date for e in employees if options.get(e.pk) == WithholdingOption.LOW_INCOME}
         if not low:
             return
-        last_year = self.month.year - 1
-        income = defaultdict(lambda: ZERO)
-        for employee_id, total in (
-            Payslip.objects.filter(
-                employee_id__in=[e.pk for e in low], run__month__year=last_year, run__status__in=LOCKED_STATUSES
-            )
-            .values("employee_id")
-            .annotate(total=Sum("taxable_income"))
-            .values_list("employee_id", "total")
-        ):
-            income[employee_id] += total or ZERO
-        for employee_id, before in TaxOpeningBalance.objects.filter(
-            employee_id__in=[e.pk for e in low], year=last_year
-        ).values_list("employee_id", "income"):
-            income[employee_id] += before
-        for employee in low:
-            if employee.hire_date >= datetime.date(last_year, 2, 1):  # hired in January: every month of it
-                why = format_lazy(_("hired on {date}, so not employed here all of last year"), date=employee.hire_date)
-            elif income[employee.pk] > tax.LOW_INCOME_LAST_YEAR_LIMIT:
-                why = format_lazy(
-                    _("last year's recorded wages are {income}, above 60,000"), income=format_value(income[employee.pk])
-                )
+        from .selectors import low_income_bars
+
+        for employee_id, bar in low_income_bars(hire_dates=low, year=self.month.year).items():
+            if bar.hired is not None:
+                why = format_lazy(_("hired on {date}, so not employed here all of last year"), date=bar.hired)
             else:
-                continue
+                why = format_lazy(
+                    _("last year's recorded wages are {income}, above 60,000"), income=format_value(bar.income)
+                )
             raise ComputationError(
                 format_lazy(
                     _(
@@ -358,7 +343,7 @@ class MonthData:
                     ),
                     why=why,
                 ),
-                employee_id=employee.pk,
+                employee_id=employee_id,
                 component="withholding_option",
             )
 

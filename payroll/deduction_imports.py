@@ -31,12 +31,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from roles.exceptions import OwnPayRefused
 from roles.models import Employee
 from shop_ops.typed import plain_text
-from shop_ops.uploads import NotAWorkbook, UploadLimits, UploadRefused, read_upload
 
 from . import deductions, services
 from .choices import DeductionCategory
 from .exceptions import PayrollError
-from .imports import MAX_FILE_BYTES, MAX_ROWS, ImportRejected, RowError, _number
+from .imports import MAX_FILE_BYTES, MAX_ROWS, ImportRejected, RowError, _number, read_workbook
 from .models import SpecialDeduction
 
 SHEET = "专项附加扣除"
@@ -141,15 +140,7 @@ def _share(value, errors: list, row: int) -> Decimal | None:
 
 
 def _read(upload):
-    limits = UploadLimits.from_settings(file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS)
-    try:
-        sheets = read_upload(upload, formats=("xlsx",), limits=limits)
-    except NotAWorkbook:
-        raise PayrollError(
-            _("This is not an Excel workbook (.xlsx); download the template and fill it in."), field="file"
-        ) from None
-    except UploadRefused as error:
-        raise PayrollError(error.message, field="file") from None
+    sheets = read_workbook(upload, file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS)
     return sheets[0].rows if sheets else []
 
 

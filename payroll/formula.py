@@ -300,15 +300,18 @@ PRECEDENCE = {"or": 1, "and": 2, "not": 2.5, "<": 3, "<=": 3, ">": 3, ">=": 3, "
 PRECEDENCE.update({"+": 4, "-": 4, "*": 5, "/": 5, "unary": 6})
 
 
+def _precedence(node: Node) -> float:
+    """How tightly a node binds, for deciding where a rendering needs brackets (9: a name, a number, a call)."""
+    if isinstance(node, Binary):
+        return PRECEDENCE[node.op]
+    if isinstance(node, Unary):
+        return PRECEDENCE["not"] if node.op == "not" else PRECEDENCE["unary"]
+    return 9
+
+
 def _wrapped(node: Node, values: Env, minimum: float, grouped: bool) -> str:
     text = node.render(values, grouped=grouped)
-    if isinstance(node, Binary):
-        own = PRECEDENCE[node.op]
-    elif isinstance(node, Unary):
-        own = PRECEDENCE["not"] if node.op == "not" else PRECEDENCE["unary"]
-    else:
-        own = 9
-    return f"({text})" if own < minimum else text
+    return f"({text})" if _precedence(node) < minimum else text
 
 
 def format_value(value, *, grouped: bool = True) -> str:
@@ -362,13 +365,7 @@ def _words(node: Node, texts: Mapping[str, str], gettext, top: bool = False) -> 
 
 def _words_wrapped(node: Node, texts, gettext, minimum: float) -> str:
     text = _words(node, texts, gettext)
-    if isinstance(node, Binary):
-        own = PRECEDENCE[node.op]
-    elif isinstance(node, Unary):
-        own = PRECEDENCE["not"] if node.op == "not" else PRECEDENCE["unary"]
-    else:
-        own = 9
-    return f"({text})" if own < minimum else text
+    return f"({text})" if _precedence(node) < minimum else text
 
 
 def _call_in_words(node: Call, texts, gettext) -> str:

@@ -159,19 +159,25 @@ def _number(
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-def _read(upload) -> dict[str, list[Row]]:
-    """The template's sheets that the file has, as (row number, values), read by the shared upload reader within
-    its limits (`shop_ops/uploads.py`; here at most MAX_FILE_BYTES and MAX_ROWS rows per sheet)."""
-    limits = UploadLimits.from_settings(file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS)
+def read_workbook(upload, *, file_bytes: int, rows: int, sheets=None):
+    """An uploaded .xlsx read by the shared upload reader within these limits (`shop_ops/uploads.py`), its refusals
+    as a PayrollError on the file field: every payroll import reads through here."""
+    limits = UploadLimits.from_settings(file_bytes=file_bytes, rows=rows)
     try:
-        names = sheet_keys()
-        sheets = read_upload(upload, formats=("xlsx",), sheets=names, limits=limits)
+        return read_upload(upload, formats=("xlsx",), sheets=sheets, limits=limits)
     except NotAWorkbook:
         raise PayrollError(
             _("This is not an Excel workbook (.xlsx); download the template and fill it in."), field="file"
         ) from None
     except UploadRefused as error:
         raise PayrollError(error.message, field="file") from None
+
+
+def _read(upload) -> dict[str, list[Row]]:
+    """The template's sheets that the file has, as (row number, values), read by the shared upload reader within
+    its limits (`shop_ops/uploads.py`; here at most MAX_FILE_BYTES and MAX_ROWS rows per sheet)."""
+    names = sheet_keys()
+    sheets = read_workbook(upload, file_bytes=MAX_FILE_BYTES, rows=MAX_ROWS, sheets=names)
     if not sheets:
         raise PayrollError(
             _("The workbook has none of the template's sheets (%(sheets)s).")

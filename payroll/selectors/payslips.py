@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shop_ops.numbers import format_money
@@ -210,3 +211,42 @@ def count_outside_pay_grade(*, run: PayrollRun) -> int:
         Q(employee__pay_profile__base_salary__gt=F("role__pay_grade_max"))
         | Q(employee__pay_profile__base_salary__lt=F("role__pay_grade_min"))
     ).count()
+
+
+@dataclass(frozen=True)
+class LowIncomeBar:
+    """Why the shop's own records contradict the 60,000 option (2020 No. 19) for an employee: hired after January
+    of last year (`hired`), or last year's recorded wages above 60,000 (`income`)."""
+
+    hired: datetime.date | None = None
+    income: Decimal | None = None
+
+
+def low_income_bars(*, hire_dates: dict[int, datetime.date], year: int) -> dict[int, LowIncomeBar]:
+    """For employees (id → hire date) and a tax year: those the 60,000 option cannot apply to, and why. Checked
+    when the option is set and again at each computation; two queries however many employees."""
+    from .. import tax
+
+    last_year = year - 1
+    bars = {
+        pk: LowIncomeBar(hired=hired) for pk, hired in hire_dates.items() if hired >= datetime.date(last_year, 2, 1)
+    }
+    rest = [pk for pk in hire_dates if pk not in bars]  # hired in January of last year: paid here every month of it
+    if not rest:
+        return bars
+    income: dict[int, Decimal] = dict.fromkeys(rest, Decimal(0))
+    for employee_id, total in (
+        Payslip.objects.filter(employee_id__in=rest, run__month__year=last_year, run__status__in=LOCKED_STATUSES)
+        .values("employee_id")
+        .annotate(total=Sum("taxable_income"))
+        .values_list("employee_id", "total")
+    ):
+        income[employee_id] += total or 0
+    for employee_id, before in TaxOpeningBalance.objects.filter(employee_id__in=rest, year=last_year).values_list(
+        "employee_id", "income"
+    ):
+        income[employee_id] += before
+    bars.update(
+        {pk: LowIncomeBar(income=total) for pk, total in income.items() if total > tax.LOW_INCOME_LAST_YEAR_LIMIT}
+    )
+    return bars

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +14,7 @@ from roles.models import Department, Employee
 from roles.services import check_not_own_pay
 from shop_ops.numbers import format_money
 
-from .. import tax
+from .. import selectors
 from ..choices import LOCKED_STATUSES, WithholdingOption
 from ..exceptions import PayrollConflict, PayrollError
 from ..models import (
@@ -24,7 +22,6 @@ from ..models import (
     InsurancePolicy,
     PayProfile,
     PayrollRun,
-    Payslip,
     ProfitPoolRule,
     TaxOpeningBalance,
     VarianceThreshold,
@@ -137,8 +134,8 @@ def _check_withholding_option(*, employee: Employee, year: int, option: str, inc
         )
     if option != WithholdingOption.LOW_INCOME:
         return
-    # Hired in January of last year: paid (and withheld) here every month of it.
-    if employee.hire_date >= datetime.date(year - 1, 2, 1):
+    bar = selectors.low_income_bars(hire_dates={employee.pk: employee.hire_date}, year=year).get(employee.pk)
+    if bar is not None and bar.hired is not None:
         raise PayrollError(
             _(
                 "The 60,000 option (2020 No. 19) is for a person employed here every month of last year; "
@@ -147,23 +144,13 @@ def _check_withholding_option(*, employee: Employee, year: int, option: str, inc
             % {"employee": employee, "date": employee.hire_date.isoformat()},
             field="withholding_option",
         )
-    paid = (
-        Payslip.objects.filter(employee=employee, run__month__year=year - 1, run__status__in=LOCKED_STATUSES).aggregate(
-            total=Sum("taxable_income")
-        )["total"]
-        or ZERO
-    )
-    before = (
-        TaxOpeningBalance.objects.filter(employee=employee, year=year - 1).values_list("income", flat=True).first()
-        or ZERO
-    )
-    if paid + before > tax.LOW_INCOME_LAST_YEAR_LIMIT:
+    if bar is not None:
         raise PayrollError(
             _(
                 "The 60,000 option (2020 No. 19) is for a person whose wages last year were at most 60,000; "
                 "%(employee)s's wages recorded for %(year)s come to %(income)s."
             )
-            % {"employee": employee, "year": year - 1, "income": format_money(paid + before)},
+            % {"employee": employee, "year": year - 1, "income": format_money(bar.income)},
             field="withholding_option",
         )
 
